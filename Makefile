@@ -1,0 +1,42 @@
+# Every target creates or refreshes the local virtual environment from pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: all venv test lint fmt typecheck unit demo bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check gitsync tests bench
+	$(BIN)/ruff format --check gitsync tests bench
+
+fmt: $(STAMP)
+	$(BIN)/ruff format gitsync tests bench
+	$(BIN)/ruff check --fix gitsync tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict gitsync
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+demo: $(STAMP)
+	$(BIN)/gitsync demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The `gitsync` command line."""

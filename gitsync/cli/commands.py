@@ -1,0 +1,11 @@
+"""The list of top-level commands. Add one import and one list entry per command module."""
+
+from __future__ import annotations
+
+import click
+
+
+def all_commands() -> list[click.Command]:
+    commands: list[click.Command] = []
+    # COMMANDS (one line each; keep sorted)
+    return commands
