@@ -1,0 +1,154 @@
+"""Configuration of `gitsync serve`: a YAML file, overridden by environment, overridden by flags.
+
+Every key has a flag ``--<key-with-dashes>`` and an environment variable
+``GITSYNC_<KEY_IN_CAPS>`` (e.g. ``github_secret`` <- ``--github-secret`` <-
+``GITSYNC_GITHUB_SECRET``), so the Helm chart can set anything from a ConfigMap or a
+Secret reference.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitsync.durations import parse_duration
+from gitsync.errors import ConfigError, GitsyncError
+
+_SECRET_KEYS = frozenset(
+    {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
+)
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    repo: str = ""
+    revision: str = "HEAD"
+    path: str = "."
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str = "gitsync"
+    listen: str = "0.0.0.0:8080"
+    poll_interval: float = 180.0
+    poll_jitter: float = 0.1
+    github_secret: str | None = None
+    gitlab_secret: str | None = None
+    gitea_secret: str | None = None
+    bitbucket_server_secret: str | None = None
+    bitbucket_uuid: str | None = None
+    api_token: str | None = None
+    clusters: str | None = None
+    concurrency: int = 4
+    qps: float = 50.0
+    burst: int = 100
+    cache_dir: str | None = None
+    wave_delay: float = 2.0
+    sync_timeout: float = 600.0
+    webhook_max_bytes: int = 50 * 1024 * 1024
+    leader_election: bool = True
+    log_format: str = "json"
+
+    def validate(self) -> ControllerConfig:
+        if not self.repo:
+            raise ConfigError("no repository configured: set --repo or GITSYNC_REPO")
+        _host, sep, port = self.listen.rpartition(":")
+        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ConfigError(f"invalid listen address {self.listen!r} (want HOST:PORT)")
+        if self.concurrency < 1:
+            raise ConfigError("concurrency must be at least 1")
+        if self.poll_interval <= 0:
+            raise ConfigError("poll interval must be positive")
+        if self.log_format not in ("json", "console"):
+            raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        return self
+
+    @property
+    def listen_host(self) -> str:
+        return self.listen.rpartition(":")[0] or "0.0.0.0"
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    def redacted(self) -> dict[str, Any]:
+        """The configuration as a dict with every secret replaced, for logs and status."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _SECRET_KEYS and value:
+                value = "<set>"
+            out[f.name] = value
+        return out
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    """Turn a YAML, environment or flag value into the field's type."""
+    kinds = {f.name: f.type for f in fields(ControllerConfig)}
+    kind = str(kinds[name])
+    if raw is None:
+        return None
+    try:
+        if name in ("poll_interval", "wave_delay", "sync_timeout"):
+            return parse_duration(raw, what=name.replace("_", " "))
+        if kind in ("int",):
+            return int(raw)
+        if kind in ("float",):
+            return float(raw)
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+    except GitsyncError as err:
+        raise ConfigError(str(err)) from None
+    except (TypeError, ValueError):
+        raise ConfigError(f"invalid value for {name}: {raw!r}") from None
+    return str(raw)
+
+
+def load_config(
+    file: str | Path | None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ControllerConfig:
+    """Defaults < file < GITSYNC_* environment < explicit overrides (flags). Validated."""
+    known = {f.name for f in fields(ControllerConfig)}
+    values: dict[str, Any] = {}
+    if file is not None:
+        path = Path(file)
+        try:
+            loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} not found") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"cannot read config file {path}: {err}") from None
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{path}{where}: invalid YAML") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: expected a mapping of settings")
+        for key, raw in loaded.items():
+            name = str(key).replace("-", "_")
+            if name not in known:
+                raise ConfigError(f"{path}: unknown setting {key!r}")
+            values[name] = _coerce(name, raw)
+    env = os.environ if environ is None else environ
+    for name in known:
+        raw_env = env.get(f"GITSYNC_{name.upper()}")
+        if raw_env is not None and raw_env != "":
+            values[name] = _coerce(name, raw_env)
+    for name, raw in (overrides or {}).items():
+        if raw is not None:
+            values[name] = _coerce(name, raw)
+    return replace(ControllerConfig(), **values).validate()

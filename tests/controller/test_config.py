@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitsync.controller.config import load_config
+from gitsync.errors import ConfigError
+
+
+def test_file_then_environment_then_flags(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "gitsync.yaml"
+    cfg_file.write_text(
+        "repo: https://example.com/org/repo.git\npoll-interval: 1m\nconcurrency: 2\n"
+    )
+    env = {"GITSYNC_CONCURRENCY": "6", "GITSYNC_GITHUB_SECRET": "s3cret"}
+    cfg = load_config(cfg_file, overrides={"concurrency": 8, "listen": "127.0.0.1:0"}, environ=env)
+    assert cfg.repo == "https://example.com/org/repo.git"
+    assert cfg.poll_interval == 60.0
+    assert cfg.concurrency == 8
+    assert cfg.github_secret == "s3cret"
+    assert cfg.listen_port == 0
+    assert cfg.redacted()["github_secret"] == "<set>"
+    assert "s3cret" not in repr(cfg.redacted())
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("repo: x\nunknown: 1\n", "unknown setting 'unknown'"),
+        ("repo: x\npoll_interval: soon\n", "invalid poll interval"),
+        ("repo: [x\n", "invalid YAML"),
+        ("- a\n", "expected a mapping"),
+        ("revision: main\n", "no repository configured"),
+        ("repo: x\nlisten: nowhere\n", "invalid listen address"),
+        ("repo: x\nconcurrency: many\n", "invalid value for concurrency"),
+    ],
+)
+def test_bad_configuration_names_the_problem(tmp_path: Path, content: str, message: str) -> None:
+    cfg_file = tmp_path / "gitsync.yaml"
+    cfg_file.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_config(cfg_file, environ={})
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml", environ={})
