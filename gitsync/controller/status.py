@@ -1,0 +1,152 @@
+"""What the controller knows about each Application, and where it keeps it.
+
+Status lives in the cluster (one ConfigMap per app in gitsync's namespace), so a
+restarted controller shows the same state and history as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+HISTORY_LIMIT = 10
+STATUS_KEY = "status.json"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+
+
+@dataclass
+class SyncResult:
+    """One finished sync operation, as shown in history."""
+
+    revision: str
+    phase: str
+    message: str
+    started_at: float
+    finished_at: float
+    automated: bool = False
+
+
+@dataclass
+class ResourceStatus:
+    group: str
+    kind: str
+    namespace: str
+    name: str
+    status: str
+    health: str | None = None
+    message: str = ""
+
+
+@dataclass
+class AppStatus:
+    name: str
+    project: str = "default"
+    repo: str = ""
+    path: str = ""
+    target_revision: str = "HEAD"
+    destination: str = ""
+    revision: str = ""
+    sync_status: str = "Unknown"
+    health: str = "Unknown"
+    health_message: str = ""
+    message: str = ""
+    conditions: list[str] = field(default_factory=list)
+    resources: list[ResourceStatus] = field(default_factory=list)
+    operation: dict[str, Any] | None = None
+    history: list[SyncResult] = field(default_factory=list)
+    wave: int = 0
+    depends_on: list[str] = field(default_factory=list)
+    waiting_for: str = ""
+    appset: str = ""
+    reconciled_at: float = 0.0
+    last_synced_revision: str = ""
+
+    def record(self, result: SyncResult) -> None:
+        self.history.append(result)
+        del self.history[:-HISTORY_LIMIT]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AppStatus:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["resources"] = [ResourceStatus(**r) for r in data.get("resources", [])]
+        known["history"] = [SyncResult(**h) for h in data.get("history", [])]
+        return cls(**known)
+
+
+class ConfigMapClient(Protocol):
+    """The part of gitsync.kube.Cluster the status store uses."""
+
+    def get(
+        self, api_version: str, kind: str, namespace: str, name: str
+    ) -> dict[str, Any] | None: ...
+
+    def apply(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def delete(self, api_version: str, kind: str, namespace: str, name: str) -> bool: ...
+
+
+def object_name(prefix: str, app: str) -> str:
+    """A DNS-1123 name for an app's object: readable, unique, at most 63 characters."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", app.lower()).strip("-") or "app"
+    digest = hashlib.sha256(app.encode()).hexdigest()[:8]
+    return f"{prefix}-{slug[: 63 - len(prefix) - 10]}-{digest}".replace("--", "-")
+
+
+class StatusStore:
+    """App status as ConfigMaps ``gitsync-status-*`` labelled for listing."""
+
+    def __init__(self, client: ConfigMapClient, namespace: str) -> None:
+        self._client = client
+        self._namespace = namespace
+
+    def save(self, status: AppStatus) -> None:
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": object_name("gitsync-status", status.name),
+                "namespace": self._namespace,
+                "labels": {COMPONENT_LABEL: "app-status", MANAGED_BY_LABEL: "gitsync"},
+                "annotations": {"gitsync.io/app-name": status.name},
+            },
+            "data": {STATUS_KEY: json.dumps(status.to_dict(), sort_keys=True)},
+        }
+        self._client.apply(body)
+
+    def load_all(self) -> dict[str, AppStatus]:
+        items = self._client.list(
+            "v1",
+            "ConfigMap",
+            namespace=self._namespace,
+            label_selector=f"{COMPONENT_LABEL}=app-status",
+        )
+        out: dict[str, AppStatus] = {}
+        for item in items:
+            raw = (item.get("data") or {}).get(STATUS_KEY)
+            if not raw:
+                continue
+            try:
+                status = AppStatus.from_dict(json.loads(raw))
+            except (ValueError, TypeError):
+                continue  # a corrupt record is rebuilt by the next reconcile
+            out[status.name] = status
+        return out
+
+    def delete(self, app: str) -> None:
+        self._client.delete("v1", "ConfigMap", self._namespace, object_name("gitsync-status", app))
