@@ -1,0 +1,43 @@
+"""The HTTP side of `gitsync serve`: webhooks, health, readiness, metrics, status API/page.
+
+Public API (what the controller and the CLI use):
+- `parse_webhook`, `WebhookSecrets`, `WebhookDelivery`, `WebhookRejected`, `PushEvent`
+- `normalize_repo_url`, `app_matches_push`
+- `Metrics`
+- `ControllerView` (implemented by the controller), `InMemoryController` (for tests)
+- `GitsyncApp`, `ServerSettings`, `HttpServer`
+"""
+
+from gitsync.server.app import DEFAULT_WEBHOOK_MAX_BYTES, GitsyncApp, ServerSettings
+from gitsync.server.http import HttpServer, parse_listen
+from gitsync.server.matching import MANIFEST_GENERATE_PATHS, app_matches_push
+from gitsync.server.metrics import Metrics
+from gitsync.server.payloads import PushEvent
+from gitsync.server.repourl import normalize_repo_url, same_repo
+from gitsync.server.view import ControllerView, InMemoryController
+from gitsync.server.webhook import (
+    WebhookDelivery,
+    WebhookRejected,
+    WebhookSecrets,
+    parse_webhook,
+)
+
+__all__ = [
+    "DEFAULT_WEBHOOK_MAX_BYTES",
+    "MANIFEST_GENERATE_PATHS",
+    "ControllerView",
+    "GitsyncApp",
+    "HttpServer",
+    "InMemoryController",
+    "Metrics",
+    "PushEvent",
+    "ServerSettings",
+    "WebhookDelivery",
+    "WebhookRejected",
+    "WebhookSecrets",
+    "app_matches_push",
+    "normalize_repo_url",
+    "parse_listen",
+    "parse_webhook",
+    "same_repo",
+]

@@ -1,0 +1,99 @@
+"""What the HTTP layer needs from the controller: the `ControllerView` protocol.
+
+The controller implements it; `InMemoryController` is a small thread-safe implementation
+for tests and demos. Every method is called from HTTP worker threads, concurrently, and
+must return quickly: `on_push` and `request_sync` only enqueue work.
+
+Application status is exchanged as JSON-able mappings, the shape of
+``gitsync.controller.status.AppStatus.to_dict()``: at least ``name``, ``sync_status`` and
+``health``; the status page also shows ``revision``, ``target_revision``, ``repo``,
+``path``, ``message`` and ``health_message`` when present.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from gitsync.server.payloads import PushEvent
+
+AppInfo = Mapping[str, Any]
+
+
+@runtime_checkable
+class ControllerView(Protocol):
+    def ready(self) -> bool:
+        """True once the controller has done its first full reconcile and can serve."""
+        ...
+
+    def ready_reason(self) -> str:
+        """Why the controller is not ready yet (asked only while `ready()` is False)."""
+        ...
+
+    def on_push(self, event: PushEvent) -> int:
+        """Queue a refresh of every app `event` concerns; return how many were queued.
+
+        Must not block on Git or the cluster: the webhook answers as soon as this returns.
+        """
+        ...
+
+    def applications(self) -> Sequence[AppInfo]:
+        """Status of every app, sorted as it should be shown."""
+        ...
+
+    def application(self, name: str) -> AppInfo | None:
+        """Status of one app, or None when no app has that name."""
+        ...
+
+    def request_sync(self, name: str) -> bool:
+        """Queue a sync of `name` now; False when no app has that name."""
+        ...
+
+
+class InMemoryController:
+    """A `ControllerView` over a dict of app statuses that records what it was asked."""
+
+    def __init__(self, apps: Sequence[AppInfo] = (), *, ready: bool = True) -> None:
+        self._lock = threading.Lock()
+        self._apps: dict[str, AppInfo] = {str(a["name"]): dict(a) for a in apps}
+        self._ready = ready
+        self.reason = "initial reconcile not finished"
+        self.pushes: list[PushEvent] = []
+        self.sync_requests: list[str] = []
+        self.apps_per_push = 1
+
+    def set_ready(self, ready: bool = True) -> None:
+        with self._lock:
+            self._ready = ready
+
+    def put(self, app: AppInfo) -> None:
+        with self._lock:
+            self._apps[str(app["name"])] = dict(app)
+
+    def ready(self) -> bool:
+        with self._lock:
+            return self._ready
+
+    def ready_reason(self) -> str:
+        return self.reason
+
+    def on_push(self, event: PushEvent) -> int:
+        with self._lock:
+            self.pushes.append(event)
+            return self.apps_per_push
+
+    def applications(self) -> list[AppInfo]:
+        with self._lock:
+            return [self._apps[name] for name in sorted(self._apps)]
+
+    def application(self, name: str) -> AppInfo | None:
+        with self._lock:
+            return self._apps.get(name)
+
+    def request_sync(self, name: str) -> bool:
+        with self._lock:
+            if name not in self._apps:
+                return False
+            self.sync_requests.append(name)
+            return True
