@@ -139,7 +139,7 @@ class GitsyncApp:
             return self._refuse(request, provider, err)
         if delivery.ignored:
             self.metrics.webhook(provider, "ignored")
-            log.info("webhook ignored", provider=provider, event=delivery.event)
+            log.info("webhook ignored", provider=provider, webhook_event=delivery.event)
             return Response.json(
                 200, {"provider": provider, "event": delivery.event, "ignored": True}
             )
