@@ -21,7 +21,7 @@ import hmac
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -45,6 +45,9 @@ from gitsync.server.webhook import (
     parse_webhook,
 )
 
+if TYPE_CHECKING:
+    from gitsync.controller.config import ControllerConfig
+
 log = structlog.get_logger()
 
 DEFAULT_WEBHOOK_MAX_BYTES = 50 * 1024 * 1024
@@ -61,6 +64,18 @@ class ServerSettings:
     api_token: str | None = None
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     title: str = "gitsync"
+
+    @classmethod
+    def from_config(cls, config: ControllerConfig) -> ServerSettings:
+        """The HTTP settings of a `gitsync serve` configuration."""
+        secrets = WebhookSecrets(
+            github=config.github_secret,
+            gitlab=config.gitlab_secret,
+            gitea=config.gitea_secret,
+            bitbucket_server=config.bitbucket_server_secret,
+            bitbucket_uuid=config.bitbucket_uuid,
+        )
+        return cls(secrets, config.api_token or None, config.webhook_max_bytes)
 
     def __repr__(self) -> str:
         token = "<set>" if self.api_token else None

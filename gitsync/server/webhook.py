@@ -205,7 +205,7 @@ def _decode_payload(content_type: str, body: bytes) -> dict[str, Any]:
         raw = form["payload"][0]
     try:
         payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise WebhookRejected(400, "body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise WebhookRejected(400, "body is not a JSON object")

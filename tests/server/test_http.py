@@ -355,3 +355,20 @@ def test_context_manager_stops_the_server() -> None:
         assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def test_settings_from_controller_config() -> None:
+    from gitsync.controller.config import ControllerConfig
+
+    config = ControllerConfig(
+        repo="https://github.com/o/r",
+        github_secret="gh",
+        bitbucket_uuid="{u}",
+        api_token="t",
+        webhook_max_bytes=1024,
+    )
+    settings = ServerSettings.from_config(config)
+    assert settings.secrets.github == "gh" and settings.secrets.bitbucket_uuid == "{u}"
+    assert settings.secrets.gitlab is None
+    assert settings.api_token == "t" and settings.webhook_max_bytes == 1024
+    assert "gh" not in repr(settings) and "'t'" not in repr(settings)

@@ -170,6 +170,11 @@ def test_bad_json_is_400() -> None:
     assert err.status_code == 400
 
 
+def test_absurdly_nested_json_is_400_not_a_crash() -> None:
+    payload = b"[" * 200_000 + b"]" * 200_000
+    assert rejected(github_headers(payload), payload, NO_SECRETS).status_code == 400
+
+
 def test_json_that_is_not_an_object_is_400() -> None:
     payload = b"[1, 2]"
     assert rejected(github_headers(payload), payload, ALL_SECRETS).status_code == 400
