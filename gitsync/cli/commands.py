@@ -8,4 +8,7 @@ import click
 def all_commands() -> list[click.Command]:
     commands: list[click.Command] = []
     # COMMANDS (one line each; keep sorted)
+    from gitsync.cli.health import health
+
+    commands.append(health)
     return commands

@@ -1,0 +1,162 @@
+"""`gitsync health FILE|-`: the health of live objects, as gitsync judges it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from gitsync.errors import ManifestError, UserInputError
+from gitsync.health import Health, assess, load_rules
+from gitsync.model.keys import ResourceKey
+
+_NO_CHECK = "-"
+
+
+def _read(source: str) -> tuple[str, str]:
+    """(text, name to show in errors)."""
+    if source == "-":
+        return sys.stdin.read(), "<stdin>"
+    path = Path(source)
+    if not path.exists():
+        raise UserInputError(f"{source}: no such file")
+    if path.is_dir():
+        raise UserInputError(f"{source}: is a directory, expected a file")
+    try:
+        return path.read_text(encoding="utf-8"), source
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserInputError(f"{source}: cannot read: {err}") from err
+
+
+def _documents(text: str, name: str) -> Iterator[Any]:
+    try:
+        yield from yaml.load_all(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark is not None else name
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise ManifestError(f"cannot parse: {problem}", where) from err
+
+
+def _list_items(doc: Mapping[str, Any], where: str) -> list[Any] | None:
+    """The items of ``kind: List`` (kubectl) or ``kind: FooList`` (the API), else None."""
+    kind = doc.get("kind")
+    items = doc.get("items")
+    if not isinstance(kind, str) or not kind.endswith("List"):
+        return None
+    if kind != "List" and not isinstance(items, list):
+        return None
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise ManifestError("items of a List must be a list", where)
+    if kind == "List":
+        return items
+    # The API leaves apiVersion and kind out of the items of a typed list.
+    filled = []
+    for item in items:
+        if isinstance(item, dict):
+            item = {"apiVersion": doc.get("apiVersion"), "kind": kind[: -len("List")], **item}
+        filled.append(item)
+    return filled
+
+
+def _check_object(obj: Any, where: str) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise ManifestError(f"expected an object, got {type(obj).__name__}", where)
+    if not isinstance(obj.get("kind"), str) or not obj["kind"]:
+        raise ManifestError("object has no kind", where)
+    return obj
+
+
+def load_objects(text: str, name: str) -> list[dict[str, Any]]:
+    """Every object in YAML or JSON text: many documents, and Lists expanded."""
+    objects: list[dict[str, Any]] = []
+    for index, doc in enumerate(_documents(text, name)):
+        if doc is None:
+            continue
+        where = f"{name}#{index}"
+        if isinstance(doc, dict):
+            items = _list_items(doc, where)
+            if items is not None:
+                for i, item in enumerate(items):
+                    objects.append(_check_object(item, f"{where}.items[{i}]"))
+                continue
+        objects.append(_check_object(doc, where))
+    if not objects:
+        raise ManifestError("no objects found", name)
+    return objects
+
+
+def _row(obj: dict[str, Any], health: Health | None) -> dict[str, Any]:
+    key = ResourceKey.of(obj)
+    return {
+        "kind": key.kind,
+        "namespace": key.namespace,
+        "name": key.name,
+        "status": health.status.value if health is not None else None,
+        "message": health.message if health is not None else "",
+    }
+
+
+def _resource(row: dict[str, Any]) -> str:
+    parts = [row["kind"], row["namespace"], row["name"]]
+    return "/".join(p for p in parts if p)
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold")
+        for column in ("RESOURCE", "HEALTH", "MESSAGE"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(_resource(row), row["status"] or _NO_CHECK, row["message"], style=None)
+        Console().print(table)
+        return
+    lines = [("RESOURCE", "HEALTH", "MESSAGE")]
+    lines += [(_resource(r), r["status"] or _NO_CHECK, r["message"]) for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(2)]
+    for resource, status, message in lines:
+        click.echo(f"{resource:<{widths[0]}}  {status:<{widths[1]}}  {message}".rstrip())
+
+
+@click.command("health")
+@click.argument("source", metavar="FILE|-")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for scripts",
+)
+@click.option(
+    "--rules",
+    "rules_files",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="YAML file of declarative health checks for custom kinds (repeatable)",
+)
+def health(source: str, output: str, rules_files: tuple[Path, ...]) -> None:
+    """Print the health of each live object in FILE (or stdin with -).
+
+    FILE holds YAML or JSON, one or many documents, or a List as `kubectl get -o yaml`
+    prints it. Kinds without a health check show "-" (null in JSON). Exits 0 whatever
+    the health; 2 when the input cannot be read.
+    """
+    for rules_file in rules_files:
+        load_rules(rules_file)
+    text, name = _read(source)
+    rows = [_row(obj, assess(obj)) for obj in load_objects(text, name)]
+    if output == "json":
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        _print_table(rows)
