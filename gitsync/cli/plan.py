@@ -1,0 +1,79 @@
+"""`gitsync plan`: the order in which a sync would apply the manifests at PATH."""
+
+from __future__ import annotations
+
+import json
+import os.path
+import time
+from typing import Any
+
+import click
+
+from gitsync.cli.sourceargs import load_manifests, source_options
+from gitsync.model.manifest import Manifest
+from gitsync.sync.plan import Plan, PlanSettings, build_plan
+from gitsync.sync.task import Task
+
+
+@click.command("plan")
+@click.argument("path")
+@source_options
+@click.option("--app-name", help="Application name (default: PATH's basename).")
+@click.option("--dest-namespace", help="Namespace for namespaced objects that name none.")
+@click.option(
+    "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def plan_command(
+    path: str,
+    app_name: str | None,
+    dest_namespace: str | None,
+    output: str,
+    **source: Any,
+) -> None:
+    """Print the sync plan of the manifests at PATH: phases, waves and task order.
+
+    No cluster is contacted, so the plan has no prune tasks.
+    """
+    rendered = load_manifests(path, source.get("repo"), source.get("revision"))
+    manifests = [
+        m if isinstance(m, Manifest) else Manifest.from_object(m) for m in rendered.manifests
+    ]
+    settings = PlanSettings(
+        app=app_name or default_app_name(path),
+        revision=str(getattr(rendered, "revision", "") or ""),
+        started_at=int(time.time()),
+        dest_namespace=dest_namespace or "",
+    )
+    plan = build_plan(manifests, settings)
+    if output == "json":
+        click.echo(json.dumps(plan.summaries(), indent=2))
+    else:
+        click.echo(format_plan_table(plan), nl=False)
+
+
+def default_app_name(path: str) -> str:
+    """The app name a command uses when none is given: PATH's last component."""
+    return os.path.basename(os.path.normpath(path)) or "app"
+
+
+def _task_line(task: Task) -> str:
+    kind = "hook" if task.hook else ("prune" if task.prune else "")
+    policies = ",".join(task.policy_names)
+    return f"  {task.key!s:<56} {kind:<5} {policies}".rstrip()
+
+
+def format_plan_table(plan: Plan) -> str:
+    """One block per (phase, wave), tasks in execution order."""
+    if not plan.tasks:
+        return "nothing to sync\n"
+    lines: list[str] = []
+    current: tuple[str, int] | None = None
+    for task in plan.tasks:
+        group = (str(task.phase), task.wave)
+        if group != current:
+            if current is not None:
+                lines.append("")
+            lines.append(f"{task.phase} wave {task.wave}")
+            current = group
+        lines.append(_task_line(task))
+    return "\n".join(lines) + "\n"
