@@ -45,9 +45,10 @@ def rollout(obj: Mapping[str, Any]) -> Health:
 
 def _aborted_message(obj: Mapping[str, Any]) -> str:
     progress = condition(obj, "Progressing")
-    if progress is not None and progress.get("message"):
-        return f"Rollout is aborted: {progress.get('message')}"
-    return text(obj, "status", "message") or "Rollout is aborted"
+    said = str((progress or {}).get("message") or "") or text(obj, "status", "message")
+    if "abort" in said.lower():
+        return said
+    return f"Rollout is aborted: {said}" if said else "Rollout is aborted"
 
 
 def _paused(obj: Mapping[str, Any], fallback: str) -> Health:

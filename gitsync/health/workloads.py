@@ -67,7 +67,9 @@ def statefulset(obj: Mapping[str, Any]) -> Health:
             return progressing(
                 f"Waiting for partitioned rollout: {updated} of {wanted - partition} pods updated"
             )
-        return healthy(f"Partitioned rollout complete: {updated} pods updated")
+        if partition:
+            return healthy(f"Partitioned rollout complete: {updated} pods updated")
+        return healthy(f"Rolling update complete: {updated} pods updated")
     if strategy == "OnDelete":
         return healthy(f"StatefulSet has {ready} ready pods")
     update_revision = text(obj, "status", "updateRevision")
