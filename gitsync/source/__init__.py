@@ -1,0 +1,25 @@
+"""Git access: bare mirrors, revision -> SHA, read-only trees at a SHA, credentials."""
+
+from gitsync.source.credentials import Credentials
+from gitsync.source.gittree import GitTree
+from gitsync.source.localtree import LocalTree
+from gitsync.source.paths import clean_path, join_path
+from gitsync.source.repocache import RepoCache, SourceStats, default_cache_dir
+from gitsync.source.tree import Tree
+from gitsync.source.unreadable import UnreadableFileError
+from gitsync.source.urls import normalize_repo_url, redact_url
+
+__all__ = [
+    "Credentials",
+    "GitTree",
+    "LocalTree",
+    "RepoCache",
+    "SourceStats",
+    "Tree",
+    "UnreadableFileError",
+    "clean_path",
+    "default_cache_dir",
+    "join_path",
+    "normalize_repo_url",
+    "redact_url",
+]
