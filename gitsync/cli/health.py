@@ -16,6 +16,14 @@ from gitsync.health import Health, assess, load_rules
 from gitsync.model.keys import ResourceKey
 
 _NO_CHECK = "-"
+_STYLES = {
+    "Healthy": "green",
+    "Suspended": "blue",
+    "Progressing": "yellow",
+    "Missing": "yellow",
+    "Degraded": "red",
+    "Unknown": "magenta",
+}
 
 
 def _read(source: str) -> tuple[str, str]:
@@ -113,12 +121,19 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(box=None, header_style="bold")
         for column in ("RESOURCE", "HEALTH", "MESSAGE"):
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(_resource(row), row["status"] or _NO_CHECK, row["message"], style=None)
+            status = row["status"] or _NO_CHECK
+            # Text, not markup: messages come from the cluster and may contain brackets.
+            table.add_row(
+                Text(_resource(row)),
+                Text(status, style=_STYLES.get(status, "")),
+                Text(row["message"]),
+            )
         Console().print(table)
         return
     lines = [("RESOURCE", "HEALTH", "MESSAGE")]

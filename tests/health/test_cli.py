@@ -184,3 +184,18 @@ def test_bad_rules_file_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {rules}: checks[0].rules[0]")
     assert "Traceback" not in result.stderr
+
+
+def test_terminal_table_shows_cluster_text_verbatim(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In-process: a pseudo-terminal is not available everywhere; rich must not read
+    # brackets in a message as markup.
+    from gitsync.cli.health import _print_table
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    row = {"kind": "Pod", "namespace": "a", "name": "p", "status": None, "message": "[/oops]"}
+    _print_table([row])
+    out = capsys.readouterr().out
+    assert "Pod/a/p" in out
+    assert "[/oops]" in out
