@@ -1,0 +1,193 @@
+"""Render parameters of an Application source, read from Argo CD's `spec.source`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gitsync.errors import RenderError
+
+
+@dataclass(frozen=True)
+class JsonnetVar:
+    """A top-level argument or external variable; `code` means the value is Jsonnet code."""
+
+    name: str
+    value: str
+    code: bool = False
+
+
+@dataclass(frozen=True)
+class JsonnetOptions:
+    tlas: tuple[JsonnetVar, ...] = ()
+    ext_vars: tuple[JsonnetVar, ...] = ()
+    libs: tuple[str, ...] = ()  # library search paths, relative to the repository root
+
+
+@dataclass(frozen=True)
+class DirectoryOptions:
+    recurse: bool = False
+    include: str = ""
+    exclude: str = ""
+    jsonnet: JsonnetOptions = field(default_factory=JsonnetOptions)
+
+
+@dataclass(frozen=True)
+class HelmParameter:
+    """One ``--set`` (or ``--set-string`` with `force_string`) name/value pair."""
+
+    name: str
+    value: str
+    force_string: bool = False
+
+
+@dataclass(frozen=True)
+class HelmOptions:
+    release_name: str = ""
+    namespace: str = ""
+    value_files: tuple[str, ...] = ()
+    values: str = ""  # an inline YAML document
+    values_object: dict[str, Any] | None = field(default=None, hash=False)
+    parameters: tuple[HelmParameter, ...] = ()
+    skip_crds: bool = False
+    ignore_missing_value_files: bool = False
+
+
+@dataclass(frozen=True)
+class KustomizeOptions:
+    name_prefix: str = ""
+    name_suffix: str = ""
+    namespace: str = ""
+    images: tuple[str, ...] = ()
+    common_labels: tuple[tuple[str, str], ...] = ()
+    common_annotations: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render one source. `source_type` forces a renderer ("" = detect)."""
+
+    directory: DirectoryOptions = field(default_factory=DirectoryOptions)
+    helm: HelmOptions = field(default_factory=HelmOptions)
+    kustomize: KustomizeOptions = field(default_factory=KustomizeOptions)
+    source_type: str = ""  # "", "Directory", "Helm" or "Kustomize"
+
+    @classmethod
+    def from_source(
+        cls, source: dict[str, Any], *, app_name: str = "", namespace: str = ""
+    ) -> RenderOptions:
+        """Options from an Argo CD ``spec.source`` mapping.
+
+        `app_name` is Helm's default release name and `namespace` its default namespace
+        (Argo CD uses the Application's name and destination namespace).
+        """
+        if not isinstance(source, dict):
+            raise RenderError("spec.source must be a mapping")
+        explicit = [name for name in ("directory", "helm", "kustomize") if source.get(name)]
+        if len(explicit) > 1:
+            raise RenderError(f"spec.source sets more than one of {', '.join(explicit)}")
+        return cls(
+            directory=_directory(_mapping(source, "directory")),
+            helm=_helm(_mapping(source, "helm"), app_name, namespace),
+            kustomize=_kustomize(_mapping(source, "kustomize")),
+            source_type=explicit[0].capitalize() if explicit else "",
+        )
+
+    def fingerprint(self) -> str:
+        """A stable digest of every option, for cache keys."""
+        text = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _mapping(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key) or {}
+    if not isinstance(value, dict):
+        raise RenderError(f"spec.source.{key} must be a mapping")
+    return value
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RenderError(f"{where} must be a list of strings")
+    return tuple(value)
+
+
+def _jsonnet_vars(value: Any, where: str) -> tuple[JsonnetVar, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RenderError(f"{where} must be a list of {{name, value, code}}")
+    result: list[JsonnetVar] = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise RenderError(f"{where}: every entry needs a name")
+        result.append(JsonnetVar(item["name"], str(item.get("value", "")), bool(item.get("code"))))
+    return tuple(result)
+
+
+def _directory(spec: dict[str, Any]) -> DirectoryOptions:
+    jsonnet = spec.get("jsonnet") or {}
+    if not isinstance(jsonnet, dict):
+        raise RenderError("spec.source.directory.jsonnet must be a mapping")
+    return DirectoryOptions(
+        recurse=bool(spec.get("recurse", False)),
+        include=str(spec.get("include") or ""),
+        exclude=str(spec.get("exclude") or ""),
+        jsonnet=JsonnetOptions(
+            tlas=_jsonnet_vars(jsonnet.get("tlas"), "directory.jsonnet.tlas"),
+            ext_vars=_jsonnet_vars(jsonnet.get("extVars"), "directory.jsonnet.extVars"),
+            libs=_strings(jsonnet.get("libs"), "directory.jsonnet.libs"),
+        ),
+    )
+
+
+def _helm(spec: dict[str, Any], app_name: str, namespace: str) -> HelmOptions:
+    values_object = spec.get("valuesObject")
+    if values_object is not None and not isinstance(values_object, dict):
+        raise RenderError("spec.source.helm.valuesObject must be a mapping")
+    values = spec.get("values") or ""
+    if not isinstance(values, str):
+        raise RenderError("spec.source.helm.values must be a string (use valuesObject)")
+    parameters: list[HelmParameter] = []
+    for item in spec.get("parameters") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise RenderError("spec.source.helm.parameters: every entry needs a name")
+        value = item.get("value", "")
+        parameters.append(
+            HelmParameter(
+                item["name"], "" if value is None else str(value), bool(item.get("forceString"))
+            )
+        )
+    return HelmOptions(
+        release_name=str(spec.get("releaseName") or app_name),
+        namespace=str(spec.get("namespace") or namespace),
+        value_files=_strings(spec.get("valueFiles"), "helm.valueFiles"),
+        values=values,
+        values_object=values_object,
+        parameters=tuple(parameters),
+        skip_crds=bool(spec.get("skipCrds", False)),
+        ignore_missing_value_files=bool(spec.get("ignoreMissingValueFiles", False)),
+    )
+
+
+def _pairs(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise RenderError(f"{where} must be a mapping")
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+
+
+def _kustomize(spec: dict[str, Any]) -> KustomizeOptions:
+    return KustomizeOptions(
+        name_prefix=str(spec.get("namePrefix") or ""),
+        name_suffix=str(spec.get("nameSuffix") or ""),
+        namespace=str(spec.get("namespace") or ""),
+        images=_strings(spec.get("images"), "kustomize.images"),
+        common_labels=_pairs(spec.get("commonLabels"), "kustomize.commonLabels"),
+        common_annotations=_pairs(spec.get("commonAnnotations"), "kustomize.commonAnnotations"),
+    )
