@@ -1,0 +1,526 @@
+"""The re-entrant sync operation: one `step` advances as far as it can without waiting.
+
+The caller (the CLI's runner now, the controller later) calls `step` again until the
+state is terminal, persisting the state in between, so a killed process resumes where
+it stopped. The flow follows gitops-engine's sync context: dry-run pre-flight once,
+then per step: refresh running tasks, wait while any runs, fail (and run SyncFail hooks)
+if one failed, else run the next (phase, wave): prunes, BeforeHookCreation deletions,
+then applies, one kind group after another, each group concurrently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from enum import Enum
+from itertools import groupby
+from typing import Any, TypeVar
+
+from gitsync.diff import live_satisfies
+from gitsync.errors import GitsyncError, KubeError, NotFoundError
+from gitsync.model.enums import HookDeletePolicy, OperationPhase, ResultCode, SyncPhase
+from gitsync.model.keys import ResourceKey
+from gitsync.sync import actions
+from gitsync.sync.kinds import CRD_GROUP, CRD_KIND
+from gitsync.sync.plan import Plan
+from gitsync.sync.port import ClusterPort
+from gitsync.sync.progress import task_progress
+from gitsync.sync.settings import SyncSettings
+from gitsync.sync.state import OperationState, TaskResult, TaskStatus
+from gitsync.sync.task import Task, TaskType
+from gitsync.sync.tracking import HOOK_FINALIZER, owner_app
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class _Wave(Enum):
+    DONE = "done"
+    PENDING = "pending"
+    FAILED = "failed"
+
+
+def new_operation(plan: Plan, settings: SyncSettings) -> OperationState:
+    """A fresh operation for `plan` (its settings carry app, revision and start time)."""
+    return OperationState(
+        app=plan.settings.app,
+        revision=plan.settings.revision,
+        fingerprint=plan.fingerprint,
+        started_at=plan.settings.started_at,
+        dry_run=settings.dry_run,
+        prune=settings.prune,
+    )
+
+
+def step(
+    plan: Plan,
+    state: OperationState,
+    port: ClusterPort,
+    settings: SyncSettings,
+    *,
+    now: float | None = None,
+    executor: Executor | None = None,
+) -> OperationState:
+    """Advance `state` (changed in place and returned) as far as possible without waiting.
+
+    `plan` must be built with ``started_at == state.started_at`` so generated hook names
+    match. Cluster errors outside a single task's write end the operation in Error.
+    """
+    if state.terminal:
+        return state
+    clock = time.time() if now is None else now
+    own_pool = executor is None
+    pool = executor or ThreadPoolExecutor(max_workers=max(settings.workers, 1))
+    try:
+        _Step(plan, state, port, settings, clock, pool).advance()
+    except GitsyncError as err:
+        state.phase = OperationPhase.ERROR.value
+        state.message = str(err)
+        state.finished_at = clock
+    finally:
+        if own_pool:
+            pool.shutdown(wait=True)
+    return state
+
+
+def _ghost_prune(result: TaskResult) -> Task:
+    """A prune task recorded earlier whose object has since left the live set."""
+    api_version = f"{result.group}/{result.version}" if result.group else result.version
+    return Task(
+        type=TaskType.PRUNE,
+        phase=SyncPhase(result.phase),
+        wave=result.wave,
+        key=ResourceKey(result.group, result.kind, result.namespace, result.name),
+        api_version=api_version,
+        obj={},
+    )
+
+
+def _names(tasks: Sequence[Task]) -> str:
+    first = str(tasks[0].key)
+    return first if len(tasks) == 1 else f"{first} and {len(tasks) - 1} more"
+
+
+class _Step:
+    def __init__(
+        self,
+        plan: Plan,
+        state: OperationState,
+        port: ClusterPort,
+        settings: SyncSettings,
+        now: float,
+        pool: Executor,
+    ) -> None:
+        self.plan = plan
+        self.state = state
+        self.port = port
+        self.settings = settings
+        self.now = now
+        self.pool = pool
+        self.order = {t.id: i for i, t in enumerate(plan.tasks)}
+        known = set(self.order)
+        ghosts = [_ghost_prune(r) for r in state.results.values() if r.prune and r.id not in known]
+        self.tasks = [*plan.tasks, *ghosts]
+        self.main = [t for t in self.tasks if t.phase is not SyncPhase.SYNC_FAIL]
+        self.sync_fail = [t for t in self.tasks if t.phase is SyncPhase.SYNC_FAIL]
+
+    # ----------------------------------------------------------------- bookkeeping
+    def result(self, task: Task) -> TaskResult | None:
+        return self.state.results.get(task.id)
+
+    def record(
+        self, task: Task, code: ResultCode | str, status: TaskStatus, message: str
+    ) -> TaskResult:
+        found = self.state.results.get(task.id)
+        if found is None:
+            found = TaskResult.for_task(task, self.order.get(task.id, len(self.order)))
+            self.state.results[task.id] = found
+        found.set(code, status, message)
+        return found
+
+    def status(self, task: Task) -> TaskStatus | None:
+        found = self.result(task)
+        return found.task_status if found else None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        return list(self.pool.map(fn, items))
+
+    def get(self, task: Task) -> dict[str, Any] | None:
+        return self.port.get(task.api_version, task.kind, task.namespace, task.name)
+
+    # ----------------------------------------------------------------- the step
+    def advance(self) -> None:
+        state = self.state
+        if state.next_attempt_at > self.now:
+            wait = state.next_attempt_at - self.now
+            state.message = f"retrying in {wait:.0f}s (attempt {state.retry_count})"
+            return
+        if not state.preflight_done:
+            if self.refuse_empty_prune():
+                return
+            ok = self.preflight()
+            state.preflight_done = True
+            if self.settings.dry_run:
+                self.finish_dry_run(ok)
+                return
+            if not ok:
+                self.fail("one or more objects failed to apply (dry run)")
+                return
+        self.refresh()
+        multi = self.multi_step()
+        running = [
+            t
+            for t in self.tasks
+            if self.status(t) is TaskStatus.RUNNING and (multi or t.hook or t.prune)
+        ]
+        if running:
+            self.set_waiting(running)
+            return
+        self.release_finalizers()
+        if state.failing or any(
+            (s := self.status(t)) is not None and not s.successful for t in self.main
+        ):
+            self.fail(state.failing or "one or more synchronization tasks completed unsuccessfully")
+            return
+        pending = [t for t in self.main if self.result(t) is None]
+        if not pending:
+            self.succeed()
+            return
+        phase, wave = pending[0].phase, pending[0].wave
+        if self.now < state.next_wave_at:
+            state.message = f"pausing before {phase} wave {wave}"
+            return
+        current = [t for t in pending if (t.phase, t.wave) == (phase, wave)]
+        remaining = [t for t in pending if (t.phase, t.wave) != (phase, wave) or t.hook]
+        state.message = f"{phase} wave {wave}: applying {len(current)} task(s)"
+        outcome = self.run_wave(current)
+        if outcome is _Wave.FAILED:
+            self.fail("one or more objects failed to apply")
+        elif outcome is _Wave.DONE:
+            if remaining:
+                state.next_wave_at = self.now + self.settings.wave_delay
+                state.message = f"{phase} wave {wave} applied"
+            else:
+                self.succeed()
+
+    def multi_step(self) -> bool:
+        steps = {(t.phase, t.wave) for t in self.main}
+        return len(steps) > 1
+
+    def set_waiting(self, running: Sequence[Task]) -> None:
+        first = running[0]
+        if first.prune:
+            what = "deletion of"
+        elif first.hook:
+            what = "completion of hook"
+        else:
+            what = "healthy state of"
+        self.state.message = f"waiting for {what} {_names(running)}"
+
+    # ----------------------------------------------------------------- pre-flight
+    def refuse_empty_prune(self) -> bool:
+        """Pruning every resource of an app needs allowEmpty."""
+        prunes = [t for t in self.main if t.prune]
+        if not (self.settings.prune and prunes and self.plan.desired_count == 0):
+            return False
+        if self.settings.allow_empty:
+            return False
+        message = "not pruned: the app would be left empty (allowEmpty is not set)"
+        for task in prunes:
+            self.record(task, ResultCode.PRUNE_SKIPPED, TaskStatus.SUCCEEDED, message)
+        self.finish(
+            OperationPhase.FAILED,
+            f"refusing to prune all {len(prunes)} resources of {self.state.app}: "
+            "the rendered manifests are empty and allowEmpty is not set",
+        )
+        return True
+
+    def preflight(self) -> bool:
+        """Dry-run every write before the first real one; record failures. True if none."""
+        crd_kinds = {
+            (spec.get("group"), (spec.get("names") or {}).get("kind"))
+            for t in self.tasks
+            if t.kind == CRD_KIND and t.group == CRD_GROUP
+            for spec in [t.obj.get("spec") or {}]
+        }
+        new_namespaces = {t.name for t in self.tasks if t.kind == "Namespace" and t.group == ""}
+
+        def check(task: Task) -> str | None:
+            if self.port.namespaced(task.api_version, task.kind) is None:
+                if task.sync_options.is_set("SkipDryRunOnMissingResource") or (
+                    (task.group, task.kind) in crd_kinds
+                ):
+                    return None
+                return f"the server does not serve {task.kind} ({task.api_version})"
+            try:
+                live = None
+                if task.hook or task.sync_options.is_set("Replace") or self.checks_sharing(task):
+                    live = self.get(task)
+                shared = self.shared_with(task, live)
+                if shared:
+                    return shared
+                if task.hook and live is not None:
+                    return None  # it is deleted or left alone before the real write
+                actions.write(self.port, task, live, dry_run=True)
+            except NotFoundError as err:
+                if task.namespace and task.namespace in new_namespaces:
+                    return None  # its namespace is created by this sync
+                return str(err)
+            except KubeError as err:
+                return str(err)
+            return None
+
+        writes = [t for t in self.tasks if not t.prune]
+        failures = self.map(check, writes)
+        ok = True
+        for task, failure in zip(writes, failures, strict=True):
+            if failure is not None:
+                ok = False
+                self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, failure)
+        return ok
+
+    def checks_sharing(self, task: Task) -> bool:
+        return task.sync_options.is_set("FailOnSharedResource")
+
+    def shared_with(self, task: Task, live: dict[str, Any] | None) -> str | None:
+        if live is None or not self.checks_sharing(task):
+            return None
+        owner = owner_app(live)
+        if owner is not None and owner != self.state.app:
+            return f"{task.key} is already managed by app {owner} (FailOnSharedResource)"
+        return None
+
+    def finish_dry_run(self, ok: bool) -> None:
+        for task in self.main:
+            if self.result(task) is not None:
+                continue
+            if task.prune:
+                self.prune_one(task)
+            else:
+                self.record(task, ResultCode.SYNCED, TaskStatus.SUCCEEDED, "validated (dry run)")
+        if ok:
+            self.finish(OperationPhase.SUCCEEDED, "dry run: every object validated")
+        else:
+            self.finish(OperationPhase.FAILED, self.failure_message("dry run failed"))
+
+    # ----------------------------------------------------------------- refresh
+    def refresh(self) -> None:
+        running = [t for t in self.tasks if self.status(t) is TaskStatus.RUNNING]
+        lives = self.map(self.get, running)
+        for task, live in zip(running, lives, strict=True):
+            found = self.result(task)
+            assert found is not None
+            progress = task_progress(task, live)
+            message = progress.message
+            if task.prune and progress.status is TaskStatus.SUCCEEDED:
+                message = found.message or "pruned"
+            elif not task.hook and progress.status is TaskStatus.SUCCEEDED and found.message:
+                message = found.message  # keep "created"/"configured"/"unchanged"
+            found.set(found.result, progress.status, message)
+
+    def release_finalizers(self) -> None:
+        done = [
+            t
+            for t in self.tasks
+            if t.hook
+            and (r := self.result(t)) is not None
+            and r.task_status.completed
+            and not r.finalizer_released
+            and r.result == ResultCode.SYNCED
+        ]
+
+        def release(task: Task) -> None:
+            self.port.remove_finalizer(
+                task.api_version, task.kind, task.namespace, task.name, HOOK_FINALIZER
+            )
+
+        self.map(release, done)
+        for task in done:
+            found = self.result(task)
+            assert found is not None
+            found.finalizer_released = True
+
+    # ----------------------------------------------------------------- waves
+    def run_wave(self, tasks: Sequence[Task]) -> _Wave:
+        prunes = [t for t in tasks if t.prune]
+        writes = [t for t in tasks if not t.prune]
+        unconfirmed = self.unconfirmed_prunes(prunes)
+        if unconfirmed:
+            self.state.message = (
+                f"waiting for pruning confirmation of {_names(unconfirmed)} "
+                "(annotate with argocd.argoproj.io/deletion-approved)"
+            )
+            return _Wave.PENDING
+        self.map(self.prune_one, prunes)
+        if any(self.status(t) is TaskStatus.FAILED for t in prunes):
+            return _Wave.FAILED
+        deleting = self.delete_before_creation(writes)
+        if deleting:
+            self.state.message = f"waiting for deletion of hook {_names(deleting)}"
+            return _Wave.PENDING
+        for _, group in groupby(writes, key=lambda t: (t.group, t.kind)):
+            batch = list(group)
+            self.map(self.apply_one, batch)
+            if any(self.status(t) is TaskStatus.FAILED for t in batch):
+                return _Wave.FAILED
+        return _Wave.DONE
+
+    def unconfirmed_prunes(self, prunes: Sequence[Task]) -> list[Task]:
+        if not self.settings.prune or self.settings.dry_run:
+            return []
+        needs = [t for t in prunes if (t.sync_options.get("Prune") or "").lower() == "confirm"]
+        lives = self.map(self.get, needs)
+        return [
+            t
+            for t, live in zip(needs, lives, strict=True)
+            if live is not None and not actions.deletion_approved(live)
+        ]
+
+    def prune_one(self, task: Task) -> None:
+        if not self.settings.prune:
+            self.record(task, ResultCode.PRUNE_SKIPPED, TaskStatus.SUCCEEDED, "requires pruning")
+            return
+        if task.sync_options.is_set("Prune", "false"):
+            self.record(task, ResultCode.PRUNE_SKIPPED, TaskStatus.SUCCEEDED, "ignored (no prune)")
+            return
+        if self.settings.dry_run:
+            self.record(task, ResultCode.PRUNED, TaskStatus.SUCCEEDED, "pruned (dry run)")
+            return
+        try:
+            live = self.get(task)
+            if live is None:
+                self.record(task, ResultCode.PRUNED, TaskStatus.SUCCEEDED, "pruned (already gone)")
+                return
+            if owner_app(live) != self.state.app:
+                message = "not pruned: no longer tracked by this app"
+                self.record(task, ResultCode.PRUNE_SKIPPED, TaskStatus.SUCCEEDED, message)
+                return
+            if not actions.is_deleting(live):
+                self.port.delete(
+                    task.api_version,
+                    task.kind,
+                    task.namespace,
+                    task.name,
+                    propagation=actions.prune_propagation(task),
+                )
+            self.record(task, ResultCode.PRUNED, TaskStatus.RUNNING, "pruned")
+        except KubeError as err:
+            self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, str(err))
+
+    def delete_before_creation(self, writes: Sequence[Task]) -> list[Task]:
+        """Delete existing hooks with BeforeHookCreation; the ones still present wait."""
+        hooks = [t for t in writes if t.has_policy(HookDeletePolicy.BEFORE_HOOK_CREATION)]
+        lives = self.map(self.get, hooks)
+        present = [(t, live) for t, live in zip(hooks, lives, strict=True) if live is not None]
+
+        def delete(pair: tuple[Task, dict[str, Any]]) -> None:
+            actions.delete_hook(self.port, pair[0], pair[1])
+
+        self.map(delete, present)
+        return [t for t, _ in present]
+
+    def apply_one(self, task: Task) -> None:
+        try:
+            live = self.get(task)
+            shared = self.shared_with(task, live)
+            if shared:
+                self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, shared)
+                return
+            if not task.hook and live is not None and live_satisfies(task.obj, live):
+                self.record(task, ResultCode.SYNCED, TaskStatus.RUNNING, "unchanged")
+                return
+            message = actions.write(self.port, task, live, dry_run=False)
+            if task.kind == CRD_KIND and task.group == CRD_GROUP:
+                actions.wait_for_crd(self.port, task, self.settings.crd_ready_timeout)
+            self.record(task, ResultCode.SYNCED, TaskStatus.RUNNING, message)
+        except KubeError as err:
+            self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, str(err))
+
+    # ----------------------------------------------------------------- endings
+    def delete_hooks(self, policy: HookDeletePolicy) -> None:
+        """Deletion follows the outcome of the whole operation, not of each hook."""
+        due = [
+            t
+            for t in self.tasks
+            if t.has_policy(policy)
+            and (r := self.result(t)) is not None
+            and r.task_status.completed
+            and r.result == ResultCode.SYNCED
+            and not r.deleted
+        ]
+
+        def delete(task: Task) -> None:
+            try:
+                actions.delete_hook(self.port, task)
+            except KubeError as err:
+                found = self.result(task)
+                assert found is not None
+                found.message = f"{found.message}; failed to delete: {err}"
+
+        self.map(delete, due)
+        for task in due:
+            found = self.result(task)
+            assert found is not None
+            found.deleted = True
+
+    def fail(self, message: str) -> None:
+        state = self.state
+        state.failing = state.failing or message
+        self.delete_hooks(HookDeletePolicy.HOOK_FAILED)
+        unstarted = [t for t in self.sync_fail if self.result(t) is None]
+        if not self.sync_fail or (not unstarted and self.all_done(self.sync_fail)):
+            self.finish_failed(self.failure_message(state.failing))
+            return
+        if unstarted:
+            outcome = self.run_wave(unstarted)
+            if outcome is _Wave.FAILED:
+                failed = self.failure_message("one or more SyncFail hooks failed", self.sync_fail)
+                self.finish_failed(f"{self.failure_message(state.failing)}; {failed}")
+                return
+        state.message = f"{state.failing}; running SyncFail hooks"
+
+    def all_done(self, tasks: Iterable[Task]) -> bool:
+        return all((s := self.status(t)) is not None and s.completed for t in tasks)
+
+    def failure_message(self, message: str, among: Sequence[Task] | None = None) -> str:
+        pool = self.main if among is None else among
+        reasons = [
+            f"{t.key}: {r.message}"
+            for t in pool
+            if (r := self.result(t)) is not None and r.task_status in _BAD
+        ]
+        return f"{message}: {'; '.join(reasons)}" if reasons else message
+
+    def finish_failed(self, message: str) -> None:
+        retry = self.settings.retry
+        state = self.state
+        if state.retry_count < retry.limit and not self.settings.dry_run:
+            state.retry_count += 1
+            delay = retry.delay(state.retry_count)
+            state.results = {}
+            state.preflight_done = False
+            state.failing = ""
+            state.next_wave_at = 0.0
+            state.next_attempt_at = self.now + delay
+            state.started_at = int(self.now + delay)
+            state.message = (
+                f"retrying in {delay:.0f}s (attempt {state.retry_count} of {retry.limit}) "
+                f"after: {message}"
+            )
+            return
+        self.finish(OperationPhase.FAILED, message)
+
+    def succeed(self) -> None:
+        self.delete_hooks(HookDeletePolicy.HOOK_SUCCEEDED)
+        self.finish(OperationPhase.SUCCEEDED, "successfully synced (all tasks run)")
+
+    def finish(self, phase: OperationPhase, message: str) -> None:
+        self.state.phase = phase.value
+        self.state.message = message
+        self.state.finished_at = self.now
+
+
+_BAD = frozenset({TaskStatus.FAILED, TaskStatus.ERROR})

@@ -1,0 +1,58 @@
+"""The small interface through which a sync operation talks to a cluster.
+
+`gitsync.sync.kubeport.KubePort` implements it over `gitsync.kube.Cluster`; unit tests
+use an in-memory fake. Errors are gitsync's own (`gitsync.errors.KubeError` subclasses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    """How one object is written (from its sync options)."""
+
+    server_side: bool = True
+    force: bool = False
+    validate: bool = True
+
+
+class ClusterPort(Protocol):
+    def namespaced(self, api_version: str, kind: str) -> bool | None:
+        """Whether the kind is namespaced; None when the cluster does not serve it."""
+        ...
+
+    def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """The live object, or None when it does not exist."""
+        ...
+
+    def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Live objects of these (apiVersion, kind) pairs labelled as belonging to `app`."""
+        ...
+
+    def apply(
+        self, obj: dict[str, Any], *, dry_run: bool = False, options: ApplyOptions | None = None
+    ) -> dict[str, Any]:
+        """Apply `obj` (server-side unless told otherwise); returns the resulting object."""
+        ...
+
+    def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
+
+    def replace(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        """PUT `obj` (its metadata.resourceVersion, when set, guards against races)."""
+        ...
+
+    def delete(
+        self, api_version: str, kind: str, namespace: str, name: str, *, propagation: str
+    ) -> bool:
+        """Start deleting; False when the object was already gone."""
+        ...
+
+    def remove_finalizer(
+        self, api_version: str, kind: str, namespace: str, name: str, finalizer: str
+    ) -> None:
+        """Drop one finalizer from the live object (nothing when absent or gone)."""
+        ...

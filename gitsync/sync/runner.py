@@ -1,0 +1,227 @@
+"""Runs an operation to its end: step, persist, report, repeat (the CLI's loop, and the
+unit a controller calls one step at a time)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitsync.model.annotations import SyncOptions
+from gitsync.model.enums import OperationPhase
+from gitsync.model.manifest import Manifest
+from gitsync.sync import actions
+from gitsync.sync.operation import new_operation, step
+from gitsync.sync.plan import Plan, PlanSettings, build_plan
+from gitsync.sync.port import ClusterPort
+from gitsync.sync.settings import SyncSettings
+from gitsync.sync.state import OperationState, TaskResult, TaskStatus
+from gitsync.sync.store import OperationStore
+from gitsync.sync.tracking import HOOK_FINALIZER
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """One app to sync: its rendered manifests and where and how to sync them."""
+
+    app: str
+    manifests: Sequence[Manifest]
+    revision: str = ""
+    dest_namespace: str = "default"
+    sync_options: SyncOptions = field(default_factory=SyncOptions)
+    settings: SyncSettings = field(default_factory=SyncSettings)
+
+
+@dataclass(frozen=True)
+class SyncEvent:
+    """Something a watcher may show: task results that changed, or a new message."""
+
+    state: OperationState
+    changed: tuple[TaskResult, ...]
+    message_changed: bool
+
+
+EventSink = Callable[[SyncEvent], None]
+
+
+class SyncRunner:
+    """Starts or resumes an app's operation and steps it, persisting after each step.
+
+    A stored Running operation with the same revision and plan fingerprint is resumed
+    (same hook names, finished tasks not repeated); anything else starts a new one.
+    """
+
+    def __init__(
+        self,
+        port: ClusterPort,
+        store: OperationStore | None = None,
+        *,
+        poll_interval: float = 0.25,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.port = port
+        self.store = store
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.sleep = sleep
+        self._kinds: set[tuple[str, str]] = set()
+        self._plan: Plan | None = None
+        self._scope_cache: dict[tuple[str, str], bool | None] = {}
+
+    # ----------------------------------------------------------------- planning
+    def plan(self, request: SyncRequest, started_at: int) -> Plan:
+        """The plan for `request` with hook names for `started_at`, prune set from live."""
+        if self._plan is not None and self._plan.settings.started_at == started_at:
+            return self._plan
+        desired_kinds = {(m.api_version, m.kind) for m in request.manifests}
+        kinds = self._kinds | desired_kinds
+        live = self.port.list_tracked(request.app, sorted(kinds))
+        settings = PlanSettings(
+            app=request.app,
+            revision=request.revision,
+            started_at=started_at,
+            dest_namespace=request.dest_namespace,
+            sync_options=request.sync_options,
+            scope=self._scope_lookup(request, live),
+        )
+        self._plan = build_plan(request.manifests, settings, live)
+        return self._plan
+
+    def _scope_lookup(
+        self, request: SyncRequest, live: list[dict[str, Any]]
+    ) -> Callable[[str, str], bool | None]:
+        versions: dict[tuple[str, str], str] = {}
+        for obj in [*(m.obj for m in request.manifests), *live]:
+            api_version = str(obj.get("apiVersion") or "")
+            group = api_version.rpartition("/")[0]
+            versions.setdefault((group, str(obj.get("kind") or "")), api_version)
+
+        def lookup(group: str, kind: str) -> bool | None:
+            if (group, kind) not in self._scope_cache:
+                api_version = versions.get((group, kind))
+                answer = self.port.namespaced(api_version, kind) if api_version else None
+                self._scope_cache[(group, kind)] = answer
+            return self._scope_cache[(group, kind)]
+
+        return lookup
+
+    # ----------------------------------------------------------------- operation
+    def begin(self, request: SyncRequest) -> OperationState:
+        """Resume the stored operation when it is the same one, else start a new one."""
+        stored: OperationState | None = None
+        if self.store is not None:
+            stored, self._kinds = self.store.load(request.app)
+        if stored is not None and not stored.terminal and stored.revision == request.revision:
+            plan = self.plan(request, stored.started_at)
+            if plan.fingerprint == stored.fingerprint and stored.dry_run == (
+                request.settings.dry_run
+            ):
+                return stored
+        if stored is not None and not stored.terminal:
+            self._abandon(stored)
+        plan = self.plan(request, int(self.clock()))
+        state = new_operation(plan, request.settings)
+        self._persist(request, state)
+        return state
+
+    def step(
+        self, request: SyncRequest, state: OperationState, pool: ThreadPoolExecutor | None = None
+    ) -> OperationState:
+        """One step of `state`, persisted. Safe to call again after a crash."""
+        plan = self.plan(request, state.started_at)
+        step(plan, state, self.port, request.settings, now=self.clock(), executor=pool)
+        self._persist(request, state)
+        return state
+
+    def run(
+        self,
+        request: SyncRequest,
+        *,
+        timeout: float | None = None,
+        on_event: EventSink | None = None,
+    ) -> OperationState:
+        """Step until the operation ends or `timeout` seconds pass (then it fails)."""
+        state = self.begin(request)
+        deadline = None if timeout is None else self.clock() + timeout
+        seen: dict[str, tuple[str, str, str]] = {}
+        last_message: str | None = None
+        with ThreadPoolExecutor(max_workers=max(request.settings.workers, 1)) as pool:
+            while True:
+                before = state.to_json()
+                state = self.step(request, state, pool)
+                last_message = self._emit(state, seen, last_message, on_event)
+                if state.terminal:
+                    return state
+                if deadline is not None and self.clock() >= deadline:
+                    self.terminate(request, state, f"timed out after {timeout:.0f}s")
+                    self._emit(state, seen, last_message, on_event)
+                    return state
+                if state.to_json() == before or state.next_wave_at > self.clock():
+                    self.sleep(self._pause(state))
+
+    def _pause(self, state: OperationState) -> float:
+        now = self.clock()
+        if state.next_attempt_at > now:
+            return state.next_attempt_at - now  # nothing happens before a retry starts
+        if state.next_wave_at > now:
+            return min(self.poll_interval, state.next_wave_at - now)
+        return self.poll_interval
+
+    def terminate(self, request: SyncRequest, state: OperationState, message: str) -> None:
+        """End a running operation: delete running hooks, release the others, mark Failed."""
+        plan = self.plan(request, state.started_at)
+        for task in plan.tasks:
+            found = state.results.get(task.id)
+            if not task.hook or found is None or found.finalizer_released:
+                continue
+            if found.task_status is TaskStatus.RUNNING:
+                actions.delete_hook(self.port, task)
+            else:
+                self._release(found)
+            found.finalizer_released = True
+        state.phase = OperationPhase.FAILED.value
+        state.message = message
+        state.finished_at = self.clock()
+        self._persist(request, state)
+
+    def _release(self, result: TaskResult) -> None:
+        api_version = f"{result.group}/{result.version}" if result.group else result.version
+        self.port.remove_finalizer(
+            api_version, result.kind, result.namespace, result.name, HOOK_FINALIZER
+        )
+
+    def _abandon(self, stored: OperationState) -> None:
+        """A running operation replaced by a new one must not leave hooks held forever."""
+        for result in stored.results.values():
+            if result.hook and result.result and not result.finalizer_released:
+                self._release(result)
+
+    def _persist(self, request: SyncRequest, state: OperationState) -> None:
+        if self.store is None or request.settings.dry_run:
+            return
+        kinds = set(self._kinds)
+        kinds |= {(m.api_version, m.kind) for m in request.manifests if not m.sync.skip}
+        if state.terminal:
+            self._kinds = kinds
+        self.store.save(state, kinds)
+
+    def _emit(
+        self,
+        state: OperationState,
+        seen: dict[str, tuple[str, str, str]],
+        last_message: str | None,
+        on_event: EventSink | None,
+    ) -> str:
+        changed = []
+        for result in state.ordered_results():
+            now = (result.result, result.status, result.message)
+            if seen.get(result.id) != now:
+                seen[result.id] = now
+                changed.append(result)
+        message_changed = state.message != last_message
+        if on_event is not None and (changed or message_changed):
+            on_event(SyncEvent(state, tuple(changed), message_changed))
+        return state.message

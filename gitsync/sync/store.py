@@ -1,0 +1,95 @@
+"""Operation state kept in the target cluster: one ConfigMap per app in gitsync's namespace.
+
+It also keeps the app's inventory of kinds, so prune candidates can be listed by the
+tracking label without listing every kind the cluster serves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from gitsync.sync.port import ApplyOptions, ClusterPort
+from gitsync.sync.state import OperationState
+
+DEFAULT_NAMESPACE = "gitsync"
+STATE_KEY = "operation.json"
+KINDS_KEY = "kinds.json"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+APP_ANNOTATION = "gitsync.io/app-name"
+
+
+def configmap_name(app: str) -> str:
+    """``gitsync-op-<app>``, made DNS-safe; a hash suffix only when the name had to change."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", app.lower()).strip("-") or "app"
+    if slug == app and len(slug) <= 52:
+        return f"gitsync-op-{slug}"
+    digest = hashlib.sha256(app.encode()).hexdigest()[:8]
+    return f"gitsync-op-{slug[:42].strip('-')}-{digest}"
+
+
+class OperationStore:
+    """Loads and saves one app's operation state; writes only when something changed."""
+
+    def __init__(self, port: ClusterPort, namespace: str = DEFAULT_NAMESPACE) -> None:
+        self._port = port
+        self._namespace = namespace
+        self._written: dict[str, dict[str, str]] = {}
+        self._namespace_ready = False
+
+    @property
+    def namespace(self) -> str:
+        return self._namespace
+
+    def _get(self, app: str) -> dict[str, Any] | None:
+        return self._port.get("v1", "ConfigMap", self._namespace, configmap_name(app))
+
+    def load(self, app: str) -> tuple[OperationState | None, set[tuple[str, str]]]:
+        """The stored state (None when absent or unreadable) and the app's kinds."""
+        found = self._get(app)
+        if found is None:
+            return None, set()
+        data = found.get("data") or {}
+        state = OperationState.from_json(str(data.get(STATE_KEY) or ""))
+        kinds: set[tuple[str, str]] = set()
+        try:
+            for item in json.loads(str(data.get(KINDS_KEY) or "[]")):
+                if isinstance(item, list) and len(item) == 2:
+                    kinds.add((str(item[0]), str(item[1])))
+        except ValueError:
+            pass
+        self._written[app] = {k: str(v) for k, v in data.items()}
+        return state, kinds
+
+    def save(self, state: OperationState, kinds: set[tuple[str, str]]) -> None:
+        data = {
+            STATE_KEY: state.to_json(),
+            KINDS_KEY: json.dumps(sorted([list(k) for k in kinds])),
+        }
+        if self._written.get(state.app) == data:
+            return
+        self._ensure_namespace()
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": configmap_name(state.app),
+                "namespace": self._namespace,
+                "labels": {COMPONENT_LABEL: "sync-operation", MANAGED_BY_LABEL: "gitsync"},
+                "annotations": {APP_ANNOTATION: state.app},
+            },
+            "data": data,
+        }
+        self._port.apply(body, options=ApplyOptions())
+        self._written[state.app] = data
+
+    def _ensure_namespace(self) -> None:
+        if self._namespace_ready:
+            return
+        if self._port.get("v1", "Namespace", "", self._namespace) is None:
+            ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self._namespace}}
+            self._port.apply(ns, options=ApplyOptions())
+        self._namespace_ready = True
