@@ -11,4 +11,7 @@ def all_commands() -> list[click.Command]:
     from gitsync.cli.health import health
 
     commands.append(health)
+    from gitsync.cli.render import render_command
+
+    commands.append(render_command)
     return commands

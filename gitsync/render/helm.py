@@ -206,5 +206,6 @@ def _repo_name(path: str, chart_file: str) -> str:
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else err.__class__.__name__
+    """Helm's multi-line message folded into one line."""
+    text = " ".join(line.strip() for line in str(err).strip().splitlines())
+    return text or err.__class__.__name__

@@ -76,6 +76,7 @@ def test_helm_template_error_is_render_error(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as info:
         Renderer().render(tree, "charts/web")
     assert "charts/web" in str(info.value) and "\n" not in str(info.value)
+    assert "bad.yaml:1" in str(info.value)
 
 
 KUSTOMIZE = {

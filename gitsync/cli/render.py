@@ -1,0 +1,34 @@
+"""`gitsync render PATH`: print the manifests an app source renders to."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import yaml
+
+from gitsync.cli.sourceargs import load_manifests, source_options
+
+
+@click.command("render")
+@click.argument("path")
+@source_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="yaml: one multi-document stream; json: one JSON array.",
+)
+def render_command(path: str, repo: str | None, revision: str | None, output: str) -> None:
+    """Render the manifests of PATH (relative to the repository root with --repo)."""
+    source = load_manifests(path, repo, revision)
+    objects = [manifest.obj for manifest in source.manifests]
+    if output == "json":
+        click.echo(json.dumps(objects, indent=2))
+    elif objects:
+        click.echo(
+            yaml.dump_all(objects, Dumper=yaml.CSafeDumper, sort_keys=False, explicit_start=True),
+            nl=False,
+        )

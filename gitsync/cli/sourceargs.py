@@ -1,0 +1,153 @@
+"""Shared by `render`, `plan`, `diff` and `sync`: PATH + --repo + --revision -> manifests.
+
+    @click.command()
+    @click.argument("path")
+    @source_options
+    def plan(path: str, repo: str | None, revision: str | None) -> None:
+        source = load_manifests(path, repo, revision)
+
+`source_options` adds ``--repo`` and ``--revision`` as parameters of the command, plus
+directory and Helm flags that it keeps to itself (they reach `load_manifests` through the
+click context), so commands only ever see `repo` and `revision`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import git
+
+from gitsync.errors import SourceError, UserInputError
+from gitsync.model import Manifest
+from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
+from gitsync.source import LocalTree, RepoCache
+
+F = TypeVar("F", bound=Callable[..., Any])
+_META_KEY = "gitsync.render_options"
+_EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "release_name")
+
+
+@dataclass(frozen=True)
+class RenderedSource:
+    manifests: list[Manifest] = field(default_factory=list)
+    revision: str = "local"  # the commit SHA, or "local" for a directory on disk
+    repo: str | None = None
+    path: str = ""
+
+
+def source_options(func: F) -> F:
+    """Add --repo, --revision and the render flags to a click command."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        extras = {name: kwargs.pop(name) for name in _EXTRA_FLAGS}
+        click.get_current_context().meta[_META_KEY] = _options_from_flags(**extras)
+        return func(*args, **kwargs)
+
+    decorators = [
+        click.option("--repo", default=None, help="Git repository URL or local clone."),
+        click.option("--revision", default=None, help="Branch, tag, SHA or HEAD (default: HEAD)."),
+        click.option("--recurse", is_flag=True, help="Read subdirectories too."),
+        click.option("--include", default="", help="Glob of files to read, e.g. '*.yaml'."),
+        click.option("--exclude", default="", help="Glob of files to skip."),
+        click.option(
+            "--helm-set", multiple=True, metavar="NAME=VALUE", help="Helm --set parameter."
+        ),
+        click.option(
+            "--helm-values", multiple=True, metavar="FILE", help="Helm values file in the repo."
+        ),
+        click.option("--release-name", default="", help="Helm release name."),
+    ]
+    decorated: Callable[..., Any] = wrapper
+    for decorator in reversed(decorators):
+        decorated = decorator(decorated)
+    return decorated  # type: ignore[return-value]
+
+
+def _options_from_flags(
+    recurse: bool,
+    include: str,
+    exclude: str,
+    helm_set: tuple[str, ...],
+    helm_values: tuple[str, ...],
+    release_name: str,
+) -> RenderOptions:
+    parameters: list[HelmParameter] = []
+    for item in helm_set:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UserInputError(f"--helm-set expects NAME=VALUE, got {item!r}")
+        parameters.append(HelmParameter(name, value))
+    return RenderOptions(
+        directory=DirectoryOptions(recurse=recurse, include=include, exclude=exclude),
+        helm=HelmOptions(
+            release_name=release_name,
+            value_files=tuple(helm_values),
+            parameters=tuple(parameters),
+        ),
+    )
+
+
+@functools.cache
+def _renderer() -> Renderer:
+    return Renderer()
+
+
+@functools.cache
+def _repo_cache() -> RepoCache:
+    return RepoCache()
+
+
+def load_manifests(
+    path: str, repo: str | None, revision: str | None, options: RenderOptions | None = None
+) -> RenderedSource:
+    """Render PATH: in `repo` at `revision` when a repository is given (or a revision is
+    asked of a PATH inside a Git work tree), else the local directory as it is on disk."""
+    opts = options or _context_options()
+    if repo:
+        return _from_repo(repo, path, revision, opts)
+    local = Path(path)
+    if not local.is_dir():
+        raise SourceError(f"{path} is not a directory")
+    top = _work_tree_top(local)
+    if revision:
+        if top is None:
+            raise UserInputError("--revision needs --repo, or a PATH inside a Git work tree")
+        return _from_repo(str(top), _relative(local, top), revision, opts)
+    root = top or Path(os.path.realpath(local))
+    relative = _relative(local, root)
+    manifests = _renderer().render(LocalTree(root), relative, opts)
+    return RenderedSource(manifests=manifests, revision="local", repo=None, path=relative)
+
+
+def _from_repo(repo: str, path: str, revision: str | None, opts: RenderOptions) -> RenderedSource:
+    cache = _repo_cache()
+    sha = cache.resolve(repo, revision or "HEAD")
+    tree = cache.tree(repo, sha)
+    manifests = _renderer().render(tree, path, opts)
+    return RenderedSource(manifests=manifests, revision=sha, repo=repo, path=path)
+
+
+def _context_options() -> RenderOptions:
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_META_KEY) if context is not None else None
+    return found if isinstance(found, RenderOptions) else RenderOptions()
+
+
+def _work_tree_top(directory: Path) -> Path | None:
+    try:
+        found = git.Repo(directory, search_parent_directories=True).working_tree_dir
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    return Path(os.path.realpath(found)) if found else None
+
+
+def _relative(path: Path, root: Path) -> str:
+    relative = os.path.relpath(os.path.realpath(path), root)
+    return "" if relative == "." else relative.replace(os.sep, "/")
