@@ -14,4 +14,7 @@ def all_commands() -> list[click.Command]:
     from gitsync.cli.render import render_command
 
     commands.append(render_command)
+    from gitsync.cli.plan import plan_command
+
+    commands.append(plan_command)
     return commands
