@@ -26,7 +26,11 @@ def render_directory(
         if name.endswith(JSONNET_SUFFIX):
             documents = evaluate_jsonnet(tree, name, options.jsonnet)
         else:
-            documents = list(parser.parse(_read(tree, name), name, _content_id(tree, name)))
+            content_id = _content_id(tree, name)
+            cached = parser.cached(name, content_id) if content_id else None
+            if cached is None:
+                cached = parser.parse(_read(tree, name), name, content_id)
+            documents = list(cached)
         manifests.extend(manifests_from_documents(documents, name))
     return manifests
 

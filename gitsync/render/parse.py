@@ -30,6 +30,10 @@ ManifestLoader.yaml_implicit_resolvers = {
 }
 
 
+def _kind(name: str) -> str:
+    return "json" if name.endswith(".json") else "yaml"
+
+
 @dataclass(frozen=True)
 class ParseFailure:
     """A cached parse error, re-raised with the name of whichever path holds the blob."""
@@ -48,14 +52,23 @@ class DocumentParser:
         self.cache: LRU[tuple[str, str], Documents | ParseFailure] = LRU(cache_size)
         self.parses = 0
 
+    def cached(self, name: str, content_id: str) -> Documents | None:
+        """The documents of a blob parsed before, without reading it again; None if new."""
+        result = self.cache.get((_kind(name), content_id))
+        return None if result is None else self._unwrap(result, name)
+
     def parse(self, data: bytes, name: str, content_id: str | None = None) -> Documents:
         """The non-empty documents of file `name`; ManifestError ``name:LINE`` if invalid."""
-        kind = "json" if name.endswith(".json") else "yaml"
+        kind = _kind(name)
         key = (kind, content_id or hashlib.sha1(data).hexdigest())
         result = self.cache.get(key)
         if result is None:
             result = self._parse(data, kind)
             self.cache.put(key, result)
+        return self._unwrap(result, name)
+
+    @staticmethod
+    def _unwrap(result: Documents | ParseFailure, name: str) -> Documents:
         if isinstance(result, ParseFailure):
             location = f"{name}:{result.line}" if result.line else name
             raise ManifestError(result.message, location)
