@@ -47,6 +47,8 @@ class LocalTree:
             raise UnreadableFileError(f"{clean or '.'}: cannot list ({err.strerror})") from None
         result: list[tuple[str, bool]] = []
         for name in names:
+            if name == ".git":  # never part of a Git tree's content either
+                continue
             child = self._real(posixpath.join(clean, name) if clean else name)
             if child.is_dir():
                 result.append((name, True))
