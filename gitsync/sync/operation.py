@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import replace
 from enum import Enum
 from itertools import groupby
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from gitsync.errors import GitsyncError, KubeError, NotFoundError
 from gitsync.model.enums import HookDeletePolicy, OperationPhase, ResultCode, SyncPhase
 from gitsync.model.keys import ResourceKey
 from gitsync.sync import actions
+from gitsync.sync.ignored import respect_ignored
 from gitsync.sync.kinds import CRD_GROUP, CRD_KIND
 from gitsync.sync.plan import Plan
 from gitsync.sync.port import ClusterPort
@@ -429,6 +431,11 @@ class _Step:
             if shared:
                 self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, shared)
                 return
+            if task.sync_options.is_set("RespectIgnoreDifferences"):
+                desired = respect_ignored(
+                    task.obj, live, task.key, self.settings.ignore_differences
+                )
+                task = replace(task, obj=desired)
             if not task.hook and live is not None and live_satisfies(task.obj, live):
                 self.record(task, ResultCode.SYNCED, TaskStatus.RUNNING, "unchanged")
                 return

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gitsync.diff import IgnoreDifferences
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -23,7 +25,8 @@ class RetryPolicy:
 class SyncSettings:
     """`prune` deletes objects gone from Git; `allow_empty` lets it delete all of them.
     `dry_run` walks the whole plan with dry-run writes. `wave_delay` is the pause between
-    waves (Argo CD: 2 s). `workers` bounds concurrent requests inside one wave."""
+    waves (Argo CD: 2 s). `workers` bounds concurrent requests inside one wave.
+    `ignore_differences` are the app's rules, used by ``RespectIgnoreDifferences=true``."""
 
     prune: bool = False
     dry_run: bool = False
@@ -32,3 +35,4 @@ class SyncSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     workers: int = 8
     crd_ready_timeout: float = 5.0
+    ignore_differences: IgnoreDifferences = field(default_factory=IgnoreDifferences)

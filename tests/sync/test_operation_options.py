@@ -145,3 +145,27 @@ def test_timeout_fails_and_deletes_running_hooks() -> None:
     state = runner.run(request([obj("Job", "forever", hook="Sync")]), timeout=5)
     assert state.phase == "Failed" and "timed out" in state.message
     assert port.find("Job", "forever") is None
+
+
+def test_respect_ignore_differences_keeps_live_values() -> None:
+    from gitsync.diff import IgnoreDifferences
+
+    port = FakePort()
+    base = obj("Deployment", "web")
+    base["spec"]["replicas"] = 2
+    assert run(port, request([base])).phase == "Succeeded"
+    port.find("Deployment", "web")["spec"]["replicas"] = 5  # an autoscaler changed it
+    rules = IgnoreDifferences.from_app_spec(
+        [{"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}]
+    )
+    settings = SyncSettings(wave_delay=0, ignore_differences=rules)
+    req = SyncRequest(
+        app="shop",
+        manifests=[Manifest.from_object(base)],
+        sync_options=SyncOptions.parse(["RespectIgnoreDifferences=true"]),
+        settings=settings,
+    )
+    port.writes.clear()
+    assert run(port, req).phase == "Succeeded"
+    assert port.find("Deployment", "web")["spec"]["replicas"] == 5
+    assert port.resource_writes() == []  # nothing else differs: no write at all
