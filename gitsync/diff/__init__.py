@@ -8,6 +8,7 @@ from gitsync.diff.compare import changed_paths
 from gitsync.diff.core import diff_objects
 from gitsync.diff.ignore import IgnoreDifferences, IgnoreRule
 from gitsync.diff.jqpath import JqSyntaxError, parse_jq_path
+from gitsync.diff.noop import apply_is_noop
 from gitsync.diff.normalize import normalize
 from gitsync.diff.result import AppDiff, ResourceDiff
 from gitsync.diff.satisfies import live_satisfies
@@ -19,6 +20,7 @@ __all__ = [
     "IgnoreRule",
     "JqSyntaxError",
     "ResourceDiff",
+    "apply_is_noop",
     "changed_paths",
     "diff_objects",
     "live_satisfies",

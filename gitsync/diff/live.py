@@ -20,11 +20,9 @@ from typing import Any, Protocol
 from gitsync.diff.cache import DiffCache, content_hash
 from gitsync.diff.core import NO_RULES, diff_objects
 from gitsync.diff.ignore import IgnoreDifferences
-from gitsync.diff.managedfields import managed_by
+from gitsync.diff.noop import apply_is_noop
 from gitsync.diff.normalize import clone, is_secret
-from gitsync.diff.paths import evaluate
 from gitsync.diff.result import AppDiff, ResourceDiff
-from gitsync.diff.satisfies import live_satisfies
 from gitsync.diff.scrub import scrub_secret_error
 from gitsync.errors import KubeError, NotFoundError, UnknownKindError
 from gitsync.model.annotations import TRACKING_ANNOTATION, TRACKING_LABEL, hook_phases
@@ -132,8 +130,13 @@ class LiveDiffer:
         desired: Iterable[dict[str, Any]],
         *,
         ignore: IgnoreDifferences = NO_RULES,
+        extra_kinds: Iterable[tuple[str, str]] = (),
     ) -> AppDiff:
-        """Compare `desired` (namespaces already filled in) with the cluster."""
+        """Compare `desired` (namespaces already filled in) with the cluster.
+
+        Leftovers are searched among the desired kinds, `prune_kinds` and `extra_kinds`
+        ((apiVersion, kind) pairs, e.g. the kinds the app's last sync applied).
+        """
         results: dict[ResourceKey, ResourceDiff] = {}
         api_versions: dict[str, str] = {}
         for obj in desired:
@@ -142,6 +145,8 @@ class LiveDiffer:
             key = ResourceKey.of(obj)
             results[key] = self.diff_resource(app, obj, ignore=ignore)
             api_versions.setdefault(key.kind, str(obj.get("apiVersion")))
+        for api_version, kind in extra_kinds:
+            api_versions.setdefault(kind, api_version)
         for live in self._tracked_live(app, api_versions):
             key = ResourceKey.of(live)
             if key not in results and not is_hook(live):
@@ -165,22 +170,13 @@ class LiveDiffer:
         cached = self.cache.get(cache_key) if cache_key[2] else None
         if cached is not None:
             return cached
-        if self._apply_would_change_nothing(applied, live):
+        if apply_is_noop(applied, live, self.field_manager):
             result = ResourceDiff(key, SyncStatus.SYNCED)
         else:
             result = diff_objects(self._dry_run(applied, key), live, key, ignore=ignore)
         if cache_key[2]:
             self.cache.put(cache_key, result)
         return result
-
-    def _apply_would_change_nothing(self, applied: dict[str, Any], live: dict[str, Any]) -> bool:
-        if not live_satisfies(applied, live):
-            return False
-        # Server-side apply removes fields this manager owned and no longer applies.
-        return all(
-            next(evaluate(applied, pattern), None) is not None
-            for pattern in managed_by(live, (self.field_manager,))
-        )
 
     def _dry_run(self, applied: dict[str, Any], key: ResourceKey) -> dict[str, Any]:
         self.dry_runs += 1
