@@ -18,7 +18,7 @@ from enum import Enum
 from itertools import groupby
 from typing import Any, TypeVar
 
-from gitsync.diff import live_satisfies
+from gitsync.diff import apply_is_noop
 from gitsync.errors import GitsyncError, KubeError, NotFoundError
 from gitsync.model.enums import HookDeletePolicy, OperationPhase, ResultCode, SyncPhase
 from gitsync.model.keys import ResourceKey
@@ -436,7 +436,7 @@ class _Step:
                     task.obj, live, task.key, self.settings.ignore_differences
                 )
                 task = replace(task, obj=desired)
-            if not task.hook and live is not None and live_satisfies(task.obj, live):
+            if not task.hook and live is not None and self.unchanged(task, live):
                 self.record(task, ResultCode.SYNCED, TaskStatus.RUNNING, "unchanged")
                 return
             message = actions.write(self.port, task, live, dry_run=False)
@@ -445,6 +445,11 @@ class _Step:
             self.record(task, ResultCode.SYNCED, TaskStatus.RUNNING, message)
         except KubeError as err:
             self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, str(err))
+
+    def unchanged(self, task: Task, live: dict[str, Any]) -> bool:
+        """Would writing the task change nothing? A field gitsync applied before and no
+        longer sets counts as a change: server-side apply would remove it."""
+        return apply_is_noop(task.obj, live, self.settings.field_manager)
 
     # ----------------------------------------------------------------- endings
     def delete_hooks(self, policy: HookDeletePolicy) -> None:

@@ -35,4 +35,5 @@ class SyncSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     workers: int = 8
     crd_ready_timeout: float = 5.0
+    field_manager: str = "gitsync"
     ignore_differences: IgnoreDifferences = field(default_factory=IgnoreDifferences)
