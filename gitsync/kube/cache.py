@@ -1,0 +1,295 @@
+"""`LiveCache`: the live objects of a set of kinds, kept current by watches.
+
+After a kind's first LIST, reads cost no request: a steady-state reconcile reads here.
+Objects are shared, not copied: every event replaces an object wholesale (nothing is
+changed in place), so a reader holding one sees a consistent snapshot, but must not
+change it (copy first). Reads are safe from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+
+from gitsync.model.keys import ResourceKey, split_api_version
+
+from .cluster import Cluster
+from .discovery import ResourceInfo
+from .labels import Selector
+from .watch import KindWatcher
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, dict[str, Any]], None]
+GroupKind = tuple[str, str]
+ObjectKey = tuple[str, str]  # namespace ("" when cluster-scoped), name
+
+
+def version_number(resource_version: str) -> int | None:
+    """resourceVersions are opaque strings; etcd-backed servers use integers, which may
+    be compared. None when not an integer."""
+    try:
+        return int(resource_version)
+    except (TypeError, ValueError):
+        return None
+
+
+class _KindState:
+    def __init__(self, info: ResourceInfo) -> None:
+        self.info = info
+        self.objects: dict[ObjectKey, dict[str, Any]] = {}
+        self.resource_version = ""
+        self.synced = False
+        self.watcher: KindWatcher | None = None
+
+
+def _object_key(obj: dict[str, Any]) -> ObjectKey:
+    meta = obj.get("metadata") or {}
+    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
+
+
+class LiveCache:
+    def __init__(self, cluster: Cluster, *, label_selector: str | None = None) -> None:
+        self.cluster = cluster
+        self.label_selector = label_selector
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._start_lock = threading.Lock()  # one kind starts at a time: no double LIST
+        self._kinds: dict[GroupKind, _KindState] = {}
+        self._listeners: list[Listener] = []
+        self._stopped = False
+
+    def __enter__(self) -> LiveCache:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- tracking kinds -------------------------------------------------------------------
+    def ensure_kind(self, api_version: str, kind: str) -> ResourceInfo:
+        """Track a kind: LIST it now (errors such as `UnknownKindError` reach the caller),
+        then keep it current with a watch. Cheap when already tracked."""
+        group, _ = split_api_version(api_version)
+        with self._lock:
+            state = self._kinds.get((group, kind))
+            if state is not None and state.synced:
+                return state.info
+        with self._start_lock:
+            with self._lock:
+                if self._stopped:
+                    raise RuntimeError("LiveCache is stopped")
+                state = self._kinds.get((group, kind))
+                if state is not None and state.synced:
+                    return state.info
+            info = self.cluster.resource_for(api_version, kind)
+            watcher = KindWatcher(self, info, self.label_selector)
+            with self._lock:
+                self._kinds[(group, kind)] = state = _KindState(info)
+                state.watcher = watcher
+            try:
+                watcher.start()
+            except BaseException:
+                with self._lock:
+                    del self._kinds[(group, kind)]
+                raise
+            return info
+
+    def ensure_kinds(self, kinds: Iterable[tuple[str, str]]) -> None:
+        for api_version, kind in kinds:
+            self.ensure_kind(api_version, kind)
+
+    def tracked(self) -> list[ResourceInfo]:
+        with self._lock:
+            return [state.info for state in self._kinds.values()]
+
+    def is_tracked(self, api_version: str, kind: str) -> bool:
+        group, _ = split_api_version(api_version)
+        with self._lock:
+            return (group, kind) in self._kinds
+
+    def wait_synced(self, timeout: float) -> bool:
+        """True once every tracked kind has its first LIST in (False after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not all(s.synced for s in self._kinds.values()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            return True
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            watchers = [s.watcher for s in self._kinds.values() if s.watcher is not None]
+        for watcher in watchers:
+            watcher.stop()
+
+    # -- reads (no requests) --------------------------------------------------------------
+    def get(self, key: ResourceKey) -> dict[str, Any] | None:
+        with self._lock:
+            state = self._kinds.get((key.group, key.kind))
+            if state is None:
+                return None
+            return state.objects.get((key.namespace, key.name))
+
+    def objects(
+        self, api_version: str, kind: str, *, namespace: str | None = None
+    ) -> list[dict[str, Any]]:
+        group, _ = split_api_version(api_version)
+        return self.objects_of(group, kind, namespace=namespace)
+
+    def objects_of(
+        self, group: str, kind: str, *, namespace: str | None = None
+    ) -> list[dict[str, Any]]:
+        with self._lock:
+            state = self._kinds.get((group, kind))
+            if state is None:
+                return []
+            values = list(state.objects.values())
+        if namespace is None:
+            return values
+        return [o for o in values if (o.get("metadata") or {}).get("namespace") == namespace]
+
+    def by_label(
+        self,
+        selector: str | dict[str, str],
+        kinds: Iterable[tuple[str, str]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Objects matching a label selector, across `kinds` ((apiVersion, kind) pairs) or
+        every tracked kind."""
+        match = Selector(selector)
+        with self._lock:
+            if kinds is None:
+                states = list(self._kinds.values())
+            else:
+                wanted = {(split_api_version(av)[0], k) for av, k in kinds}
+                states = [s for gk, s in self._kinds.items() if gk in wanted]
+            candidates = [obj for s in states for obj in s.objects.values()]
+        return [o for o in candidates if match.matches((o.get("metadata") or {}).get("labels"))]
+
+    def resource_version(self, api_version: str, kind: str) -> str:
+        """The newest resourceVersion the cache has seen for the kind."""
+        group, _ = split_api_version(api_version)
+        with self._lock:
+            state = self._kinds.get((group, kind))
+            return state.resource_version if state else ""
+
+    def fresh_after(
+        self, api_version: str, kind: str, resource_version: str, timeout: float = 5.0
+    ) -> bool:
+        """Wait until the cache has seen the kind at `resource_version` or later (e.g. the
+        version an apply returned). False on timeout, or when versions are not integers
+        and the exact version was not seen."""
+        group, _ = split_api_version(api_version)
+        wanted = version_number(resource_version)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                state = self._kinds.get((group, kind))
+                if state is not None:
+                    seen = state.resource_version
+                    have = version_number(seen)
+                    if seen == resource_version or (
+                        wanted is not None and have is not None and have >= wanted
+                    ):
+                        return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+
+    def watcher(self, api_version: str, kind: str) -> KindWatcher | None:
+        """The kind's watcher (its counters show restarts and relists)."""
+        group, _ = split_api_version(api_version)
+        with self._lock:
+            state = self._kinds.get((group, kind))
+            return state.watcher if state else None
+
+    # -- listeners ------------------------------------------------------------------------
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """`listener(event_type, obj)` after each change (ADDED, MODIFIED, DELETED), from a
+        watch thread. Returns a function that removes it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
+
+    # -- fed by watchers ------------------------------------------------------------------
+    def replace_kind(
+        self, info: ResourceInfo, items: list[dict[str, Any]], resource_version: str
+    ) -> None:
+        """A (re)LIST: the kind's objects are exactly `items`; listeners hear the difference."""
+        fresh = {_object_key(obj): obj for obj in items}
+        events: list[tuple[str, dict[str, Any]]] = []
+        with self._changed:
+            state = self._kinds.get((info.group, info.kind))
+            if state is None:
+                return
+            old = state.objects
+            for key, obj in fresh.items():
+                before = old.get(key)
+                if before is None:
+                    events.append(("ADDED", obj))
+                elif _version(before) != _version(obj):
+                    events.append(("MODIFIED", obj))
+            events.extend(("DELETED", obj) for key, obj in old.items() if key not in fresh)
+            state.objects = fresh
+            state.resource_version = resource_version
+            state.synced = True
+            self._changed.notify_all()
+            listeners = list(self._listeners)
+        self._notify(listeners, events)
+
+    def apply_event(
+        self, info: ResourceInfo, event_type: str, obj: dict[str, Any], resource_version: str
+    ) -> None:
+        key = _object_key(obj)
+        with self._changed:
+            state = self._kinds.get((info.group, info.kind))
+            if state is None:
+                return
+            if event_type == "DELETED":
+                state.objects.pop(key, None)
+            else:
+                state.objects[key] = obj
+            if resource_version:
+                state.resource_version = resource_version
+            self._changed.notify_all()
+            listeners = list(self._listeners)
+        self._notify(listeners, [(event_type, obj)])
+
+    def note_version(self, info: ResourceInfo, resource_version: str) -> None:
+        """A bookmark: nothing changed up to `resource_version`."""
+        with self._changed:
+            state = self._kinds.get((info.group, info.kind))
+            if state is not None:
+                state.resource_version = resource_version
+                self._changed.notify_all()
+
+    @staticmethod
+    def _notify(listeners: list[Listener], events: list[tuple[str, dict[str, Any]]]) -> None:
+        for event_type, obj in events:
+            for listener in listeners:
+                try:
+                    listener(event_type, obj)
+                except Exception:  # one broken listener must not stop the watch
+                    log.exception("cache listener failed on %s", event_type)
+
+
+def _version(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("resourceVersion") or "")

@@ -1,0 +1,96 @@
+"""Which resource serves a kind: apiVersion + kind -> plural name and scope.
+
+Only the group-versions actually used are fetched (one ``GET /apis/{g}/{v}`` each), and
+cached until `invalidate()`. A kind missing from a cached list makes one fresh fetch of
+its group-version before `UnknownKindError`: a CRD may just have been created.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from gitsync.errors import NotFoundError, UnknownKindError
+from gitsync.model.keys import split_api_version
+
+from .transport import Transport
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceInfo:
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def collection_path(self, namespace: str | None) -> str:
+        """URL path of the collection, in `namespace` when given and the kind is namespaced."""
+        prefix = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            return f"{prefix}/namespaces/{namespace}/{self.plural}"
+        return f"{prefix}/{self.plural}"
+
+    def object_path(self, namespace: str | None, name: str) -> str:
+        return f"{self.collection_path(namespace)}/{name}"
+
+
+def group_version_path(api_version: str) -> str:
+    group, version = split_api_version(api_version)
+    return f"/apis/{group}/{version}" if group else f"/api/{version}"
+
+
+def parse_resource_list(api_version: str, body: Any) -> dict[str, ResourceInfo]:
+    """Kind -> ResourceInfo from an ``APIResourceList``; subresources are skipped."""
+    group, version = split_api_version(api_version)
+    found: dict[str, ResourceInfo] = {}
+    resources = body.get("resources") if isinstance(body, dict) else None
+    for entry in resources or []:
+        if not isinstance(entry, dict):
+            continue
+        plural = str(entry.get("name") or "")
+        kind = str(entry.get("kind") or "")
+        if not plural or not kind or "/" in plural:
+            continue
+        found.setdefault(
+            kind, ResourceInfo(group, version, kind, plural, bool(entry.get("namespaced")))
+        )
+    return found
+
+
+class Discovery:
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._lock = threading.Lock()
+        self._by_group_version: dict[str, dict[str, ResourceInfo]] = {}
+
+    def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
+        if not api_version or not kind:
+            raise UnknownKindError(f"missing apiVersion or kind ({api_version!r}, {kind!r})")
+        with self._lock:
+            cached = self._by_group_version.get(api_version)
+        if cached is not None and kind in cached:
+            return cached[kind]
+        fresh = self._fetch(api_version)  # first use, or a miss: look again once
+        if kind not in fresh:
+            raise UnknownKindError(f"the server does not serve kind {kind} in {api_version}")
+        return fresh[kind]
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._by_group_version.clear()
+
+    def _fetch(self, api_version: str) -> dict[str, ResourceInfo]:
+        try:
+            body = self._transport.call("GET", "GET", group_version_path(api_version))
+        except NotFoundError:
+            body = None  # the group-version is not served (yet)
+        kinds = parse_resource_list(api_version, body) if body is not None else {}
+        with self._lock:
+            self._by_group_version[api_version] = kinds
+        return kinds
