@@ -1,6 +1,21 @@
 """Plain data shared by every package: keys, manifests, enums, annotation parsing."""
 
 from gitsync.model.annotations import SyncAnnotations, SyncOptions
+from gitsync.model.application import (
+    Application,
+    ApplicationSource,
+    AutomatedSync,
+    Destination,
+    RetryBackoff,
+    RetryPolicy,
+    SyncPolicy,
+)
+from gitsync.model.applicationset import (
+    APPSET_ANNOTATION,
+    ApplicationSet,
+    ApplicationsSync,
+    AppSetSyncPolicy,
+)
 from gitsync.model.enums import (
     HealthStatus,
     HookDeletePolicy,
@@ -13,15 +28,26 @@ from gitsync.model.keys import ResourceKey, split_api_version
 from gitsync.model.manifest import Manifest
 
 __all__ = [
+    "APPSET_ANNOTATION",
+    "AppSetSyncPolicy",
+    "Application",
+    "ApplicationSet",
+    "ApplicationSource",
+    "ApplicationsSync",
+    "AutomatedSync",
+    "Destination",
     "HealthStatus",
     "HookDeletePolicy",
     "Manifest",
     "OperationPhase",
     "ResourceKey",
     "ResultCode",
+    "RetryBackoff",
+    "RetryPolicy",
     "SyncAnnotations",
     "SyncOptions",
     "SyncPhase",
+    "SyncPolicy",
     "SyncStatus",
     "split_api_version",
 ]
