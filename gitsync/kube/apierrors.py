@@ -81,6 +81,13 @@ def describe_transport_error(exc: BaseException) -> str:
             return "connection refused"
         if isinstance(cause, urllib3.exceptions.NameResolutionError | socket.gaierror):
             return "cannot resolve host"
+        # NewConnectionError subclasses ConnectTimeoutError: test it first.
+        if isinstance(cause, urllib3.exceptions.NewConnectionError) and (
+            "refused" in str(cause).lower()
+        ):
+            return "connection refused"
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):
+            return one_line(str(cause).split(": ", 2)[-1], 200)
         if isinstance(cause, urllib3.exceptions.ConnectTimeoutError):
             return "connection timed out"
         if isinstance(cause, urllib3.exceptions.ReadTimeoutError | TimeoutError):
@@ -95,11 +102,6 @@ def describe_transport_error(exc: BaseException) -> str:
                 cause = inner
                 continue
             return "connection closed by the server"
-        if isinstance(cause, urllib3.exceptions.NewConnectionError):
-            text = str(cause).lower()
-            if "refused" in text:
-                return "connection refused"
-            return one_line(str(cause).split(": ", 1)[-1], 200)
         nxt = cause.__cause__ or cause.__context__
         if nxt is None:
             break

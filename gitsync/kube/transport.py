@@ -16,7 +16,6 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
-import urllib3
 from kubernetes.client import ApiClient
 
 from gitsync.errors import KubeError
@@ -62,11 +61,9 @@ class Transport:
         self.max_in_flight = max(int(max_in_flight), 1)
         self._slots = threading.BoundedSemaphore(self.max_in_flight)
         configuration = config.configuration
-        # Connection failures retry once quickly; HTTP statuses are never retried here
-        # (the caller decides what is transient).
-        configuration.retries = urllib3.Retry(
-            total=2, connect=1, read=0, redirect=0, status=0, backoff_factor=0.05
-        )
+        # No retries inside urllib3 (it would also log a warning per attempt): a failed
+        # request is an UnavailableError at once, and the caller decides what to retry.
+        configuration.retries = False
         watch_configuration = copy.deepcopy(configuration)
         configuration.connection_pool_maxsize = self.max_in_flight
         watch_configuration.connection_pool_maxsize = _WATCH_POOL_SIZE
