@@ -17,4 +17,7 @@ def all_commands() -> list[click.Command]:
     from gitsync.cli.plan import plan_command
 
     commands.append(plan_command)
+    from gitsync.cli.sync import sync_command
+
+    commands.append(sync_command)
     return commands

@@ -1,0 +1,123 @@
+"""`gitsync sync`: apply the manifests at PATH in Argo CD's order, waiting on health.
+
+Exit status: 0 Succeeded, 1 Failed, 2 error. Safe to interrupt: running it again with
+the same revision resumes the operation stored in the cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_ERROR, EXIT_OK
+from gitsync.cli.plan import default_app_name
+from gitsync.cli.sourceargs import load_manifests, source_options
+from gitsync.durations import parse_duration
+from gitsync.model.annotations import SyncOptions
+from gitsync.model.enums import OperationPhase
+from gitsync.sync.kubeport import KubePort
+from gitsync.sync.report import PlainView, RichView, SyncView, summary_lines
+from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.settings import RetryPolicy, SyncSettings
+from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
+
+
+@click.command("sync")
+@click.argument("path")
+@source_options
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file.")
+@click.option("--context", help="Kubeconfig context (default: the current one).")
+@click.option("--app-name", help="Application name (default: PATH's basename).")
+@click.option(
+    "--dest-namespace",
+    default="default",
+    show_default=True,
+    help="Namespace for namespaced objects that do not name one.",
+)
+@click.option("--prune", is_flag=True, help="Delete this app's objects that left Git.")
+@click.option("--allow-empty", is_flag=True, help="Let --prune delete every object of the app.")
+@click.option("--dry-run", is_flag=True, help="Validate every write with dry-run; change nothing.")
+@click.option(
+    "--sync-option",
+    "sync_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="App-level sync option (e.g. CreateNamespace=true); repeatable.",
+)
+@click.option("--retry-limit", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--retry-backoff", default="5s", show_default=True, help="First retry delay.")
+@click.option("--timeout", default="10m", show_default=True, help="Give up after this long.")
+@click.option("--wave-delay", default="2s", show_default=True, help="Pause between waves.")
+@click.option(
+    "--state-namespace",
+    default=DEFAULT_NAMESPACE,
+    show_default=True,
+    help="Namespace of the ConfigMap that keeps the operation state.",
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def sync_command(
+    path: str,
+    kubeconfig: str | None,
+    context: str | None,
+    app_name: str | None,
+    dest_namespace: str,
+    prune: bool,
+    allow_empty: bool,
+    dry_run: bool,
+    sync_options: tuple[str, ...],
+    retry_limit: int,
+    retry_backoff: str,
+    timeout: str,
+    wave_delay: str,
+    state_namespace: str,
+    output: str,
+    **source: Any,
+) -> None:
+    """Sync the manifests at PATH to the cluster: hooks, waves, health, prune."""
+    timeout_s = parse_duration(timeout, what="--timeout")
+    settings = SyncSettings(
+        prune=prune,
+        dry_run=dry_run,
+        allow_empty=allow_empty,
+        wave_delay=parse_duration(wave_delay, what="--wave-delay"),
+        retry=RetryPolicy(
+            limit=retry_limit, duration=parse_duration(retry_backoff, what="--retry-backoff")
+        ),
+    )
+    rendered = load_manifests(path, source.get("repo"), source.get("revision"))
+    request = SyncRequest(
+        app=app_name or default_app_name(path),
+        manifests=list(rendered.manifests),
+        revision=str(getattr(rendered, "revision", "") or ""),
+        dest_namespace=dest_namespace,
+        sync_options=SyncOptions.parse(list(sync_options)),
+        settings=settings,
+    )
+    port = KubePort.from_kubeconfig(kubeconfig, context)
+    runner = SyncRunner(port, OperationStore(port, state_namespace))
+    view: SyncView
+    if output == "json":
+        view = SyncView()
+    elif sys.stdout.isatty():
+        view = RichView(request.app)
+    else:
+        view = PlainView()
+    with view:
+        state = runner.run(request, timeout=timeout_s, on_event=view.on_event)
+    if output == "json":
+        click.echo(json.dumps(state.public(), indent=2))
+    else:
+        for line in summary_lines(state):
+            click.echo(line)
+    phase = state.operation_phase
+    if phase is OperationPhase.SUCCEEDED:
+        sys.exit(EXIT_OK)
+    if phase is OperationPhase.FAILED:
+        sys.exit(EXIT_DIFFERENT_OR_FAILED)
+    click.echo(f"error: {state.message}", err=True)
+    sys.exit(EXIT_ERROR)

@@ -1,0 +1,129 @@
+"""`ClusterPort` over `gitsync.kube.Cluster`, with per-request retries of transient errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from gitsync.errors import ConflictError, NotFoundError, UnavailableError, UnknownKindError
+from gitsync.kube import Cluster
+from gitsync.model.annotations import TRACKING_LABEL
+from gitsync.sync.port import ApplyOptions
+from gitsync.sync.tracking import finalizers_of, is_tracked_by
+
+T = TypeVar("T")
+
+
+class KubePort:
+    """The sync operation's view of one cluster.
+
+    Transient failures (unreachable, 5xx, 429, 409 conflicts) are retried a few times with
+    a short backoff; anything else reaches the operation, which records it on the task.
+    """
+
+    def __init__(self, cluster: Cluster, *, attempts: int = 4, backoff: float = 0.05) -> None:
+        self.cluster = cluster
+        self.attempts = max(attempts, 1)
+        self.backoff = backoff
+
+    @classmethod
+    def from_kubeconfig(cls, path: str | None, context: str | None) -> KubePort:
+        return cls(Cluster.from_kubeconfig(path, context))
+
+    def _retry(self, call: Callable[[], T]) -> T:
+        delay = self.backoff
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return call()
+            except (UnavailableError, ConflictError):
+                if attempt == self.attempts:
+                    raise
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def namespaced(self, api_version: str, kind: str) -> bool | None:
+        try:
+            info = self._retry(lambda: self.cluster.resource_for(api_version, kind))
+        except (UnknownKindError, NotFoundError):
+            return None
+        return bool(info.namespaced)
+
+    def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            return self._retry(lambda: self.cluster.get(api_version, kind, namespace, name))
+        except (NotFoundError, UnknownKindError):
+            return None
+
+    def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        selector = f"{TRACKING_LABEL}={app}"
+        for api_version, kind in kinds:
+
+            def call(av: str = api_version, k: str = kind) -> list[dict[str, Any]]:
+                return self.cluster.list(av, k, label_selector=selector)
+
+            try:
+                items = self._retry(call)
+            except (UnknownKindError, NotFoundError):
+                continue  # not served: nothing of that kind can be live
+            for item in items:
+                item.setdefault("apiVersion", api_version)
+                item.setdefault("kind", kind)
+                if is_tracked_by(item, app):
+                    found.append(item)
+        return found
+
+    def apply(
+        self, obj: dict[str, Any], *, dry_run: bool = False, options: ApplyOptions | None = None
+    ) -> dict[str, Any]:
+        opts = options or ApplyOptions()
+        if not opts.server_side:
+            # gitsync always applies server-side; ServerSideApply=false keeps its meaning of
+            # "do not force conflicts with other managers" where that matters.
+            return self._retry(lambda: self.cluster.apply(obj, dry_run=dry_run, force=False))
+        return self._retry(lambda: self.cluster.apply(obj, dry_run=dry_run))
+
+    def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        return self._retry(lambda: self.cluster.create(obj, dry_run=dry_run))
+
+    def replace(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        return self._retry(lambda: self.cluster.replace(obj, dry_run=dry_run))
+
+    def delete(
+        self, api_version: str, kind: str, namespace: str, name: str, *, propagation: str
+    ) -> bool:
+        try:
+            self._retry(
+                lambda: self.cluster.delete(
+                    api_version, kind, namespace, name, propagation=propagation
+                )
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    def remove_finalizer(
+        self, api_version: str, kind: str, namespace: str, name: str, finalizer: str
+    ) -> None:
+        for _ in range(self.attempts):
+            live = self.get(api_version, kind, namespace, name)
+            if live is None or finalizer not in finalizers_of(live):
+                return
+            remaining = [f for f in finalizers_of(live) if f != finalizer]
+            try:
+                self.cluster.patch(
+                    api_version,
+                    kind,
+                    namespace,
+                    name,
+                    [{"op": "replace", "path": "/metadata/finalizers", "value": remaining}],
+                    patch_type="json",
+                )
+                return
+            except NotFoundError:
+                return
+            except (ConflictError, UnavailableError):
+                time.sleep(self.backoff)  # stale resourceVersion: read again
+        raise ConflictError(f"could not remove finalizer {finalizer}", f"{kind}/{name}")
