@@ -8,12 +8,13 @@ failure is a gitsync error naming the resource as ``Kind/namespace/name``.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from gitsync.errors import InvalidError, NotFoundError, UserInputError
+from gitsync.errors import InvalidError, NotFoundError, UnknownKindError, UserInputError
 
 from .config import ClusterConfig, load_in_cluster, load_kubeconfig
 from .discovery import Discovery, ResourceInfo
@@ -204,6 +205,27 @@ class Cluster:
             token = meta.get("continue") or None
             if not token:
                 return ListResult(items, resource_version)
+
+    def list_kinds(
+        self,
+        kinds: Iterable[tuple[str, str]],
+        *,
+        label_selector: str | None = None,
+        namespace: str | None = None,
+        skip_unknown: bool = True,
+    ) -> builtins.list[dict[str, Any]]:
+        """Objects of several kinds ((apiVersion, kind) pairs) matching a label selector,
+        e.g. everything an app tracks. Kinds the server does not serve are skipped."""
+        found: builtins.list[dict[str, Any]] = []
+        for api_version, kind in kinds:
+            try:
+                found.extend(
+                    self.list(api_version, kind, namespace=namespace, label_selector=label_selector)
+                )
+            except UnknownKindError:
+                if not skip_unknown:
+                    raise
+        return found
 
     # -- writes ---------------------------------------------------------------------------
     def apply(
