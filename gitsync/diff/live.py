@@ -55,16 +55,19 @@ PRUNE_CANDIDATE_KINDS: tuple[tuple[str, str], ...] = (
 class LiveCluster(Protocol):
     """What the differ needs from gitsync.kube's Cluster."""
 
-    def apply(self, obj: dict[str, Any], dry_run: bool = False) -> dict[str, Any]: ...
+    def apply(
+        self, obj: dict[str, Any], *, dry_run: bool = False, field_manager: str = ...
+    ) -> dict[str, Any]: ...
 
     def get(
-        self, api_version: str, kind: str, name: str, namespace: str | None = None
+        self, api_version: str, kind: str, namespace: str | None, name: str
     ) -> dict[str, Any] | None: ...
 
     def list(
         self,
         api_version: str,
         kind: str,
+        *,
         namespace: str | None = None,
         label_selector: str | None = None,
     ) -> list[dict[str, Any]]: ...
@@ -181,7 +184,7 @@ class LiveDiffer:
     def _dry_run(self, applied: dict[str, Any], key: ResourceKey) -> dict[str, Any]:
         self.dry_runs += 1
         try:
-            return self.cluster.apply(applied, dry_run=True)
+            return self.cluster.apply(applied, dry_run=True, field_manager=self.field_manager)
         except KubeError as err:
             if is_secret(applied):
                 raise scrub_secret_error(err, applied) from None
@@ -190,10 +193,10 @@ class LiveDiffer:
     def _get(self, obj: dict[str, Any], key: ResourceKey) -> dict[str, Any] | None:
         try:
             return self.cluster.get(
-                str(obj.get("apiVersion")), key.kind, key.name, key.namespace or None
+                str(obj.get("apiVersion")), key.kind, key.namespace or None, key.name
             )
-        except NotFoundError:
-            return None
+        except UnknownKindError:
+            return None  # e.g. a custom resource whose CRD is not installed yet: Missing
 
     def _tracked_live(self, app: str, api_versions: dict[str, str]) -> list[dict[str, Any]]:
         kinds = dict(api_versions)

@@ -1,0 +1,168 @@
+"""`gitsync diff`: what a sync of one app would change, kubectl-diff style.
+
+Exit 0 when in sync, 1 when there are differences, 2 on error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import click
+import yaml
+
+from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_OK
+from gitsync.cli.sourceargs import load_manifests, source_options
+from gitsync.diff import AppDiff, IgnoreDifferences
+from gitsync.diff.live import LiveDiffer
+from gitsync.errors import GitsyncError, KubeError, UnknownKindError, UserInputError
+from gitsync.kube import FIELD_MANAGER, Cluster
+from gitsync.model.enums import SyncStatus
+from gitsync.model.keys import ResourceKey
+from gitsync.sync.kubeport import KubePort
+from gitsync.sync.store import OperationStore
+
+_STATUS_ORDER = (
+    SyncStatus.SYNCED,
+    SyncStatus.OUT_OF_SYNC,
+    SyncStatus.MISSING,
+    SyncStatus.REQUIRES_PRUNING,
+)
+_HEADER_COLOUR = {
+    SyncStatus.OUT_OF_SYNC: "yellow",
+    SyncStatus.MISSING: "cyan",
+    SyncStatus.REQUIRES_PRUNING: "magenta",
+}
+
+
+@click.command("diff")
+@click.argument("path")
+@source_options
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file.")
+@click.option("--context", help="Kubeconfig context (default: the current one).")
+@click.option("--app-name", help="Application name (default: PATH's basename).")
+@click.option("--dest-namespace", help="Namespace for namespaced objects that do not name one.")
+@click.option(
+    "--ignore-differences",
+    "ignore_file",
+    type=click.Path(dir_okay=False),
+    help="YAML list of rules in Argo CD's ignoreDifferences format.",
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def diff_command(
+    path: str,
+    kubeconfig: str | None,
+    context: str | None,
+    app_name: str | None,
+    dest_namespace: str | None,
+    ignore_file: str | None,
+    output: str,
+    **source: Any,
+) -> None:
+    """Show how the live cluster differs from the manifests at PATH.
+
+    Exit status: 0 in sync, 1 differences found, 2 error.
+    """
+    ignore = _load_ignore_differences(ignore_file)
+    rendered = load_manifests(path, source.get("repo"), source.get("revision"))
+    objects = [m.obj for m in rendered.manifests]
+    if not objects:
+        raise UserInputError(f"{path}: no manifests found")
+    app = app_name or _default_app_name(path)
+
+    with Cluster.from_kubeconfig(kubeconfig, context) as cluster:
+        namespace = dest_namespace or cluster.default_namespace
+        desired = [_with_namespace(cluster, obj, namespace) for obj in objects]
+        differ = LiveDiffer(cluster, field_manager=FIELD_MANAGER)
+        result = differ.diff_app(
+            app, desired, ignore=ignore, extra_kinds=_synced_kinds(cluster, app)
+        )
+
+    if output == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_text(app, result)
+    sys.exit(EXIT_OK if result.in_sync else EXIT_DIFFERENT_OR_FAILED)
+
+
+def _default_app_name(path: str) -> str:
+    # "apps/web/" -> "web"; "." -> the current directory's name.
+    return PurePosixPath(path.rstrip("/")).name or Path(path).resolve().name or "app"
+
+
+def _synced_kinds(cluster: Cluster, app: str) -> set[tuple[str, str]]:
+    """Kinds the app's last sync applied (kept by the sync engine), to find leftovers."""
+    try:
+        return OperationStore(KubePort(cluster)).load(app)[1]
+    except KubeError:
+        return set()  # no store readable: the default kinds are still searched
+
+
+def _load_ignore_differences(path: str | None) -> IgnoreDifferences:
+    if path is None:
+        return IgnoreDifferences()
+    try:
+        text = Path(path).read_text()
+    except OSError as err:
+        raise UserInputError(f"--ignore-differences {path}: {err.strerror}") from None
+    try:
+        rules = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise UserInputError(f"--ignore-differences {path}{where}: not valid YAML") from None
+    if isinstance(rules, dict) and "ignoreDifferences" in rules:
+        rules = rules["ignoreDifferences"]  # an Application spec excerpt works too
+    try:
+        return IgnoreDifferences.from_app_spec(rules or [])
+    except GitsyncError as err:
+        raise UserInputError(f"--ignore-differences {path}: {err}") from None
+
+
+def _with_namespace(cluster: Cluster, obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    meta = obj.get("metadata") or {}
+    if meta.get("namespace"):
+        return obj
+    try:
+        namespaced = bool(cluster.resource_for(str(obj["apiVersion"]), str(obj["kind"])).namespaced)
+    except UnknownKindError:
+        namespaced = True  # e.g. a custom resource whose CRD is not installed yet
+    if not namespaced:
+        return obj
+    return {**obj, "metadata": {**meta, "namespace": namespace}}
+
+
+def _print_text(app: str, result: AppDiff) -> None:
+    for resource in result.resources:
+        if resource.in_sync:
+            continue
+        header = f"===== {resource.key.group}/{_describe(resource.key)} ({resource.status}) ====="
+        click.secho(header, fg=_HEADER_COLOUR.get(resource.status), bold=True)
+        for line in resource.unified.splitlines():
+            click.echo(_colour(line))
+    counts = result.counts()
+    parts = [f"{counts[s]} {s}" for s in _STATUS_ORDER if counts.get(s)]
+    state = "in sync" if result.in_sync else "out of sync"
+    click.echo(
+        f"app {app}: {state}, {len(result.resources)} resources ({', '.join(parts) or 'none'})"
+    )
+
+
+def _describe(key: ResourceKey) -> str:
+    return f"{key.kind}/{key.namespace}/{key.name}" if key.namespace else f"{key.kind}/{key.name}"
+
+
+def _colour(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return click.style(line, bold=True)
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    return line
