@@ -8,6 +8,9 @@ import click
 def all_commands() -> list[click.Command]:
     commands: list[click.Command] = []
     # COMMANDS (one line each; keep sorted)
+    from gitsync.cli.appset import appset_group
+
+    commands.append(appset_group)
     from gitsync.cli.diff import diff_command
 
     commands.append(diff_command)

@@ -1,0 +1,39 @@
+"""What every generator is given: the ApplicationSet, its renderer, Git and clusters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from gitsync.appset.cluster import Cluster
+from gitsync.appset.render import Params, Renderer
+from gitsync.model import ApplicationSet
+from gitsync.source.tree import Tree
+
+# (repoURL, revision) -> the tree at that revision. The only way generators read Git.
+TreeProvider = Callable[[str, str], Tree]
+
+
+@dataclass(frozen=True)
+class Context:
+    appset: ApplicationSet
+    renderer: Renderer
+    trees: TreeProvider
+    clusters: tuple[Cluster, ...] = ()
+    # Filled by the registry so that matrix and merge can run their children.
+    run_child: ChildRunner | None = field(default=None, compare=False)
+
+    @property
+    def go_template(self) -> bool:
+        return self.renderer.go_template
+
+
+class ChildRunner(Protocol):
+    def __call__(
+        self, entry: Any, ctx: Context, field: str, inherited: Params | None
+    ) -> list[Params]: ...
+
+
+class Generator(Protocol):
+    def __call__(self, spec: Mapping[str, Any], ctx: Context, field: str) -> list[Params]: ...

@@ -1,0 +1,249 @@
+"""The git generator: `directories` or `files` of a repository at a revision.
+
+Git is read only through the Tree the context's provider returns, so the generator is
+pure given that tree.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from gitsync.appset.context import Context
+from gitsync.appset.errors import FieldError
+from gitsync.appset.globs import has_magic, path_regex, segment_regex
+from gitsync.appset.names import normalize_name
+from gitsync.appset.render import Params, append_values
+from gitsync.errors import SourceError
+from gitsync.source.tree import Tree
+
+
+def generate_git(spec: Mapping[str, Any], ctx: Context, field: str) -> list[Params]:
+    repo_url = spec.get("repoURL")
+    if not isinstance(repo_url, str) or not repo_url.strip():
+        raise FieldError(f"{field}.repoURL", "is missing")
+    revision = spec.get("revision") or "HEAD"
+    if not isinstance(revision, str):
+        raise FieldError(f"{field}.revision", "must be a string")
+    prefix = spec.get("pathParamPrefix") or ""
+    if not isinstance(prefix, str):
+        raise FieldError(f"{field}.pathParamPrefix", "must be a string")
+    directories = spec.get("directories")
+    files = spec.get("files")
+    if bool(directories) == bool(files):
+        raise FieldError(field, "needs exactly one of directories or files")
+    try:
+        tree = ctx.trees(repo_url, revision)
+        if directories:
+            items = _items(directories, f"{field}.directories")
+            results = [
+                _directory_params(path, prefix, ctx.go_template)
+                for path in _matching_directories(tree, items, f"{field}.directories")
+            ]
+        else:
+            items = _items(files, f"{field}.files")
+            results = []
+            for path in _matching_files(tree, items, f"{field}.files"):
+                results.extend(_file_params(tree, path, prefix, ctx.go_template, field))
+    except SourceError as err:
+        raise FieldError(f"{field}.repoURL", f"{repo_url}@{revision}: {err}") from None
+    for params in results:
+        append_values(spec.get("values"), params, ctx.renderer, f"{field}.values")
+    return results
+
+
+def _items(raw: Any, field: str) -> list[tuple[str, bool]]:
+    if not isinstance(raw, list):
+        raise FieldError(field, "must be a list of {path, exclude}")
+    items: list[tuple[str, bool]] = []
+    for index, item in enumerate(raw):
+        where = f"{field}[{index}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("path"), str):
+            raise FieldError(where, "needs a path")
+        exclude = item.get("exclude", False)
+        if not isinstance(exclude, bool):
+            raise FieldError(f"{where}.exclude", "must be true or false")
+        path = item["path"].strip("/")
+        if not path:
+            raise FieldError(f"{where}.path", "is empty")
+        items.append((path, exclude))
+    return items
+
+
+def _matching_directories(tree: Tree, items: list[tuple[str, bool]], field: str) -> list[str]:
+    found: set[str] = set()
+    for pattern, exclude in items:
+        if not exclude:
+            found.update(_expand_directories(tree, pattern, field))
+    excluded = [p for p, exclude in items if exclude]
+    for pattern in excluded:
+        regex = path_regex(_checked(pattern, field))
+        found = {path for path in found if not regex.match(path)}  # exclude beats include
+    return sorted(found)
+
+
+def _expand_directories(tree: Tree, pattern: str, field: str) -> list[str]:
+    """Directories matching `pattern`, walking only as deep as its segments reach.
+
+    Like Argo CD's repo server, a directory whose name starts with "." is never listed,
+    nor anything below it.
+    """
+    current = [""]
+    for segment in _checked(pattern, field).split("/"):
+        regex = segment_regex(segment)
+        following: list[str] = []
+        for parent in current:
+            if parent and not tree.is_dir(parent):
+                continue
+            for name, is_dir in tree.list_dir(parent):
+                if is_dir and not name.startswith(".") and regex.match(name):
+                    following.append(f"{parent}/{name}" if parent else name)
+        current = following
+    return current
+
+
+def _matching_files(tree: Tree, items: list[tuple[str, bool]], field: str) -> list[str]:
+    found: set[str] = set()
+    for pattern, exclude in items:
+        if exclude:
+            continue
+        checked = _checked(pattern, field)
+        base = _literal_prefix(checked)
+        if base == checked:
+            if tree.is_file(base):
+                found.add(base)
+            continue
+        if base and not tree.is_dir(base):
+            continue
+        regex = path_regex(checked)
+        found.update(path for path in tree.walk_files(base) if regex.match(path))
+    for pattern, exclude in items:
+        if exclude:
+            regex = path_regex(_checked(pattern, field))
+            found = {path for path in found if not regex.match(path)}
+    return sorted(found)
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The leading directories of `pattern` without wildcards (where to start walking)."""
+    segments = pattern.split("/")
+    literal: list[str] = []
+    for segment in segments:
+        if has_magic(segment):
+            return "/".join(literal)
+        literal.append(segment)
+    return pattern
+
+
+def _checked(pattern: str, field: str) -> str:
+    if pattern.startswith("/") or ".." in pattern.split("/"):
+        raise FieldError(field, f"path {pattern!r} must stay inside the repository")
+    try:
+        path_regex(pattern)
+    except FieldError as err:
+        raise FieldError(field, err.message) from None
+    return pattern
+
+
+def _directory_params(path: str, prefix: str, go_template: bool) -> Params:
+    basename = posixpath.basename(path)
+    if go_template:
+        info: dict[str, Any] = {
+            "path": path,
+            "basename": basename,
+            "basenameNormalized": normalize_name(basename),
+            "segments": path.split("/"),
+        }
+        return {prefix: {"path": info}} if prefix else {"path": info}
+    name = f"{prefix}.path" if prefix else "path"
+    params: Params = {
+        name: path,
+        f"{name}.basename": basename,
+        f"{name}.basenameNormalized": normalize_name(basename),
+    }
+    for index, segment in enumerate(path.split("/")):
+        params[f"{name}[{index}]"] = segment
+    return params
+
+
+def _file_params(tree: Tree, path: str, prefix: str, go_template: bool, field: str) -> list[Params]:
+    objects = _read_objects(tree, path, field)
+    directory = posixpath.dirname(path) or "."
+    filename = posixpath.basename(path)
+    basename = posixpath.basename(directory) if directory != "." else "."
+    results: list[Params] = []
+    for obj in objects:
+        if go_template:
+            info: dict[str, Any] = {
+                "path": directory,
+                "basename": basename,
+                "filename": filename,
+                "basenameNormalized": normalize_name(basename),
+                "filenameNormalized": normalize_name(filename),
+                "segments": directory.split("/"),
+            }
+            params: Params = dict(obj)
+            if prefix:
+                params[prefix] = {"path": info}
+            else:
+                params["path"] = info
+        else:
+            params = flatten(obj)
+            name = f"{prefix}.path" if prefix else "path"
+            params[name] = directory
+            params[f"{name}.basename"] = basename
+            params[f"{name}.filename"] = filename
+            params[f"{name}.basenameNormalized"] = normalize_name(basename)
+            params[f"{name}.filenameNormalized"] = normalize_name(filename)
+            for index, segment in enumerate(directory.split("/")):
+                if segment:
+                    params[f"{name}[{index}]"] = segment
+        results.append(params)
+    return results
+
+
+def _read_objects(tree: Tree, path: str, field: str) -> list[Mapping[str, Any]]:
+    data = tree.read_bytes(path)
+    try:
+        if path.endswith(".json"):
+            loaded = json.loads(data) if data.strip() else None
+        else:
+            loaded = yaml.load(data, Loader=yaml.CSafeLoader)
+    except (ValueError, yaml.YAMLError) as err:
+        message = " ".join(str(err).split())
+        raise FieldError(f"{field}.files", f"{path}: cannot parse: {message}") from None
+    if loaded is None:
+        return [{}]  # an empty file is one empty object, as in Argo CD
+    if isinstance(loaded, Mapping):
+        return [loaded]
+    if isinstance(loaded, list) and all(isinstance(item, Mapping) for item in loaded):
+        return loaded
+    raise FieldError(f"{field}.files", f"{path}: must hold an object or a list of objects")
+
+
+def flatten(obj: Mapping[str, Any], prefix: str = "") -> Params:
+    """Nested keys joined with dots, every leaf printed as Go's %v would print it."""
+    flat: Params = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            flat.update(flatten({str(i): item for i, item in enumerate(value)}, f"{name}."))
+        else:
+            flat[name] = _go_value(value)
+    return flat
+
+
+def _go_value(value: Any) -> str:
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,120 @@
+"""`gitsync appset generate FILE|DIR`: print the Applications ApplicationSets generate."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from gitsync.appset import (
+    Cluster,
+    clusters_from_documents,
+    expand,
+    load_documents,
+    repo_tree_provider,
+)
+from gitsync.errors import AppSetError, UserInputError
+from gitsync.model import Application
+from gitsync.source import LocalTree, RepoCache
+
+
+@click.group("appset")
+def appset_group() -> None:
+    """Work with Argo CD ApplicationSets."""
+
+
+@appset_group.command("generate")
+@click.argument("path")
+@click.option(
+    "--repo",
+    default=None,
+    help="Read every git generator from this URL or local directory instead of its repoURL.",
+)
+@click.option("--revision", default=None, help="Use this revision for every git generator.")
+@click.option(
+    "--clusters",
+    "clusters_file",
+    default=None,
+    help="YAML list of clusters (name, server, labels, annotations, project) or Secrets.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="yaml: one multi-document stream; json: one JSON array.",
+)
+def generate_command(
+    path: str, repo: str | None, revision: str | None, clusters_file: str | None, output: str
+) -> None:
+    """Expand the ApplicationSets in FILE or DIR (recursively); Applications found there
+    are printed as they are, together with the generated ones, sorted by name."""
+    applications, appsets = _load(path)
+    clusters = _load_clusters(clusters_file)
+    cache = RepoCache()
+    try:
+        trees = repo_tree_provider(cache, repo_override=repo, revision_override=revision)
+        generated = [(a, expand(a, trees=trees, clusters=clusters)) for a in appsets]
+        result = _merge(applications, generated)
+    finally:
+        cache.close()
+    objects = [app.to_object() for app in result]
+    if output == "json":
+        click.echo(json.dumps(objects, indent=2))
+    elif objects:
+        click.echo(
+            yaml.dump_all(objects, Dumper=yaml.CSafeDumper, sort_keys=False, explicit_start=True),
+            nl=False,
+        )
+
+
+def _load(path: str) -> tuple[list[Application], list[Any]]:
+    target = Path(path)
+    if target.is_file():
+        return load_documents(LocalTree(target.parent), target.name)
+    if target.is_dir():
+        return load_documents(LocalTree(target), "")
+    raise UserInputError(f"{path}: no such file or directory")
+
+
+def _load_clusters(clusters_file: str | None) -> list[Cluster]:
+    if not clusters_file:
+        return []
+    try:
+        with open(os.path.expanduser(clusters_file), "rb") as handle:
+            documents = [d for d in yaml.load_all(handle, Loader=yaml.CSafeLoader) if d is not None]
+    except OSError as err:
+        raise UserInputError(f"--clusters {clusters_file}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise UserInputError(
+            f"--clusters {clusters_file}: invalid YAML: {' '.join(str(err).split())}"
+        ) from None
+    items: list[Any] = []
+    for document in documents:
+        items.extend(document if isinstance(document, list) else [document])
+    return clusters_from_documents(items, clusters_file)
+
+
+def _merge(
+    applications: list[Application], generated: list[tuple[Any, list[Application]]]
+) -> list[Application]:
+    by_name: dict[str, tuple[Application, str]] = {}
+    for app in applications:
+        _add(by_name, app, app.location or "the input")
+    for appset, apps in generated:
+        for app in apps:
+            _add(by_name, app, f"ApplicationSet {appset.name}")
+    return [by_name[name][0] for name in sorted(by_name)]
+
+
+def _add(by_name: dict[str, tuple[Application, str]], app: Application, origin: str) -> None:
+    if app.name in by_name:
+        raise AppSetError(
+            f"Application {app.name!r} comes from both {by_name[app.name][1]} and {origin}"
+        )
+    by_name[app.name] = (app, origin)
