@@ -20,22 +20,13 @@ from gitsync.model.keys import ResourceKey, split_api_version
 from .cluster import Cluster
 from .discovery import ResourceInfo
 from .labels import Selector
-from .watch import KindWatcher
+from .watch import KindWatcher, is_older, version_number
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, dict[str, Any]], None]
 GroupKind = tuple[str, str]
 ObjectKey = tuple[str, str]  # namespace ("" when cluster-scoped), name
-
-
-def version_number(resource_version: str) -> int | None:
-    """resourceVersions are opaque strings; etcd-backed servers use integers, which may
-    be compared. None when not an integer."""
-    try:
-        return int(resource_version)
-    except (TypeError, ValueError):
-        return None
 
 
 class _KindState:
@@ -267,7 +258,7 @@ class LiveCache:
                 state.objects.pop(key, None)
             else:
                 state.objects[key] = obj
-            if resource_version:
+            if resource_version and not is_older(resource_version, state.resource_version):
                 state.resource_version = resource_version
             self._changed.notify_all()
             listeners = list(self._listeners)

@@ -185,7 +185,23 @@ class KindWatcher:
             obj.setdefault("apiVersion", self.info.api_version)
             obj.setdefault("kind", self.info.kind)
             self.cache.apply_event(self.info, str(kind), obj, version)
-        if version:
+        if version and not is_older(version, self.resource_version):
             self.resource_version = version
             if kind == "BOOKMARK":
                 self.cache.note_version(self.info, version)
+
+
+def version_number(resource_version: str) -> int | None:
+    """resourceVersions are opaque strings; etcd-backed servers use integers, which may
+    be compared. None when not an integer."""
+    try:
+        return int(resource_version)
+    except (TypeError, ValueError):
+        return None
+
+
+def is_older(version: str, than: str) -> bool:
+    """True when both are integers and `version` is below `than`. A watch never goes back
+    to an older version than one already seen (a DELETED object may carry its last one)."""
+    new, old = version_number(version), version_number(than)
+    return new is not None and old is not None and new < old
