@@ -67,17 +67,19 @@ class SyncRunner:
         self.poll_interval = poll_interval
         self.clock = clock
         self.sleep = sleep
-        self._kinds: set[tuple[str, str]] = set()
-        self._plan: Plan | None = None
+        self._kinds: dict[str, set[tuple[str, str]]] = {}
+        self._plans: dict[tuple[str, str, int, int], Plan] = {}
         self._scope_cache: dict[tuple[str, str], bool | None] = {}
 
     # ----------------------------------------------------------------- planning
     def plan(self, request: SyncRequest, started_at: int) -> Plan:
         """The plan for `request` with hook names for `started_at`, prune set from live."""
-        if self._plan is not None and self._plan.settings.started_at == started_at:
-            return self._plan
+        cache_key = (request.app, request.revision, started_at, id(request.manifests))
+        cached = self._plans.get(cache_key)
+        if cached is not None:
+            return cached
         desired_kinds = {(m.api_version, m.kind) for m in request.manifests}
-        kinds = self._kinds | desired_kinds
+        kinds = self._kinds.get(request.app, set()) | desired_kinds
         live = self.port.list_tracked(request.app, sorted(kinds))
         settings = PlanSettings(
             app=request.app,
@@ -87,8 +89,10 @@ class SyncRunner:
             sync_options=request.sync_options,
             scope=self._scope_lookup(request, live),
         )
-        self._plan = build_plan(request.manifests, settings, live)
-        return self._plan
+        plan = build_plan(request.manifests, settings, live)
+        self._plans = {k: v for k, v in self._plans.items() if k[0] != request.app}
+        self._plans[cache_key] = plan
+        return plan
 
     def _scope_lookup(
         self, request: SyncRequest, live: list[dict[str, Any]]
@@ -113,7 +117,7 @@ class SyncRunner:
         """Resume the stored operation when it is the same one, else start a new one."""
         stored: OperationState | None = None
         if self.store is not None:
-            stored, self._kinds = self.store.load(request.app)
+            stored, self._kinds[request.app] = self.store.load(request.app)
         if stored is not None and not stored.terminal and stored.revision == request.revision:
             plan = self.plan(request, stored.started_at)
             if plan.fingerprint == stored.fingerprint and stored.dry_run == (
@@ -202,10 +206,10 @@ class SyncRunner:
     def _persist(self, request: SyncRequest, state: OperationState) -> None:
         if self.store is None or request.settings.dry_run:
             return
-        kinds = set(self._kinds)
+        kinds = set(self._kinds.get(request.app, set()))
         kinds |= {(m.api_version, m.kind) for m in request.manifests if not m.sync.skip}
         if state.terminal:
-            self._kinds = kinds
+            self._kinds[request.app] = kinds
         self.store.save(state, kinds)
 
     def _emit(
