@@ -1,0 +1,136 @@
+"""`gitsync appset generate` run as a user runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.appset.fixtures import FIXTURES
+
+MATRIX = FIXTURES / "matrix_git_clusters"
+
+
+def _run(
+    *args: str, cwd: Path | None = None, home: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if home is not None:
+        env["GITSYNC_CACHE_DIR"] = str(home / "cache")
+    return subprocess.run(
+        [sys.executable, "-m", "gitsync", "appset", "generate", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def _matrix_args() -> list[str]:
+    return [
+        str(MATRIX / "appset.yaml"),
+        "--repo",
+        str(MATRIX / "tree"),
+        "--clusters",
+        str(MATRIX / "clusters.yaml"),
+    ]
+
+
+def test_generate_yaml() -> None:
+    result = _run(*_matrix_args())
+    assert result.returncode == 0, result.stderr
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert docs == [d for d in yaml.safe_load_all((MATRIX / "expected.yaml").read_text()) if d]
+
+
+def test_generate_json_is_an_array_sorted_by_name() -> None:
+    result = _run(*_matrix_args(), "-o", "json")
+    assert result.returncode == 0, result.stderr
+    objects = json.loads(result.stdout)
+    names = [o["metadata"]["name"] for o in objects]
+    assert names == sorted(names) and len(names) == 4
+    assert all(o["kind"] == "Application" for o in objects)
+
+
+def test_directory_passes_applications_through(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(MATRIX / "tree", root / "repo")
+    (root / "apps").mkdir()
+    shutil.copy(MATRIX / "appset.yaml", root / "apps" / "appset.yaml")
+    (root / "apps" / "plain.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "metadata": {"name": "argocd-itself", "namespace": "argocd"},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": "https://git.example.com/x.git", "path": "argocd"},
+                    "destination": {"server": "https://kubernetes.default.svc"},
+                },
+            }
+        )
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ignored}\n"
+    )
+    result = _run(
+        str(root / "apps"),
+        "--repo",
+        str(root / "repo"),
+        "--clusters",
+        str(MATRIX / "clusters.yaml"),
+        "-o",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    names = [o["metadata"]["name"] for o in json.loads(result.stdout)]
+    assert names == [
+        "argocd-itself",
+        "guestbook-production",
+        "guestbook-staging",
+        "helm-guestbook-production",
+        "helm-guestbook-staging",
+    ]
+
+
+def test_git_repository_by_file_url(tmp_path: Path) -> None:
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo.create(tmp_path / "repo", files={"apps/web/cm.yaml": "kind: ConfigMap\n"})
+    result = _run(*_matrix_args()[:1], "--repo", repo.url, "--clusters",
+                  str(MATRIX / "clusters.yaml"), "-o", "json", home=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    names = [o["metadata"]["name"] for o in json.loads(result.stdout)]
+    assert names == ["web-production", "web-staging"]
+
+
+def _assert_one_line_error(result: subprocess.CompletedProcess[str], text: str) -> None:
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and text in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_appset_exits_2_with_one_line() -> None:
+    result = _run(str(FIXTURES / "err_matrix_one_child" / "appset.yaml"))
+    _assert_one_line_error(result, "ApplicationSet bad: spec.generators[0].matrix.generators")
+
+
+def test_sandbox_escape_exits_2_and_prints_nothing() -> None:
+    result = _run(str(FIXTURES / "err_sandbox_class" / "appset.yaml"))
+    _assert_one_line_error(result, "refused")
+
+
+def test_missing_path_and_bad_clusters_file(tmp_path: Path) -> None:
+    _assert_one_line_error(_run(str(tmp_path / "nope.yaml")), "no such file or directory")
+    clusters = tmp_path / "clusters.yaml"
+    clusters.write_text("- name: no-server\n")
+    result = _run(*_matrix_args()[:3], "--clusters", str(clusters))
+    _assert_one_line_error(result, "server is missing")
