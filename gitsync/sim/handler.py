@@ -1,0 +1,423 @@
+"""One HTTP request: route it, apply faults, call the API, answer in one write, record it."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import socket
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from . import discovery
+from .apierror import ApiError, status_body
+from .faults import FaultOutcome
+from .httpserver import Backend, SimHTTPServer
+from .records import RequestRecord
+from .routes import Route, UnknownResource, resolve
+from .store import Stored, dumps
+from .watch import serve_watch
+
+_JSON = "application/json"
+_PHRASES = {s.value: s.phrase for s in HTTPStatus}
+
+
+def _yaml_loader() -> Any:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SimHTTPServer
+
+    # -- connection ----------------------------------------------------------------------
+    def setup(self) -> None:
+        super().setup()
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        self.server.untrack(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # quiet: tests and benchmarks run thousands of requests
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    # -- answering ------------------------------------------------------------------------
+    def send_bytes(self, code: int, body: bytes, content_type: str = _JSON) -> None:
+        head = (
+            f"HTTP/1.1 {code} {_PHRASES.get(code, 'Unknown')}\r\n"
+            f"Content-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            f"Cache-Control: no-cache, private\r\n"
+            f"\r\n"
+        ).encode()
+        self.wfile.write(head + body)
+        self.status_sent = code
+
+    def send_json(self, code: int, obj: Any) -> None:
+        self.send_bytes(code, dumps(obj))
+
+    def send_error_status(self, error: ApiError) -> None:
+        self.send_json(error.code, error.status())
+
+    # -- the request ----------------------------------------------------------------------
+    def _handle(self, method: str) -> None:
+        backend: Backend = self.server.backend
+        started = time.monotonic()
+        self.status_sent = 0
+        url = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        parts = [p for p in url.path.split("/") if p]
+        route: Route | None = None
+        verb = ""
+        name: str | None = None
+        try:
+            try:
+                route = resolve(backend.registry, parts)
+            except UnknownResource:
+                route = None
+                raise ApiError(
+                    404, "the server could not find the requested resource", "NotFound"
+                ) from None
+            verb = _verb(method, route, query)
+            name = route.name if route else None
+            kind = route.rtype.kind if route and route.rtype else None
+            outcome = backend.faults.check(method, url.path, verb, kind, name)
+            if outcome is not None and self._fault(outcome, verb):
+                return
+            if route is None:
+                self._non_resource(method, parts, query)
+            elif route.rtype is None:
+                self._resource_list(route)
+            else:
+                name = self._resource(method, verb, route, query, raw_body) or name
+        except ApiError as error:
+            self.send_error_status(error)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as error:  # a bug: answer 500 rather than dropping the connection
+            self.send_error_status(ApiError(500, f"internal error: {error!r}", "InternalError"))
+        finally:
+            self._record(method, url.path, query, verb, route, name, started)
+
+    def _fault(self, outcome: FaultOutcome, verb: str) -> bool:
+        if outcome.latency:
+            time.sleep(outcome.latency)
+        if outcome.drop_watch:
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+            )
+            with contextlib.suppress(OSError):
+                self.wfile.write(head.encode())
+                self.connection.shutdown(socket.SHUT_RDWR)
+            self.status_sent = 200
+            self.close_connection = True
+            return True
+        if outcome.status is not None:
+            error = ApiError(outcome.status, outcome.message)
+            self.send_json(outcome.status, error.status())
+            return True
+        return False
+
+    def _record(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        verb: str,
+        route: Route | None,
+        name: str | None,
+        started: float,
+    ) -> None:
+        rtype = route.rtype if route else None
+        key = route.key(name) if route else None
+        self.server.backend.log.add(
+            RequestRecord(
+                method=method,
+                path=path,
+                query=query,
+                verb=verb,
+                key=key,
+                kind=rtype.kind if rtype else None,
+                namespace=route.namespace if route else None,
+                name=name,
+                dry_run=query.get("dryRun") == "All",
+                status=self.status_sent,
+                time=started,
+                content_type=str(self.headers.get("Content-Type") or ""),
+                subresource=route.subresource if route else "",
+            )
+        )
+
+    # -- discovery and other non-resource paths -------------------------------------------
+    def _non_resource(self, method: str, parts: list[str], query: dict[str, str]) -> None:
+        registry = self.server.backend.registry
+        if method != "GET":
+            raise ApiError(405, "the server does not allow this method", "MethodNotAllowed")
+        path = "/".join(parts)
+        if path == "version":
+            self.send_json(200, discovery.SERVER_VERSION)
+        elif path == "api":
+            self.send_json(200, discovery.api_versions())
+        elif path == "apis":
+            self.send_json(200, discovery.api_group_list(registry))
+        elif len(parts) == 2 and parts[0] == "apis":
+            group = discovery.api_group(registry, parts[1])
+            if group is None:
+                raise ApiError(404, "the server could not find the requested resource")
+            self.send_json(200, group)
+        elif path in ("healthz", "readyz", "livez"):
+            self.send_bytes(200, b"ok", "text/plain")
+        elif path == "openapi/v3":
+            self.send_json(200, discovery.openapi_root(registry))
+        elif parts[:2] == ["openapi", "v3"] and len(parts) >= 4:
+            rest = parts[2:]
+            if rest[0] == "api" and len(rest) == 2:
+                document = discovery.openapi_document(registry, "", rest[1])
+            elif rest[0] == "apis" and len(rest) == 3:
+                document = discovery.openapi_document(registry, rest[1], rest[2])
+            else:
+                document = None
+            if document is None:
+                raise ApiError(404, "the server could not find the requested resource")
+            self.send_bytes(200, document)
+        else:
+            raise ApiError(404, "the server could not find the requested resource", "NotFound")
+
+    def _resource_list(self, route: Route) -> None:
+        document = discovery.resource_list(self.server.backend.registry, route.group, route.version)
+        if document is None:
+            raise ApiError(404, "the server could not find the requested resource", "NotFound")
+        self.send_json(200, document)
+
+    # -- resources ------------------------------------------------------------------------
+    def _resource(
+        self, method: str, verb: str, route: Route, query: dict[str, str], raw_body: bytes
+    ) -> str | None:
+        """Serve one resource request; the object's name when it became known (create)."""
+        api = self.server.backend.api
+        rtype = route.rtype
+        assert rtype is not None
+        version = route.version
+        api_version = rtype.api_version(version)
+        dry_run = query.get("dryRun") == "All"
+        manager = query.get("fieldManager") or _agent_manager(self.headers.get("User-Agent"))
+        if verb == "get":
+            stored = api.get(rtype, route.namespace, str(route.name))
+            self.send_bytes(200, _raw_as(stored, api_version))
+        elif verb == "list":
+            self._list(route, query, api_version)
+        elif verb == "watch":
+            serve_watch(self, route, query, api_version)
+        elif verb == "create":
+            obj = api.create(
+                rtype,
+                version,
+                route.namespace,
+                _body(raw_body, self.headers),
+                dry_run=dry_run,
+                manager=manager,
+            )
+            self.send_json(201, obj)
+            return str(obj["metadata"]["name"])
+        elif verb == "update":
+            obj = api.update(
+                rtype,
+                version,
+                route.namespace,
+                str(route.name),
+                _body(raw_body, self.headers),
+                dry_run=dry_run,
+                manager=manager,
+                subresource=route.subresource,
+            )
+            self.send_json(200, obj)
+        elif verb == "patch":
+            content_type = str(self.headers.get("Content-Type") or "")
+            existed = (
+                api.store.get(rtype.group, rtype.kind, route.namespace or "", str(route.name))
+                is not None
+            )
+            obj = api.patch(
+                rtype,
+                version,
+                route.namespace,
+                str(route.name),
+                content_type,
+                _body(raw_body, self.headers),
+                dry_run=dry_run,
+                manager=query.get("fieldManager") or ("" if "apply" in content_type else manager),
+                force=query.get("force") == "true",
+                subresource=route.subresource,
+            )
+            self.send_json(200 if existed else 201, obj)
+        elif verb == "delete":
+            options = _delete_options(raw_body, query)
+            obj, gone = api.delete(
+                rtype,
+                route.namespace,
+                str(route.name),
+                propagation=options.get("propagationPolicy"),
+                dry_run=dry_run or options.get("dryRun") == ["All"],
+                preconditions=options.get("preconditions"),
+            )
+            if gone:
+                meta = obj.get("metadata", {})
+                body = status_body(
+                    200,
+                    "",
+                    "",
+                    name=meta.get("name"),
+                    group=rtype.group,
+                    kind=rtype.plural,
+                    success=True,
+                )
+                body["details"]["uid"] = meta.get("uid")
+                self.send_json(200, body)
+            else:
+                self.send_json(200, obj)
+        elif verb == "deletecollection":
+            options = _delete_options(raw_body, query)
+            deleted = api.delete_collection(
+                rtype,
+                route.namespace,
+                query.get("labelSelector"),
+                query.get("fieldSelector"),
+                propagation=options.get("propagationPolicy"),
+                dry_run=dry_run,
+            )
+            self.send_json(
+                200,
+                {
+                    "kind": f"{rtype.kind}List",
+                    "apiVersion": api_version,
+                    "metadata": {"resourceVersion": str(api.store.rv)},
+                    "items": deleted,
+                },
+            )
+        else:
+            raise ApiError(405, "the server does not allow this method", "MethodNotAllowed")
+        return None
+
+    def _list(self, route: Route, query: dict[str, str], api_version: str) -> None:
+        api = self.server.backend.api
+        assert route.rtype is not None
+        items, rv = api.list_items(
+            route.rtype, route.namespace, query.get("labelSelector"), query.get("fieldSelector")
+        )
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        limit = int(query.get("limit") or 0)
+        start = _decode_continue(query.get("continue"))
+        if start or limit:
+            end = start + limit if limit else len(items)
+            if end < len(items):
+                meta["continue"] = base64.b64encode(json.dumps({"start": end}).encode()).decode()
+                meta["remainingItemCount"] = len(items) - end
+            items = items[start:end]
+        head = (
+            b'{"kind":"'
+            + route.rtype.kind.encode()
+            + b'List","apiVersion":"'
+            + api_version.encode()
+            + b'","metadata":'
+            + dumps(meta)
+            + b',"items":['
+        )
+        body = head + b",".join(_raw_as(s, api_version) for s in items) + b"]}"
+        self.send_bytes(200, body)
+
+
+def _verb(method: str, route: Route | None, query: dict[str, str]) -> str:
+    if route is None or route.rtype is None:
+        return "get" if method == "GET" else ""
+    named = route.name is not None
+    if method == "GET":
+        if route.legacy_watch or query.get("watch") in ("true", "1"):
+            return "watch"
+        return "get" if named else "list"
+    return {
+        ("POST", False): "create",
+        ("PUT", True): "update",
+        ("PATCH", True): "patch",
+        ("DELETE", True): "delete",
+        ("DELETE", False): "deletecollection",
+    }.get((method, named), "")
+
+
+def _raw_as(stored: Stored, api_version: str) -> bytes:
+    if stored.obj.get("apiVersion") == api_version:
+        return stored.raw
+    return dumps({**stored.obj, "apiVersion": api_version})
+
+
+def _body(raw: bytes, headers: Any) -> Any:
+    if not raw:
+        raise ApiError(400, "the request has no body", "BadRequest")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        pass
+    content_type = str(headers.get("Content-Type") or "")
+    if "yaml" in content_type:
+        try:
+            return yaml.load(raw, Loader=_yaml_loader())
+        except yaml.YAMLError as err:
+            raise ApiError(400, f"the body is not valid YAML: {err}", "BadRequest") from None
+    raise ApiError(400, "the body is not valid JSON", "BadRequest")
+
+
+def _delete_options(raw: bytes, query: dict[str, str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if raw:
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(raw)
+            if isinstance(parsed, dict):
+                options = parsed
+    if query.get("propagationPolicy"):
+        options["propagationPolicy"] = query["propagationPolicy"]
+    if options.get("orphanDependents") is True and "propagationPolicy" not in options:
+        options["propagationPolicy"] = "Orphan"
+    return options
+
+
+def _decode_continue(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        return int(json.loads(base64.b64decode(token))["start"])
+    except (ValueError, KeyError, TypeError):
+        raise ApiError(400, "invalid continue token", "BadRequest") from None
+
+
+def _agent_manager(agent: str | None) -> str:
+    """The default field manager of a non-apply write: the client's name, as the real
+    server derives it from the User-Agent."""
+    if not agent:
+        return "unknown"
+    return agent.split("/", 1)[0][:128] or "unknown"
