@@ -19,6 +19,7 @@ from .objects import (
     new_uid,
     spec_part,
     timestamp,
+    validate_new,
 )
 from .patching import json_patch, merge_patch, strategic_merge
 from .registry import Registry, ResourceType
@@ -105,6 +106,7 @@ class Api:
                     rtype, "", "metadata.name", "Required value: name or generateName is required"
                 )
         name = str(meta["name"])
+        validate_new(rtype, obj)
         with self.store.lock:
             if rtype.namespaced:
                 ns_obj = self.store.get("", "Namespace", "", str(namespace))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 import uuid
 from typing import Any
@@ -12,6 +13,8 @@ from .registry import ResourceType
 
 Obj = dict[str, Any]
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_WORKLOADS = frozenset(("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"))
 
 
 def timestamp() -> str:
@@ -87,3 +90,23 @@ def equal_ignoring_times(a: Obj, b: Obj) -> bool:
         return {**obj, "metadata": meta}
 
     return norm(a) == norm(b)
+
+
+def validate_new(rtype: ResourceType, obj: Obj) -> None:
+    """The few validations of a real server that clients are likely to trip over."""
+    name = str(obj["metadata"].get("name") or "")
+    if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+        raise invalid_object(
+            rtype,
+            name,
+            "metadata.name",
+            f"Invalid value: {name!r}: a lowercase RFC 1123 subdomain must consist of lower "
+            "case alphanumeric characters, '-' or '.', and must start and end with an "
+            "alphanumeric character",
+        )
+    if rtype.group == "apps" and rtype.kind in _WORKLOADS:
+        spec = obj.get("spec")
+        if not isinstance(spec, dict) or not isinstance(spec.get("selector"), dict):
+            raise invalid_object(rtype, name, "spec.selector", "Required value")
+        if not isinstance(spec.get("template"), dict):
+            raise invalid_object(rtype, name, "spec.template", "Required value")
