@@ -14,6 +14,9 @@ def all_commands() -> list[click.Command]:
     from gitsync.cli.diff import diff_command
 
     commands.append(diff_command)
+    from gitsync.cli.devcluster import dev_cluster_command
+
+    commands.append(dev_cluster_command)
     from gitsync.cli.health import health
 
     commands.append(health)

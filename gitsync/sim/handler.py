@@ -379,6 +379,12 @@ def _raw_as(stored: Stored, api_version: str) -> bytes:
 def _body(raw: bytes, headers: Any) -> Any:
     if not raw:
         raise ApiError(400, "the request has no body", "BadRequest")
+    if "protobuf" in str(headers.get("Content-Type") or ""):
+        raise ApiError(
+            415,
+            "this server accepts JSON and YAML bodies only, not protobuf",
+            "UnsupportedMediaType",
+        )
     try:
         return json.loads(raw)
     except ValueError:
