@@ -20,7 +20,6 @@ from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, KubeError, UnknownKindError, UserInputError
 from gitsync.kube import FIELD_MANAGER, Cluster
 from gitsync.model.enums import SyncStatus
-from gitsync.model.keys import ResourceKey
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.store import OperationStore
 
@@ -140,20 +139,16 @@ def _print_text(app: str, result: AppDiff) -> None:
     for resource in result.resources:
         if resource.in_sync:
             continue
-        header = f"===== {resource.key.group}/{_describe(resource.key)} ({resource.status}) ====="
+        header = f"===== {resource.key} ({resource.status}) ====="
         click.secho(header, fg=_HEADER_COLOUR.get(resource.status), bold=True)
         for line in resource.unified.splitlines():
             click.echo(_colour(line))
     counts = result.counts()
     parts = [f"{counts[s]} {s}" for s in _STATUS_ORDER if counts.get(s)]
     state = "in sync" if result.in_sync else "out of sync"
-    click.echo(
-        f"app {app}: {state}, {len(result.resources)} resources ({', '.join(parts) or 'none'})"
-    )
-
-
-def _describe(key: ResourceKey) -> str:
-    return f"{key.kind}/{key.namespace}/{key.name}" if key.namespace else f"{key.kind}/{key.name}"
+    total = len(result.resources)
+    noun = "resource" if total == 1 else "resources"
+    click.echo(f"app {app}: {state}, {total} {noun} ({', '.join(parts) or 'none'})")
 
 
 def _colour(line: str) -> str:
