@@ -21,3 +21,7 @@ def config_map(name: str, namespace: str | None = "default", **data: str) -> dic
     if namespace:
         meta["namespace"] = namespace
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": dict(data)}
+
+
+def namespace(cluster: Cluster, name: str) -> None:
+    cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})

@@ -1,0 +1,126 @@
+"""LiveCache: filled by one LIST per kind, then kept current by watches alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from gitsync.kube import Cluster, LiveCache
+from gitsync.model.keys import ResourceKey
+from tests.kube.conftest import config_map
+
+
+@pytest.fixture
+def cache(cluster: Cluster) -> Iterator[LiveCache]:
+    with LiveCache(cluster) as live:
+        yield live
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return check()
+
+
+def key(name: str, namespace: str = "default") -> ResourceKey:
+    return ResourceKey("", "ConfigMap", namespace, name)
+
+
+def test_reading_a_thousand_objects_makes_no_request(
+    cluster: Cluster, cache: LiveCache, sim: Any
+) -> None:
+    with Cluster.from_kubeconfig(sim.kubeconfig, qps=0, max_in_flight=8) as writer:
+        threads = [
+            threading.Thread(
+                target=lambda start=start: [
+                    writer.apply(config_map(f"cm-{i:04d}", i=str(i))) for i in range(start, 1000, 4)
+                ]
+            )
+            for start in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    cache.ensure_kind("v1", "ConfigMap")
+    assert cache.wait_synced(5)
+    assert len(cache.objects("v1", "ConfigMap", namespace="default")) == 1000
+
+    sim.reset_requests()
+    before_reads = cluster.stats.total - cluster.stats.count("WATCH")
+    for _ in range(3):
+        for i in range(1000):
+            obj = cache.get(key(f"cm-{i:04d}"))
+            assert obj is not None and obj["data"] == {"i": str(i)}
+        assert len(cache.objects("v1", "ConfigMap")) == 1000
+        cache.ensure_kind("v1", "ConfigMap")  # already tracked: no request either
+    # The only traffic allowed is the watch stream itself (its first request may land at
+    # any time, as the watch thread starts).
+    assert [r for r in sim.requests if r.verb != "watch"] == []
+    assert cluster.stats.total - cluster.stats.count("WATCH") == before_reads
+
+
+def test_changes_behind_its_back_arrive_through_the_watch(
+    cluster: Cluster, cache: LiveCache, sim: Any
+) -> None:
+    cluster.apply(config_map("watched", v="1"))
+    cache.ensure_kind("v1", "ConfigMap")
+    events: list[tuple[str, str]] = []
+    cache.add_listener(lambda kind, obj: events.append((kind, obj["metadata"]["name"])))
+    with Cluster.from_kubeconfig(sim.kubeconfig) as other:
+        changed = other.apply(config_map("watched", v="2"))
+        other.apply(config_map("new-one", v="1"))
+        other.delete("v1", "ConfigMap", "default", "watched", propagation="Background")
+    assert cache.fresh_after("v1", "ConfigMap", changed["metadata"]["resourceVersion"], 5)
+    assert eventually(lambda: cache.get(key("new-one")) is not None)
+    assert eventually(lambda: cache.get(key("watched")) is None)
+    assert ("MODIFIED", "watched") in events
+    assert ("ADDED", "new-one") in events
+    assert ("DELETED", "watched") in events
+
+
+def test_cache_with_label_selector_and_by_label(cluster: Cluster, sim: Any) -> None:
+    mine = {"gitsync.io/app": "shop"}
+    cluster.apply(
+        {**config_map("in"), "metadata": {"name": "in", "namespace": "default", "labels": mine}}
+    )
+    cluster.apply(config_map("out"))
+    with LiveCache(cluster, label_selector="gitsync.io/app") as cache:
+        cache.ensure_kinds([("v1", "ConfigMap"), ("v1", "Secret")])
+        assert [o["metadata"]["name"] for o in cache.objects("v1", "ConfigMap")] == ["in"]
+        cluster.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "s", "namespace": "default", "labels": mine},
+            }
+        )
+        assert eventually(lambda: len(cache.by_label("gitsync.io/app=shop")) == 2)
+        kinds = {o["kind"] for o in cache.by_label({"gitsync.io/app": "shop"})}
+        assert kinds == {"ConfigMap", "Secret"}
+        assert cache.by_label("gitsync.io/app=shop", kinds=[("v1", "Secret")])[0]["kind"] == (
+            "Secret"
+        )
+
+
+def test_cache_objects_are_plain_dicts_with_type(cluster: Cluster, cache: LiveCache) -> None:
+    cluster.apply(config_map("typed"))
+    cache.ensure_kind("v1", "ConfigMap")
+    obj = cache.get(key("typed"))
+    assert type(obj) is dict
+    assert obj["apiVersion"] == "v1" and obj["kind"] == "ConfigMap"
+
+
+def test_unknown_kind_reaches_the_caller(cache: LiveCache) -> None:
+    from gitsync.errors import UnknownKindError
+
+    with pytest.raises(UnknownKindError):
+        cache.ensure_kind("example.com/v1", "Gadget")
+    assert cache.tracked() == []
