@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -95,8 +96,11 @@ def write_app(directory: Path, *objects: dict[str, Any]) -> Path:
     return directory
 
 
-def run_diff(sim: Any, app_dir: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+def run_diff(
+    sim: Any, app_dir: Path | str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """`gitsync diff` as a user runs it (a subprocess, bytes captured)."""
     command = [sys.executable, "-m", "gitsync", "diff", str(app_dir)]
     command += ["--kubeconfig", str(sim.kubeconfig), "--dest-namespace", NAMESPACE, *args]
-    return subprocess.run(command, capture_output=True, timeout=60, check=False)
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(command, capture_output=True, timeout=60, check=False, env=environment)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from gitsync.kube import Cluster
 from tests.diff.conftest import (
@@ -22,6 +23,7 @@ from tests.diff.conftest import (
     service,
     write_app,
 )
+from tests.gitrepo import GitRepo
 
 
 def test_in_sync_exits_0_and_server_defaults_are_no_difference(
@@ -203,3 +205,20 @@ def test_bad_ignore_rules_and_missing_kubeconfig_are_one_line_errors(
     )
     assert missing.returncode == 2
     assert missing.stderr == b"error: kubeconfig /nonexistent not found\n"
+
+
+def test_diff_of_a_git_revision(sim: Any, cluster: Cluster, tmp_path: Path) -> None:
+    files = {"apps/shop/manifests.yaml": yaml.safe_dump(deployment())}
+    repo = GitRepo.create(tmp_path / "repo", files=files)
+    first = repo.head
+    repo.commit(files={"apps/shop/manifests.yaml": yaml.safe_dump(deployment("nginx:1.26"))})
+    make_live(cluster, deployment())
+    env = {"GITSYNC_CACHE_DIR": str(tmp_path / "cache")}
+
+    at_first = run_diff(sim, "apps/shop", "--repo", repo.url, "--revision", first, env=env)
+    at_head = run_diff(sim, "apps/shop", "--repo", repo.url, env=env)
+
+    assert at_first.returncode == 0, at_first.stderr
+    assert b"app shop: in sync" in at_first.stdout
+    assert at_head.returncode == 1, at_head.stderr
+    assert b"+      - image: nginx:1.26" in at_head.stdout
