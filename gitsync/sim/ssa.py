@@ -31,12 +31,20 @@ def merge_applied(live: Any, applied: Any, keyed_lists: bool, field: str = "") -
     if isinstance(applied, list) and keyed_lists and isinstance(live, list) and applied:
         key = merge_key_for(field, applied)
         if key is not None and all(isinstance(i, dict) for i in live):
-            by_key = {item.get(key): item for item in live}
+            # live order kept; newly applied items go at the end
+            applied_by_key = {item.get(key): item for item in applied}
             merged = [
-                merge_applied(by_key.get(item.get(key)), item, keyed_lists) for item in applied
+                merge_applied(item, applied_by_key[item.get(key)], keyed_lists)
+                if item.get(key) in applied_by_key
+                else item
+                for item in live
             ]
-            applied_keys = {item.get(key) for item in applied}
-            merged.extend(item for item in live if item.get(key) not in applied_keys)
+            live_keys = {item.get(key) for item in live}
+            merged.extend(
+                merge_applied(None, item, keyed_lists)
+                for item in applied
+                if item.get(key) not in live_keys
+            )
             return merged
     return applied
 
