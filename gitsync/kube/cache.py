@@ -20,7 +20,7 @@ from gitsync.model.keys import ResourceKey, split_api_version
 from .cluster import Cluster
 from .discovery import ResourceInfo
 from .labels import Selector
-from .watch import KindWatcher, is_older, version_number
+from .watch import WATCH_TIMEOUT_SECONDS, KindWatcher, is_older, version_number
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,18 @@ def _object_key(obj: dict[str, Any]) -> ObjectKey:
 
 
 class LiveCache:
-    def __init__(self, cluster: Cluster, *, label_selector: str | None = None) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        label_selector: str | None = None,
+        watch_timeout: int = WATCH_TIMEOUT_SECONDS,
+    ) -> None:
+        """`watch_timeout`: seconds the server keeps each watch stream open before the
+        cache resumes it (a fresh stream now and then guards against silent stalls)."""
         self.cluster = cluster
         self.label_selector = label_selector
+        self.watch_timeout = watch_timeout
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._start_lock = threading.Lock()  # one kind starts at a time: no double LIST
@@ -82,7 +91,7 @@ class LiveCache:
                 if state is not None and state.synced:
                     return state.info
             info = self.cluster.resource_for(api_version, kind)
-            watcher = KindWatcher(self, info, self.label_selector)
+            watcher = KindWatcher(self, info, self.label_selector, self.watch_timeout)
             with self._lock:
                 self._kinds[(group, kind)] = state = _KindState(info)
                 state.watcher = watcher

@@ -60,8 +60,15 @@ class GoneError(Exception):
 class KindWatcher:
     """Keeps one kind of a `LiveCache` current from its own thread."""
 
-    def __init__(self, cache: LiveCache, info: ResourceInfo, label_selector: str | None) -> None:
+    def __init__(
+        self,
+        cache: LiveCache,
+        info: ResourceInfo,
+        label_selector: str | None,
+        timeout_seconds: int = WATCH_TIMEOUT_SECONDS,
+    ) -> None:
         self.cache = cache
+        self.timeout_seconds = max(int(timeout_seconds), 1)
         self.info = info
         self.label_selector = label_selector
         self.resource_version = ""
@@ -138,14 +145,14 @@ class KindWatcher:
             "watch": True,
             "resourceVersion": self.resource_version or None,
             "allowWatchBookmarks": True,
-            "timeoutSeconds": WATCH_TIMEOUT_SECONDS,
+            "timeoutSeconds": self.timeout_seconds,
             "labelSelector": self.label_selector or None,
         }
         transport = self.cache.cluster.transport
         response = transport.open_stream(
             self.info.collection_path(None),
             query,
-            read_timeout=WATCH_TIMEOUT_SECONDS + 30,
+            read_timeout=self.timeout_seconds + 30,
             resource=f"{self.info.kind} watch",
         )
         with self._response_lock:

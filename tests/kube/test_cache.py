@@ -124,3 +124,50 @@ def test_unknown_kind_reaches_the_caller(cache: LiveCache) -> None:
     with pytest.raises(UnknownKindError):
         cache.ensure_kind("example.com/v1", "Gadget")
     assert cache.tracked() == []
+
+
+def test_a_dropped_watch_connection_recovers(cluster: Cluster, sim: Any) -> None:
+    with LiveCache(cluster, watch_timeout=1) as cache:
+        cache.ensure_kind("v1", "ConfigMap")
+        watcher = cache.watcher("v1", "ConfigMap")
+        assert watcher is not None
+        # every watch (re)connection is cut right after its headers until the rule goes
+        rule = sim.faults.add(method="GET", path_regex="configmaps", drop_watch=True)
+        assert eventually(lambda: rule.fired >= 2)
+        sim.apply(config_map("while-down", v="1"))
+        assert cache.get(key("while-down")) is None
+        rule.remove()
+        assert eventually(lambda: cache.get(key("while-down")) is not None)
+        assert watcher.restarts >= 2  # two dropped streams, then a good one
+        # and it keeps following changes afterwards
+        sim.apply(config_map("after", v="1"))
+        assert eventually(lambda: cache.get(key("after")) is not None)
+
+
+def test_a_watch_too_far_behind_lists_again(tmp_path: Any) -> None:
+    from gitsync.sim import SimCluster
+
+    with (
+        SimCluster(controllers=False, watch_history=4) as small,
+        Cluster.from_kubeconfig(small.kubeconfig, qps=0) as cluster,
+        LiveCache(cluster, watch_timeout=1) as cache,
+    ):
+        cluster.apply(config_map("old", v="1"))
+        cache.ensure_kind("v1", "ConfigMap")
+        watcher = cache.watcher("v1", "ConfigMap")
+        assert watcher is not None
+        deleted: list[str] = []
+        cache.add_listener(
+            lambda kind, obj: deleted.append(obj["metadata"]["name"]) if kind == "DELETED" else None
+        )
+        rule = small.faults.add(method="GET", path_regex="configmaps", drop_watch=True)
+        assert eventually(lambda: rule.fired >= 1)
+        # while the cache is away, enough happens for the history to forget its version
+        small.delete_object("v1", "ConfigMap", "default", "old")
+        for i in range(20):
+            small.apply(config_map(f"new-{i}", v="1"))
+        rule.remove()
+        assert eventually(lambda: len(cache.objects("v1", "ConfigMap")) == 20)
+        assert cache.get(key("old")) is None
+        assert "old" in deleted  # the relist told listeners what went away
+        assert watcher.relists >= 1

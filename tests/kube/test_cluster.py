@@ -216,3 +216,58 @@ def test_get_missing_is_none_but_patch_missing_is_not_found(cluster: Cluster) ->
         cluster.patch("v1", "ConfigMap", "default", "nothing", {"data": {"a": "b"}})
     assert str(caught.value).startswith("ConfigMap/default/nothing: ")
     assert caught.value.status == 404
+
+
+def owned_pair(cluster: Cluster, parent: str) -> str:
+    owner = cluster.apply(config_map(parent))
+    child = config_map(f"{parent}-child")
+    child["metadata"]["ownerReferences"] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "name": parent,
+            "uid": owner["metadata"]["uid"],
+        }
+    ]
+    cluster.apply(child)
+    return f"{parent}-child"
+
+
+@pytest.mark.parametrize("propagation", ["Foreground", "Background"])
+def test_delete_cascades_to_dependents(cluster: Cluster, propagation: str) -> None:
+    child = owned_pair(cluster, "parent")
+    assert cluster.delete("v1", "ConfigMap", "default", "parent", propagation=propagation)
+    assert cluster.get("v1", "ConfigMap", "default", "parent") is None
+    assert cluster.get("v1", "ConfigMap", "default", child) is None
+
+
+def test_delete_orphan_keeps_dependents(cluster: Cluster) -> None:
+    child = owned_pair(cluster, "parent")
+    assert cluster.delete("v1", "ConfigMap", "default", "parent", propagation="Orphan")
+    kept = cluster.get("v1", "ConfigMap", "default", child)
+    assert kept is not None
+    assert not kept["metadata"].get("ownerReferences")
+
+
+def test_dry_run_delete_keeps_the_object(cluster: Cluster) -> None:
+    cluster.apply(config_map("stays"))
+    assert cluster.delete("v1", "ConfigMap", "default", "stays", dry_run=True)
+    assert cluster.get("v1", "ConfigMap", "default", "stays") is not None
+
+
+def test_unknown_propagation_policy_is_refused(cluster: Cluster) -> None:
+    from gitsync.errors import UserInputError
+
+    with pytest.raises(UserInputError, match="unknown propagation policy 'Sideways'"):
+        cluster.delete("v1", "ConfigMap", "default", "x", propagation="Sideways")
+
+
+def test_request_stats_and_observer(cluster: Cluster) -> None:
+    seen: list[tuple[str, int]] = []
+    cluster.stats.add_observer(lambda verb, code: seen.append((verb, code)))
+    cluster.apply(config_map("counted"))
+    cluster.get("v1", "ConfigMap", "default", "counted")
+    cluster.get("v1", "ConfigMap", "default", "absent")
+    assert ("APPLY", 201) in seen  # a create through server-side apply
+    assert ("GET", 404) in seen
+    assert cluster.stats.by_code()[("GET", 404)] == 1
