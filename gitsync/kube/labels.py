@@ -17,7 +17,7 @@ _EQ_RE = re.compile(r"^\s*([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)\s*$")
 _EXISTS_RE = re.compile(r"^\s*(!?)\s*([\w./-]+)\s*$")
 
 
-def _split(selector: str) -> list[str]:
+def split_selector(selector: str) -> list[str]:
     """Split on commas outside parentheses."""
     parts: list[str] = []
     depth = 0
@@ -67,7 +67,7 @@ class Selector:
         if selector is None:
             self._requirements: list[Requirement] = []
         elif isinstance(selector, str):
-            self._requirements = [_requirement(part) for part in _split(selector)]
+            self._requirements = [_requirement(part) for part in split_selector(selector)]
         else:
             self._requirements = [_equals(k, v) for k, v in selector.items()]
 

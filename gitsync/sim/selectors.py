@@ -7,62 +7,28 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gitsync.errors import UserInputError
+from gitsync.kube.labels import Selector, split_selector
+
 from .apierror import bad_request
 
 LabelTest = Callable[[dict[str, str]], bool]
 ObjectTest = Callable[[dict[str, Any]], bool]
 
-_SET_RE = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(notin|in)\s*\(([^)]*)\))?\s*$")
-_EQ_RE = re.compile(r"^\s*([A-Za-z0-9_./-]+)\s*(==|=|!=)\s*([A-Za-z0-9_.-]*)\s*$")
-
 
 def _split_terms(selector: str) -> list[str]:
-    """Split on commas outside parentheses."""
-    terms: list[str] = []
-    depth = 0
-    current = ""
-    for char in selector:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == "," and depth == 0:
-            terms.append(current)
-            current = ""
-        else:
-            current += char
-    terms.append(current)
-    return [t for t in (t.strip() for t in terms) if t]
-
-
-def _label_term(term: str) -> LabelTest:
-    match = _EQ_RE.match(term)
-    if match:
-        key, op, value = match.groups()
-        if op == "!=":
-            return lambda labels: labels.get(key) != value
-        return lambda labels: labels.get(key) == value
-    match = _SET_RE.match(term)
-    if not match:
-        raise bad_request(f"unable to parse requirement: {term!r}")
-    negated, key, op, values = match.groups()
-    if op:
-        if negated:
-            raise bad_request(f"unable to parse requirement: {term!r}")
-        allowed = {v.strip() for v in values.split(",") if v.strip()}
-        if op == "in":
-            return lambda labels: labels.get(key) in allowed
-        return lambda labels: labels.get(key) not in allowed
-    if negated:
-        return lambda labels: key not in labels
-    return lambda labels: key in labels
+    return [t.strip() for t in split_selector(selector)]
 
 
 def parse_label_selector(selector: str | None) -> LabelTest | None:
+    """The same selector syntax the cluster layer matches client-side; 400 when invalid."""
     if not selector or not selector.strip():
         return None
-    tests = [_label_term(term) for term in _split_terms(selector)]
-    return lambda labels: all(test(labels) for test in tests)
+    try:
+        parsed = Selector(selector)
+    except UserInputError as err:
+        raise bad_request(str(err)) from None
+    return parsed.matches
 
 
 def _field_value(obj: dict[str, Any], path: str) -> str | None:
