@@ -205,6 +205,10 @@ class _Step:
             if remaining:
                 state.next_wave_at = self.now + self.settings.wave_delay
                 state.message = f"{phase} wave {wave} applied"
+            elif self.multi_step():
+                # In a multi-step sync the last wave gates on health too: the next step
+                # finds its tasks running and succeeds once they are healthy.
+                state.message = f"{phase} wave {wave} applied"
             else:
                 self.succeed()
 
