@@ -106,6 +106,23 @@ def test_wave_waits_for_health() -> None:
     assert port.find("ConfigMap", "cfg") is not None
 
 
+def test_last_wave_of_a_multi_step_sync_waits_for_health() -> None:
+    port = FakePort()
+    port.hold.add("web")
+    req = request([obj("ConfigMap", "cfg", wave=0), obj("Deployment", "web", wave=1)])
+    runner = SyncRunner(port, OperationStore(port))
+    state = runner.begin(req)
+    for _ in range(4):
+        state = runner.step(req, state)
+    assert state.phase == "Running", state.message
+    assert "healthy state of Deployment/default/web" in state.message
+    port.hold.clear()
+    port.apply(port.find("Deployment", "web"))
+    while not state.terminal:
+        state = runner.step(req, state)
+    assert state.phase == "Succeeded"
+
+
 def test_failing_presync_hook_runs_syncfail_and_applies_nothing_of_sync() -> None:
     port = FakePort()
     docs = [
