@@ -1,0 +1,97 @@
+"""A `gitsync sync` process killed in the middle of a multi-wave sync, then run again,
+finishes the operation without re-running hooks that had completed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gitsync.sim import RequestRecord, SimCluster
+from tests.sync.e2e import configmap, deployment, job, sync_cli, write_app
+
+DURATION = "sim.gitsync.io/duration"
+
+
+def is_apply(record: RequestRecord, key: str) -> bool:
+    """A create, or a server-side apply (not the JSON patch that drops the finalizer)."""
+    if record.key != key or not record.is_write:
+        return False
+    return record.verb == "create" or (
+        record.verb == "patch" and "apply-patch" in record.content_type
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def job_done(sim: SimCluster, name: str) -> bool:
+    live = sim.get_object("batch/v1", "Job", "default", name)
+    return live is not None and bool((live.get("status") or {}).get("succeeded"))
+
+
+def recorded_running(sim: SimCluster, name: str) -> bool:
+    """The stored operation state already knows the hook was created."""
+    stored = sim.get_object("v1", "ConfigMap", "gitsync", "gitsync-op-shop")
+    state = json.loads(((stored or {}).get("data") or {}).get("operation.json") or "{}")
+    return any(
+        r.get("name") == name and r.get("result") == "Synced"
+        for r in (state.get("results") or {}).values()
+    )
+
+
+def test_killed_sync_resumes_without_repeating_completed_hooks(
+    sim: SimCluster, tmp_path: Path
+) -> None:
+    app = write_app(
+        tmp_path / "shop",
+        [
+            job("pre", "PreSync"),
+            configmap("settings"),
+            job("slow", "Sync", wave=1, ann={DURATION: "3"}),
+            deployment("web", wave=2),
+            job("post", "PostSync"),
+        ],
+    )
+    command = [
+        sys.executable, "-m", "gitsync", "sync", str(app),
+        "--kubeconfig", str(sim.kubeconfig), "--wave-delay", "0",
+    ]  # fmt: skip
+    first = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ)
+    )
+    try:
+        wait_for(
+            lambda: job_done(sim, "pre") and recorded_running(sim, "slow"),
+            timeout=20,
+            what="the wave-1 hook to start",
+        )
+        assert not job_done(sim, "slow")
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert sim.get_object("apps/v1", "Deployment", "default", "web") is None
+
+    done = sync_cli(sim, app)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Succeeded" in done.stdout
+    log = sim.requests
+    assert sum(is_apply(r, "Job/default/pre") for r in log) == 1
+    assert sum(is_apply(r, "Job/default/slow") for r in log) == 1
+    assert sum(is_apply(r, "Job/default/post") for r in log) == 1
+    assert sim.get_object("apps/v1", "Deployment", "default", "web") is not None
+    for name in ("pre", "slow", "post"):
+        live = sim.get_object("batch/v1", "Job", "default", name)
+        assert live is not None and not live["metadata"].get("finalizers"), name
