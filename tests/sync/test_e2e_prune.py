@@ -76,10 +76,10 @@ def test_label_without_this_apps_annotation_is_never_deleted(
         # another app's object carrying this app's label
         "other": {TRACKING: "other:apps/Deployment:default/other"},
     }
-    for name, annotations in foreign.items():
+    for name, marks in foreign.items():
         body = deployment(name)
         body["metadata"].update(
-            namespace="default", labels={"gitsync.io/app": "shop"}, annotations=annotations
+            namespace="default", labels={"gitsync.io/app": "shop"}, annotations=marks
         )
         sim.apply(body, field_manager="kubectl")
     sim.reset_requests()
