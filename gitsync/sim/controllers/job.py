@@ -27,6 +27,8 @@ from .base import (
 
 JobAction = Callable[[ControllerContext, Obj], bool]
 JOB_ACTIONS: dict[str, JobAction] = {}
+# Functions that name the action of a Job without the annotation (e.g. from its command).
+JOB_ACTION_DETECTORS: list[Callable[[Obj], str | None]] = []
 
 
 def register_job_action(name: str, action: JobAction) -> None:
@@ -62,7 +64,9 @@ class JobController(Controller):
             ctx.write_status(obj, status)
             return duration - elapsed
         ok = not fails(obj)
-        action_name = notes.get(ACTION)
+        action_name = notes.get(ACTION) or next(
+            (found for detect in JOB_ACTION_DETECTORS if (found := detect(obj))), None
+        )
         if ok and action_name:
             action = JOB_ACTIONS.get(action_name)
             try:
