@@ -6,7 +6,7 @@ import subprocess
 import sys
 from typing import Any
 
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
 from gitsync.errors import RenderError
@@ -50,7 +50,7 @@ def container(objects: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_schema_version_is_shipped() -> None:
-    from kubernetes_validate.utils import all_versions
+    from kubernetes_validate.utils import all_versions  # type: ignore[import-untyped]
 
     assert SCHEMA_VERSION in all_versions()
 

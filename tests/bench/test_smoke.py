@@ -1,0 +1,38 @@
+"""Every benchmark runs end to end at a tiny size, so the scripts keep working."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import poll, render_diff, steady_state, sync_one_app
+
+
+def test_render_diff(tmp_path: Path) -> None:
+    results = render_diff.run(3, 5, tmp_path)
+    assert results.value("objects") == 15
+    assert results.value("objects Synced") == 15
+    assert results.value("documents parsed by PyYAML") == 15
+    assert results.report(tmp_path / "out").is_file()
+
+
+def test_poll(tmp_path: Path) -> None:
+    results = poll.run(3, 5, 3, tmp_path)
+    assert results.value("Git round trips per no-change poll") == 1
+
+
+def test_sync_one_app(tmp_path: Path) -> None:
+    results = sync_one_app.run(6, 0.0, tmp_path)
+    assert results.value("[fast] ConfigMaps in cluster after sync") > 0
+    if shutil.which(sync_one_app.KUBECTL) is None:
+        pytest.skip("kubectl is not installed: only the gitsync half ran")
+    assert results.value("[fast] kubectl apply --server-side requests") > 0
+
+
+def test_steady_state(tmp_path: Path) -> None:
+    results = steady_state.run(3, 5, 2, tmp_path)
+    assert results.value("apps synced (Succeeded)") == 3
+    assert results.value("apps Synced / OutOfSync") == "3 / 0"
+    assert results.value("API requests in the pass (server log)") == 0
