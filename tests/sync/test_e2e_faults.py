@@ -1,0 +1,89 @@
+"""Injected API failures during `gitsync sync` (subprocess against the embedded API
+server): transient ones are retried, persistent ones fail the sync naming the resource."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gitsync.sim import SimCluster
+from tests.sync.e2e import app_writes, configmap, deployment, sync_json, write_app
+
+
+def bystander(sim: SimCluster) -> None:
+    """An object outside the plan, in the same namespace, that must stay untouched."""
+    body = deployment("bystander")
+    body["metadata"]["namespace"] = "default"
+    sim.apply(body, field_manager="kubectl")
+
+
+@pytest.mark.parametrize("status", [503, 409, 500])
+def test_transient_errors_on_apply_are_retried(
+    sim: SimCluster, tmp_path: Path, status: int
+) -> None:
+    app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web")])
+    rule = sim.faults.add(method="PATCH", kind="Deployment", status=status, times=2)
+    code, report = sync_json(sim, app)
+    assert code == 0, report
+    assert rule.fired == 2
+    assert sim.get_object("apps/v1", "Deployment", "default", "web") is not None
+
+
+def test_persistent_failure_fails_the_sync_naming_the_resource(
+    sim: SimCluster, tmp_path: Path
+) -> None:
+    bystander(sim)
+    app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web")])
+    sim.faults.add(method="PATCH", kind="Deployment", status=503)
+    sim.reset_requests()
+    code, report = sync_json(sim, app)
+    assert code == 1, report
+    assert report["phase"] == "Failed"
+    assert all(r.key != "Deployment/default/bystander" for r in sim.requests)
+    assert "Deployment/default/web" in report["message"]
+    # the pre-flight dry run caught it: nothing was written at all
+    assert app_writes(sim) == []
+
+
+def test_failure_at_apply_time_stops_the_sync_and_touches_nothing_else(
+    sim: SimCluster, tmp_path: Path
+) -> None:
+    bystander(sim)
+    app = write_app(
+        tmp_path / "shop",
+        [configmap("settings"), deployment("web", wave=1), configmap("late", ann=_wave(2))],
+    )
+    sim.reset_requests()
+    armed = threading.Event()
+
+    def arm_after_first_wave() -> None:
+        # fail only the real writes: the pre-flight dry run has passed by then
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if sim.get_object("v1", "ConfigMap", "default", "settings") is not None:
+                sim.faults.add(method="PATCH", kind="Deployment", status=500)
+                armed.set()
+                return
+            time.sleep(0.005)
+
+    arming = threading.Thread(target=arm_after_first_wave, daemon=True)
+    arming.start()
+    code, report = sync_json(sim, app)
+    arming.join()
+    assert armed.is_set()
+    assert code == 1, report
+    assert "Deployment/default/web" in report["message"]
+    web = next(r for r in report["resources"] if r["name"] == "web")
+    assert web["result"] == "SyncFailed"
+    writes = app_writes(sim)
+    assert {r.key for r in writes} == {"ConfigMap/default/settings", "Deployment/default/web"}
+    assert {r.key for r in writes if r.status < 400} == {"ConfigMap/default/settings"}
+    assert sim.get_object("v1", "ConfigMap", "default", "late") is None
+    assert sim.get_object("apps/v1", "Deployment", "default", "web") is None
+
+
+def _wave(n: int) -> dict[str, str]:
+    return {"argocd.argoproj.io/sync-wave": str(n)}
