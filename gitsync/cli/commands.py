@@ -8,9 +8,15 @@ import click
 def all_commands() -> list[click.Command]:
     commands: list[click.Command] = []
     # COMMANDS (one line each; keep sorted)
+    from gitsync.cli.app import app_group
+
+    commands.append(app_group)
     from gitsync.cli.appset import appset_group
 
     commands.append(appset_group)
+    from gitsync.cli.demo import demo_command
+
+    commands.append(demo_command)
     from gitsync.cli.diff import diff_command
 
     commands.append(diff_command)
@@ -26,6 +32,12 @@ def all_commands() -> list[click.Command]:
     from gitsync.cli.plan import plan_command
 
     commands.append(plan_command)
+    from gitsync.cli.rollout import rollout_group
+
+    commands.append(rollout_group)
+    from gitsync.cli.serve import serve_command
+
+    commands.append(serve_command)
     from gitsync.cli.sync import sync_command
 
     commands.append(sync_command)
