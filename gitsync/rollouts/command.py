@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 VERBS = ("promote", "abort", "retry")
 _SHELLS = ("sh", "bash", "ash", "dash")
-_SEPARATORS = ("&&", "||", ";", "|")
+_SEPARATOR_CHARS = ";&|()"
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,23 @@ def _parse_words(words: list[str]) -> RolloutCommand | None:
 
 
 def _shell_lines(script: str) -> list[list[str]]:
-    try:
-        words = shlex.split(script, comments=True)
-    except ValueError:
-        return []
-    lines: list[list[str]] = [[]]
-    for word in words:
-        if word in _SEPARATORS:
-            lines.append([])
-        else:
-            lines[-1].append(word.rstrip(";"))
+    """Simple commands of a shell script: split at newlines, ``;``, ``&&``, ``||``, ``|``."""
+    lines: list[list[str]] = []
+    for text in script.splitlines():
+        lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        current: list[str] = []
+        try:
+            for word in lexer:
+                if word and set(word) <= set(_SEPARATOR_CHARS):
+                    lines.append(current)
+                    current = []
+                else:
+                    current.append(word)
+        except ValueError:
+            continue
+        lines.append(current)
     return [line for line in lines if line]
 
 
