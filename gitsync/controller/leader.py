@@ -32,7 +32,7 @@ class LeaseClient(Protocol):
 
     def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
 
-    def update(self, obj: dict[str, Any]) -> dict[str, Any]: ...
+    def replace(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
 
 
 def _now_micro() -> str:
@@ -122,7 +122,7 @@ class LeaderElector:
                 spec["leaseTransitions"] = transitions + 1
             updated = dict(lease)
             updated["spec"] = spec
-            self._client.update(updated)
+            self._client.replace(updated)
             return True
         except (ConflictError, NotFoundError):
             return False
@@ -168,7 +168,7 @@ class LeaderElector:
                 lease = self._client.get(LEASE_API, "Lease", self._namespace, self._name)
                 if lease and (lease.get("spec") or {}).get("holderIdentity") == self.identity:
                     lease["spec"]["holderIdentity"] = None
-                    self._client.update(lease)
+                    self._client.replace(lease)
             except GitsyncError as err:
                 log.warning("could not release the lease", error=str(err))
         self._set_leading(False)

@@ -64,6 +64,8 @@ class AppStatus:
     appset: str = ""
     reconciled_at: float = 0.0
     last_synced_revision: str = ""
+    # "<sha>:<spec digest>" of the last automated sync, so it runs once per input.
+    sync_inputs: str = ""
 
     def record(self, result: SyncResult) -> None:
         self.history.append(result)

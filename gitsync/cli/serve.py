@@ -1,0 +1,73 @@
+"""`gitsync serve`: run the controller and its HTTP server until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+import click
+import structlog
+
+from gitsync.cli.main import EXIT_ERROR
+from gitsync.errors import GitsyncError
+
+log = structlog.get_logger("gitsync.serve")
+
+
+@click.command("serve")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="YAML settings.")
+@click.option("--repo", help="Root repository (URL or local directory).")
+@click.option("--revision", help="Root revision (branch, tag, SHA; default HEAD).")
+@click.option("--path", help="Directory of Applications/ApplicationSets in the root repo.")
+@click.option("--kubeconfig", help="Kubeconfig of the local cluster (default: in-cluster).")
+@click.option("--context", help="Kubeconfig context.")
+@click.option("--namespace", help="Namespace for status, operations and the Lease.")
+@click.option("--listen", help="HOST:PORT of the HTTP server (default 0.0.0.0:8080).")
+@click.option("--poll-interval", help="How often to check Git (e.g. 3m, 30s).")
+@click.option("--github-secret", help="GitHub webhook secret.")
+@click.option("--gitlab-secret", help="GitLab webhook token.")
+@click.option("--gitea-secret", help="Gitea/Gogs webhook secret.")
+@click.option("--bitbucket-server-secret", help="Bitbucket Server webhook secret.")
+@click.option("--bitbucket-uuid", help="Bitbucket Cloud webhook UUID.")
+@click.option("--api-token", help="Bearer token the HTTP API requires.")
+@click.option("--clusters", help="YAML file of destination clusters.")
+@click.option("--concurrency", type=int, help="Apps reconciled at once (default 4).")
+@click.option("--wave-delay", help="Pause between sync waves (default 2s).")
+@click.option("--cache-dir", help="Where Git mirrors live.")
+@click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")
+@click.option("--log-format", type=click.Choice(["json", "console"]), default=None)
+def serve_command(config_file: str | None, **flags: Any) -> None:
+    """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
+    from gitsync import logs
+    from gitsync.controller import Controller, load_config
+    from gitsync.server import GitsyncApp, HttpServer, Metrics, ServerSettings
+
+    try:
+        config = load_config(config_file, flags)
+    except GitsyncError as err:
+        click.echo(f"error: {err}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    logs.configure(config.log_format)
+    metrics = Metrics()
+    controller = Controller(config, metrics)
+    app = GitsyncApp(controller, ServerSettings.from_config(config), metrics)
+    server = HttpServer(config.listen, app)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.start()
+    log.info("listening", url=server.url)
+    controller.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        log.info("shutting down")
+        server.stop()
+        controller.stop()

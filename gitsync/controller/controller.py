@@ -1,0 +1,660 @@
+"""The controller: polls Git, keeps Applications reconciled, runs automated syncs.
+
+Threads: an APScheduler job queues a root refresh every poll interval; `concurrency`
+workers take keys from one coalescing `WorkQueue` (the root key or an app name), so an
+app is never processed by two workers and bursts of events collapse into one reconcile.
+A sync operation runs a few steps per visit and re-queues its app, so a long sync does
+not hold a worker while others wait, and every step is persisted (restart-safe).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from gitsync.appset import clusters_from_secrets, repo_tree_provider
+from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
+from gitsync.controller.cachedcluster import CachedCluster
+from gitsync.controller.clusters import (
+    ClusterRegistry,
+    ClusterSpec,
+    Destination,
+    load_clusters_file,
+    local_record,
+)
+from gitsync.controller.config import ControllerConfig
+from gitsync.controller.inventory import (
+    Inventory,
+    Removal,
+    app_inputs,
+    build_inventory,
+    sources_of,
+)
+from gitsync.controller.leader import LeaderElector
+from gitsync.controller.settings import self_heal_delay, sync_settings
+from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
+from gitsync.controller.workqueue import WorkQueue
+from gitsync.diff import IgnoreDifferences
+from gitsync.diff.live import LiveDiffer
+from gitsync.errors import GitsyncError, UnknownKindError
+from gitsync.health import aggregate, assess
+from gitsync.kube import Cluster
+from gitsync.model import Application, Manifest
+from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
+from gitsync.model.keys import ResourceKey
+from gitsync.render import Renderer, RenderOptions
+from gitsync.server.matching import MANIFEST_GENERATE_PATHS, app_matches_push
+from gitsync.server.metrics import Metrics
+from gitsync.server.payloads import PushEvent
+from gitsync.source import RepoCache, redact_url
+from gitsync.sync.kubeport import KubePort
+from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.state import OperationState
+from gitsync.sync.store import OperationStore
+
+log = structlog.get_logger("gitsync.controller")
+
+ROOT_KEY = "\x00root"
+STEP_BUDGET = 0.5  # seconds of sync steps per visit before the app goes back in line
+STEP_PAUSE = 0.05
+
+
+@dataclass
+class _Operation:
+    request: SyncRequest
+    state: OperationState
+    automated: bool
+    inputs: str
+    started: float = field(default_factory=time.monotonic)
+
+
+class Controller:
+    """Implements `gitsync.server.view.ControllerView`."""
+
+    def __init__(
+        self,
+        config: ControllerConfig,
+        metrics: Metrics | None = None,
+        *,
+        self_heal_base: float | None = None,
+        repo_cache: RepoCache | None = None,
+    ) -> None:
+        self.config = config
+        self.metrics = metrics or Metrics()
+        base = os.environ.get("GITSYNC_SELF_HEAL_BACKOFF")
+        self.self_heal_base = self_heal_base if self_heal_base is not None else float(base or 2.0)
+        cache_dir = Path(config.cache_dir) if config.cache_dir else None
+        self.repos = repo_cache or RepoCache(cache_dir)
+        self.renderer = Renderer()
+        self.queue = WorkQueue()
+        self._lock = threading.RLock()
+        self._inventory = Inventory()
+        self._statuses: dict[str, AppStatus] = {}
+        self._saved: dict[str, dict[str, Any]] = {}
+        self._root_sha = ""
+        self._root_error = ""
+        self._shas: dict[tuple[str, str], str] = {}
+        self._stale: set[tuple[str, str]] = set()
+        self._git_errors: dict[tuple[str, str], str] = {}
+        self._ops: dict[str, _Operation] = {}
+        self._sync_requested: set[str] = set()
+        self._heal_attempts: dict[str, int] = {}
+        self._ready = threading.Event()
+        self._reason = "initial reconcile not finished"
+        self._stopping = threading.Event()
+        self._workers: list[threading.Thread] = []
+        self._scheduler: BackgroundScheduler | None = None
+        self._leader: LeaderElector | None = None
+        self._leading = threading.Event()
+        self._registry = ClusterRegistry(self._connected)
+        self._differs: dict[int, LiveDiffer] = {}
+        self._runners: dict[int, SyncRunner] = {}
+        self.local = self._local_cluster()
+        self.local.stats.add_observer(self.metrics.api_request)
+        self.statuses = StatusStore(self.local, config.namespace)
+        self.op_store = OperationStore(KubePort(self.local), config.namespace)
+        self._file_clusters: list[ClusterSpec] = (
+            load_clusters_file(config.clusters) if config.clusters else []
+        )
+
+    def _local_cluster(self) -> Cluster:
+        cfg = self.config
+        in_pod = os.environ.get("KUBERNETES_SERVICE_HOST") and not (
+            cfg.kubeconfig or cfg.context or os.environ.get("KUBECONFIG")
+        )
+        if in_pod:
+            return Cluster.in_cluster(qps=cfg.qps, burst=cfg.burst, name="in-cluster")
+        return Cluster.from_kubeconfig(
+            cfg.kubeconfig, cfg.context, qps=cfg.qps, burst=cfg.burst, name="in-cluster"
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        self._ensure_namespace()
+        try:
+            loaded = self.statuses.load_all()
+        except GitsyncError as err:
+            log.warning("could not load app statuses", error=str(err))
+            loaded = {}
+        with self._lock:
+            self._statuses.update(loaded)
+            self._saved = {name: _comparable(s) for name, s in loaded.items()}
+        local = self.local
+        self._registry.add(local_record(), lambda: local)
+        for spec in self._file_clusters:
+            self._registry.add_spec(spec, self.config.qps, self.config.burst)
+        for index in range(self.config.concurrency):
+            worker = threading.Thread(target=self._work, name=f"reconcile-{index}", daemon=True)
+            worker.start()
+            self._workers.append(worker)
+        if self.config.leader_election:
+            self._leader = LeaderElector(
+                self.local,
+                self.config.namespace,
+                on_started_leading=self._started_leading,
+                on_stopped_leading=self._leading.clear,
+            )
+            self._leader.start()
+        else:
+            self._started_leading()
+        interval = self.config.poll_interval
+        scheduler = BackgroundScheduler(daemon=True)
+        scheduler.add_job(
+            self.poll,
+            "interval",
+            seconds=interval,
+            jitter=max(interval * self.config.poll_jitter, 0.0) or None,
+            coalesce=True,
+            max_instances=1,
+            id="poll",
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("controller started", config=self.config.redacted())
+
+    def _started_leading(self) -> None:
+        self._leading.set()
+        self.poll()
+        with self._lock:
+            resume = [n for n, s in self._statuses.items() if _running(s)]
+        for name in resume:
+            self.queue.add(name)
+
+    def _ensure_namespace(self) -> None:
+        body = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": self.config.namespace},
+        }
+        try:
+            if self.local.get("v1", "Namespace", None, self.config.namespace) is None:
+                self.local.create(body)
+        except GitsyncError as err:
+            log.warning("could not ensure the controller namespace", error=str(err))
+
+    def stop(self) -> None:
+        """Stop taking work, let running steps finish (each is persisted), release the Lease."""
+        self._stopping.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        self.queue.shutdown()
+        for worker in self._workers:
+            worker.join(timeout=30)
+        if self._leader is not None:
+            self._leader.stop(release=True)
+        self._registry.close()
+        self.repos.close()
+        log.info("controller stopped")
+
+    @property
+    def is_leader(self) -> bool:
+        return self._leading.is_set()
+
+    def poll(self) -> None:
+        self.queue.add(ROOT_KEY)
+
+    # -- ControllerView ---------------------------------------------------------------------
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def ready_reason(self) -> str:
+        if not self.is_leader:
+            return "waiting for leadership"
+        return self._root_error or self._reason
+
+    def on_push(self, event: PushEvent) -> int:
+        queued = 0
+        with self._lock:
+            apps = list(self._inventory.apps.values())
+        for app in apps:
+            src = app.source
+            if app_matches_push(
+                src.repo_url,
+                src.target_revision,
+                src.path,
+                app.annotations.get(MANIFEST_GENERATE_PATHS),
+                event,
+            ):
+                with self._lock:
+                    self._stale.add((src.repo_url, src.target_revision or "HEAD"))
+                self.queue.add(app.name)
+                queued += 1
+        if app_matches_push(self.config.repo, self.config.revision, self.config.path, None, event):
+            self.queue.add(ROOT_KEY)
+            queued += 1
+        return queued
+
+    def applications(self) -> Sequence[dict[str, Any]]:
+        with self._lock:
+            return [self._view(self._statuses[n]) for n in sorted(self._statuses)]
+
+    def application(self, name: str) -> dict[str, Any] | None:
+        with self._lock:
+            status = self._statuses.get(name)
+            return self._view(status) if status is not None else None
+
+    def request_sync(self, name: str) -> bool:
+        with self._lock:
+            if name not in self._inventory.apps:
+                return False
+            self._sync_requested.add(name)
+        self.queue.add(name)
+        return True
+
+    def _view(self, status: AppStatus) -> dict[str, Any]:
+        return status.to_dict()
+
+    # -- workers ----------------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            key = self.queue.get()
+            if key is None:
+                return
+            try:
+                if self._stopping.is_set() or not self.is_leader:
+                    continue
+                if key == ROOT_KEY:
+                    self._refresh_root()
+                else:
+                    self._reconcile(key)
+            except Exception:  # a bug in one reconcile must not kill the worker
+                log.exception("reconcile failed", key=key if key != ROOT_KEY else "root")
+            finally:
+                structlog.contextvars.clear_contextvars()
+                self.queue.done(key)
+
+    # -- Git --------------------------------------------------------------------------------
+    def _resolve(self, repo: str, revision: str, *, force: bool) -> str:
+        key = (repo, revision or "HEAD")
+        with self._lock:
+            known = self._shas.get(key)
+            force = force or key in self._stale
+        if known and not force:
+            return known
+        started = time.perf_counter()
+        try:
+            sha = self.repos.resolve(repo, key[1])
+        except GitsyncError as err:
+            self.metrics.git_fetch(redact_url(repo), time.perf_counter() - started, False)
+            with self._lock:
+                self._git_errors[key] = str(err)
+            if known:
+                log.warning("git unreachable, keeping last revision", repo=redact_url(repo))
+                return known
+            raise
+        self.metrics.git_fetch(redact_url(repo), time.perf_counter() - started, True)
+        with self._lock:
+            self._git_errors.pop(key, None)
+            self._stale.discard(key)
+            self._shas[key] = sha
+        return sha
+
+    def _refresh_root(self) -> None:
+        cfg = self.config
+        try:
+            sha = self._resolve(cfg.repo, cfg.revision, force=True)
+            self._refresh_cluster_secrets()
+            if sha != self._root_sha or self._root_error:
+                self._load_root(sha)
+            self._root_error = ""
+        except GitsyncError as err:
+            self._root_error = f"root {redact_url(cfg.repo)}: {err}"
+            log.warning("root refresh failed", error=str(err))
+        with self._lock:
+            sources = sources_of(self._inventory.apps)
+            names = sorted(self._inventory.apps)
+        for repo, revision in sorted(sources):
+            try:
+                self._resolve(repo, revision, force=True)
+            except GitsyncError as err:
+                log.warning("source unreachable", repo=redact_url(repo), error=str(err))
+        for name in names:  # periodic resync: cheap when nothing changed
+            self.queue.add(name)
+        if not self._root_error or self._root_sha:
+            self._ready.set()
+
+    def _load_root(self, sha: str) -> None:
+        cfg = self.config
+        tree = self.repos.tree(cfg.repo, sha)
+        with self._lock:
+            previous = self._inventory
+        inventory, removals = build_inventory(
+            tree, cfg.path, previous, repo_tree_provider(self.repos), self._registry.records()
+        )
+        for appset, why in inventory.errors.items():
+            log.warning("applicationset kept its previous applications", appset=appset, error=why)
+        with self._lock:
+            self._inventory = inventory
+            self._root_sha = sha
+        for removal in removals:
+            self._remove(removal)
+        log.info("root loaded", revision=sha[:12], apps=len(inventory.apps))
+
+    def _refresh_cluster_secrets(self) -> None:
+        try:
+            secrets = self.local.list(
+                "v1",
+                "Secret",
+                namespace=self.config.namespace,
+                label_selector=f"{SECRET_TYPE_LABEL}={SECRET_TYPE_CLUSTER}",
+            )
+            records = clusters_from_secrets(list[Mapping[str, Any]](secrets))
+        except GitsyncError as err:
+            log.warning("cannot read cluster secrets", error=str(err))
+            return
+        for record in records:
+            if self._registry.find(record.server, "") is None:
+                try:
+                    self._registry.add_spec(
+                        ClusterSpec(record, config=record.config),
+                        self.config.qps,
+                        self.config.burst,
+                    )
+                except GitsyncError as err:
+                    log.warning("cannot connect cluster", cluster=record.name, error=str(err))
+
+    def _remove(self, removal: Removal) -> None:
+        app = removal.app
+        log.info("application removed", app=app.name, prune=removal.prune)
+        if removal.prune:
+            dest = self._registry.find(app.destination.server, app.destination.name)
+            if dest is not None:
+                for obj in dest.cache.by_label(f"{TRACKING_LABEL}={app.name}"):
+                    meta = obj.get("metadata") or {}
+                    try:
+                        dest.cluster.delete(
+                            str(obj.get("apiVersion")),
+                            str(obj.get("kind")),
+                            meta.get("namespace") or None,
+                            str(meta.get("name")),
+                        )
+                    except GitsyncError as err:
+                        log.warning("prune of removed app failed", app=app.name, error=str(err))
+        with self._lock:
+            self._statuses.pop(app.name, None)
+            self._saved.pop(app.name, None)
+            self._ops.pop(app.name, None)
+        try:
+            self.statuses.delete(app.name)
+        except GitsyncError as err:
+            log.warning("cannot delete app status", app=app.name, error=str(err))
+
+    # -- clusters ---------------------------------------------------------------------------
+    def _connected(self, dest: Destination) -> None:
+        if dest.cluster is not self.local:
+            dest.cluster.stats.add_observer(self.metrics.api_request)
+        self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
+        self._runners[id(dest)] = SyncRunner(
+            KubePort(dest.cluster), self.op_store, poll_interval=0.2
+        )
+        dest.cache.add_listener(self._on_live_change)
+
+    def _on_live_change(self, event_type: str, obj: dict[str, Any]) -> None:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        app = labels.get(TRACKING_LABEL)
+        if not app:
+            return
+        with self._lock:
+            known = app in self._inventory.apps
+        if known:
+            self.queue.add(str(app))
+
+    # -- reconcile --------------------------------------------------------------------------
+    def _reconcile(self, name: str) -> None:
+        with self._lock:
+            app = self._inventory.apps.get(name)
+            if app is None:
+                return
+            status = self._statuses.get(name) or AppStatus(name=name)
+            self._statuses[name] = status
+            status.appset = self._inventory.owner.get(name, "")
+        structlog.contextvars.bind_contextvars(app=name)
+        started = time.perf_counter()
+        src = app.source
+        status.project = app.project
+        status.repo = redact_url(src.repo_url)
+        status.path = src.path
+        status.target_revision = src.target_revision or "HEAD"
+        status.destination = app.destination.server or app.destination.name
+        try:
+            self._reconcile_app(app, status)
+        except GitsyncError as err:
+            status.sync_status = "Unknown"
+            status.message = str(err)
+            status.conditions = [f"ComparisonError: {err}"]
+            log.warning("reconcile error", error=str(err))
+        git_error = self._git_errors.get((src.repo_url, src.target_revision or "HEAD"))
+        if git_error:
+            status.conditions.append(f"SourceError: {git_error}")
+        status.reconciled_at = time.time()
+        self.metrics.observe_reconcile(name, time.perf_counter() - started)
+        self._save(status)
+
+    def _reconcile_app(self, app: Application, status: AppStatus) -> None:
+        name = app.name
+        src = app.source
+        sha = self._resolve(src.repo_url, src.target_revision or "HEAD", force=False)
+        structlog.contextvars.bind_contextvars(revision=sha[:12])
+        status.revision = sha
+        dest = self._registry.find(app.destination.server, app.destination.name)
+        if dest is None:
+            wanted = app.destination.server or app.destination.name
+            raise UnknownDestinationError(f"destination cluster {wanted!r} is not registered")
+        namespace = app.destination.namespace or "default"
+        tree = self.repos.tree(src.repo_url, sha)
+        options = RenderOptions.from_source(dict(src.raw), app_name=name, namespace=namespace)
+        manifests = self.renderer.render(tree, src.path, options)
+        desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
+        ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
+        diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
+        status.resources = [
+            ResourceStatus(
+                group=r.key.group,
+                kind=r.key.kind,
+                namespace=r.key.namespace,
+                name=r.key.name,
+                status=r.status.value,
+            )
+            for r in diff.resources
+        ]
+        status.sync_status = "Synced" if diff.in_sync else "OutOfSync"
+        status.message = ""
+        status.conditions = []
+        self._assess_health(dest, manifests, desired, status)
+        inputs = app_inputs(app, sha)
+        op = self._ops.get(name)
+        if op is None:
+            op = self._maybe_start(app, status, manifests, namespace, sha, inputs, ignore, dest)
+        if op is not None:
+            self._drive(name, op, status, dest)
+
+    def _assess_health(
+        self,
+        dest: Destination,
+        manifests: list[Manifest],
+        desired: list[dict[str, Any]],
+        status: AppStatus,
+    ) -> None:
+        pairs: list[tuple[Manifest | None, dict[str, Any] | None]] = []
+        by_key = {(r.kind, r.namespace, r.name): r for r in status.resources}
+        for manifest, obj in zip(manifests, desired, strict=True):
+            if manifest.sync.is_hook or manifest.sync.skip:
+                continue
+            key = ResourceKey.of(obj)
+            live = dest.cache.get(key)
+            pairs.append((manifest, live))
+            found = by_key.get((key.kind, key.namespace, key.name))
+            if found is not None and live is not None:
+                health = assess(live)
+                if health is not None:
+                    found.health = health.status.value
+                    found.message = health.message
+        health = aggregate(pairs)
+        status.health = health.status.value
+        status.health_message = health.message
+
+    def _maybe_start(
+        self,
+        app: Application,
+        status: AppStatus,
+        manifests: list[Manifest],
+        namespace: str,
+        sha: str,
+        inputs: str,
+        ignore: IgnoreDifferences,
+        dest: Destination,
+    ) -> _Operation | None:
+        name = app.name
+        automated = app.sync_policy.automated
+        with self._lock:
+            manual = name in self._sync_requested
+            self._sync_requested.discard(name)
+        resume = _running(status)
+        if not (manual or resume):
+            if automated is None or status.sync_status != "OutOfSync":
+                return None
+            if inputs == status.sync_inputs:
+                if not automated.self_heal:
+                    return None
+                attempts = self._heal_attempts.get(name, 0)
+                last = status.history[-1].finished_at if status.history else 0.0
+                wait = last + self_heal_delay(attempts, self.self_heal_base) - time.time()
+                if wait > 0:
+                    self.queue.add_after(name, wait)
+                    return None
+                self._heal_attempts[name] = attempts + 1
+                log.info("self-heal", attempt=attempts + 1)
+            else:
+                self._heal_attempts.pop(name, None)
+        is_auto = automated is not None and not manual
+        request = SyncRequest(
+            app=name,
+            manifests=tuple(manifests),
+            revision=sha,
+            dest_namespace=namespace,
+            sync_options=SyncOptions.parse(list(app.sync_policy.sync_options)),
+            settings=sync_settings(
+                app, automated=is_auto, wave_delay=self.config.wave_delay, ignore=ignore
+            ),
+        )
+        state = self._runners[id(dest)].begin(request)
+        op = _Operation(request, state, is_auto, inputs)
+        with self._lock:
+            self._ops[name] = op
+        if is_auto:
+            status.sync_inputs = inputs
+        log.info("sync started", automated=is_auto, resumed=resume)
+        return op
+
+    def _drive(self, name: str, op: _Operation, status: AppStatus, dest: Destination) -> None:
+        runner = self._runners[id(dest)]
+        deadline = time.monotonic() + STEP_BUDGET
+        state = op.state
+        while not state.terminal:
+            state = runner.step(op.request, state)
+            status.operation = _operation_view(state)
+            if state.terminal or self._stopping.is_set():
+                break
+            if time.monotonic() >= deadline:
+                self.queue.add_after(name, STEP_PAUSE)
+                return
+            pause = max(state.next_wave_at - time.time(), STEP_PAUSE)
+            if pause > deadline - time.monotonic():
+                self.queue.add_after(name, min(pause, 1.0))
+                return
+            time.sleep(pause)
+        if not state.terminal:
+            return
+        finished = time.time()
+        status.operation = _operation_view(state)
+        status.record(
+            SyncResult(
+                revision=state.revision,
+                phase=state.phase,
+                message=state.message,
+                started_at=float(state.started_at),
+                finished_at=finished,
+                automated=op.automated,
+            )
+        )
+        status.last_synced_revision = state.revision
+        self.metrics.observe_sync(name, state.phase, time.monotonic() - op.started)
+        with self._lock:
+            self._ops.pop(name, None)
+        log.info("sync finished", phase=state.phase, message=state.message)
+        self.queue.add_after(name, STEP_PAUSE)  # show the state after the sync
+
+    def _save(self, status: AppStatus) -> None:
+        snapshot = _comparable(status)
+        if self._saved.get(status.name) == snapshot:
+            return
+        try:
+            self.statuses.save(status)
+        except GitsyncError as err:
+            log.warning("cannot save app status", error=str(err))
+            return
+        self._saved[status.name] = snapshot
+
+
+class UnknownDestinationError(GitsyncError):
+    """An Application names a cluster the controller does not know."""
+
+
+def _running(status: AppStatus) -> bool:
+    return bool(status.operation and status.operation.get("phase") == "Running")
+
+
+def _operation_view(state: OperationState) -> dict[str, Any]:
+    view = state.public()
+    view["started_at"] = state.started_at
+    view["finished_at"] = state.finished_at
+    view["retry_count"] = state.retry_count
+    return view
+
+
+def _comparable(status: AppStatus) -> dict[str, Any]:
+    data = status.to_dict()
+    data.pop("reconciled_at", None)
+    return data
+
+
+def _with_namespace(cluster: Cluster, obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """`obj` with the destination namespace filled in when it is namespaced and names none."""
+    meta = obj.get("metadata") or {}
+    if meta.get("namespace"):
+        return obj
+    try:
+        namespaced = bool(cluster.resource_for(str(obj["apiVersion"]), str(obj["kind"])).namespaced)
+    except UnknownKindError:
+        namespaced = True  # a custom resource whose CRD is not installed yet
+    if not namespaced:
+        return obj
+    return {**obj, "metadata": {**meta, "namespace": namespace}}

@@ -1,0 +1,94 @@
+"""Which Applications exist: the root path's Applications plus what its ApplicationSets
+generate, following each ApplicationSet's applicationsSync policy. Pure apart from the
+tree and cluster list it is given."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gitsync.appset import Cluster as ClusterRecord
+from gitsync.appset import TreeProvider, expand, load_documents, reconcile_generated
+from gitsync.errors import GitsyncError
+from gitsync.model import Application
+from gitsync.source.tree import Tree
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An Application that left the inventory; `prune` says whether its resources go too."""
+
+    app: Application
+    prune: bool
+
+
+@dataclass
+class Inventory:
+    apps: dict[str, Application] = field(default_factory=dict)
+    owner: dict[str, str] = field(default_factory=dict)  # app -> ApplicationSet name
+    generated: dict[str, list[Application]] = field(default_factory=dict)  # per appset
+    errors: dict[str, str] = field(default_factory=dict)  # appset -> why it kept old apps
+
+
+def spec_digest(app: Application) -> str:
+    """Changes whenever the Application's spec does (what "parameters" means for
+    "sync once per revision and parameters")."""
+    text = json.dumps(app.spec, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def build_inventory(
+    tree: Tree,
+    path: str,
+    previous: Inventory,
+    trees: TreeProvider,
+    clusters: list[ClusterRecord],
+) -> tuple[Inventory, list[Removal]]:
+    """The new inventory and the Applications to remove. A broken ApplicationSet keeps
+    its previous Applications (reported in `errors`); a broken root raises."""
+    applications, appsets = load_documents(tree, path)
+    out = Inventory()
+    removals: list[Removal] = []
+    for app in applications:
+        out.apps[app.name] = app
+    for appset in appsets:
+        before = previous.generated.get(appset.name, [])
+        try:
+            generated = expand(appset, trees=trees, clusters=clusters)
+        except GitsyncError as err:
+            out.errors[appset.name] = str(err)
+            out.generated[appset.name] = before
+            for app in before:
+                out.apps.setdefault(app.name, app)
+                out.owner[app.name] = appset.name
+            continue
+        changes = reconcile_generated(before, generated, appset.sync_policy)
+        current = [*changes.create, *changes.update, *changes.keep]
+        out.generated[appset.name] = sorted(current, key=lambda a: a.name)
+        for app in current:
+            out.apps.setdefault(app.name, app)
+            out.owner[app.name] = appset.name
+        removals.extend(Removal(app, changes.delete_resources) for app in changes.delete)
+    gone_appsets = set(previous.generated) - {a.name for a in appsets}
+    for name in gone_appsets:
+        # The ApplicationSet itself was deleted: its Applications go, like Argo CD's
+        # cascade, but resources stay unless nothing preserves them (unknown policy: keep).
+        removals.extend(Removal(app, False) for app in previous.generated[name])
+    plain_gone = [
+        app
+        for name, app in previous.apps.items()
+        if name not in previous.owner and name not in out.apps
+    ]
+    # A plain Application deleted from Git stops being managed; its resources stay.
+    removals.extend(Removal(app, False) for app in plain_gone)
+    return out, [r for r in removals if r.app.name not in out.apps]
+
+
+def app_inputs(app: Application, sha: str) -> str:
+    return f"{sha}:{spec_digest(app)}"
+
+
+def sources_of(apps: Mapping[str, Application]) -> set[tuple[str, str]]:
+    return {(a.source.repo_url, a.source.target_revision or "HEAD") for a in apps.values()}

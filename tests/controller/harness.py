@@ -1,0 +1,302 @@
+"""End-to-end harness: two embedded API servers, a Git repo, and `gitsync serve` as a
+real subprocess on a free port."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from gitsync.sim import SimCluster
+from tests.gitrepo import GitRepo
+
+T = TypeVar("T")
+GITHUB_SECRET = "s3cret-webhook"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(
+    fn: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.1, what: str = ""
+) -> T:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            value = fn()
+            last = value
+            if value:
+                return value
+        except (OSError, urllib.error.URLError, ValueError) as err:
+            last = err
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what or fn}: last={last!r}")
+
+
+def deployment(name: str, image: str = "nginx:1.25", replicas: int = 1) -> str:
+    return yaml.safe_dump(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": name, "image": image}]},
+                },
+            },
+        }
+    )
+
+
+def configmap(name: str, value: str) -> str:
+    return yaml.safe_dump(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"v": value}}
+    )
+
+
+def appset(repo_url: str, self_heal: bool = True, extra: dict[str, Any] | None = None) -> str:
+    automated: dict[str, Any] = {"prune": True, "selfHeal": self_heal}
+    return yaml.safe_dump(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "ApplicationSet",
+            "metadata": {"name": "apps"},
+            "spec": {
+                "generators": [
+                    {
+                        "matrix": {
+                            "generators": [
+                                {
+                                    "git": {
+                                        "repoURL": repo_url,
+                                        "revision": "HEAD",
+                                        "directories": [{"path": "apps/*"}],
+                                    }
+                                },
+                                {"clusters": {"selector": {"matchLabels": {"env": "test"}}}},
+                            ]
+                        }
+                    }
+                ],
+                "template": {
+                    "metadata": {"name": "{{path.basename}}-{{name}}"},
+                    "spec": {
+                        "project": "default",
+                        "source": {
+                            "repoURL": repo_url,
+                            "targetRevision": "HEAD",
+                            "path": "{{path}}",
+                        },
+                        "destination": {"server": "{{server}}", "namespace": "{{path.basename}}"},
+                        "syncPolicy": {
+                            "automated": automated,
+                            "syncOptions": ["CreateNamespace=true"],
+                            **(extra or {}),
+                        },
+                    },
+                },
+            },
+        }
+    )
+
+
+@dataclass
+class Env:
+    tmp: Path
+    sims: list[SimCluster]
+    repo: GitRepo
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    extra_args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- process ----------------------------------------------------------------------------
+    def start(self) -> None:
+        clusters = [
+            {
+                "name": f"c{i + 1}",
+                "server": sim.url,
+                "labels": {"env": "test"},
+                "kubeconfig": str(sim.kubeconfig),
+            }
+            for i, sim in enumerate(self.sims)
+        ]
+        clusters_file = self.tmp / "clusters.yaml"
+        clusters_file.write_text(yaml.safe_dump(clusters))
+        if not self.port:
+            self.port = free_port()
+        args = [
+            sys.executable,
+            "-m",
+            "gitsync",
+            "serve",
+            "--repo",
+            self.repo.url,
+            "--path",
+            "root",
+            "--kubeconfig",
+            str(self.sims[0].kubeconfig),
+            "--namespace",
+            "gitsync",
+            "--listen",
+            f"127.0.0.1:{self.port}",
+            "--poll-interval",
+            "1s",
+            "--wave-delay",
+            "0",
+            "--clusters",
+            str(clusters_file),
+            "--github-secret",
+            GITHUB_SECRET,
+            "--cache-dir",
+            str(self.tmp / "cache"),
+            "--no-leader-election",
+            "--log-format",
+            "json",
+            *self.extra_args,
+        ]
+        env = {**os.environ, "GITSYNC_SELF_HEAL_BACKOFF": "0.2", **self.env}
+        log = open(self.tmp / "serve.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        wait_for(lambda: self.ready(), timeout=30, what="serve ready")
+
+    def ready(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"serve exited {self.proc.returncode}: {self.logs()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as resp:
+                return bool(resp.status == 200)
+        except urllib.error.HTTPError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return int(self.proc.returncode)
+
+    def logs(self) -> str:
+        path = self.tmp / "serve.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    # -- API --------------------------------------------------------------------------------
+    def apps(self) -> dict[str, dict[str, Any]]:
+        with urllib.request.urlopen(f"{self.url}/api/v1/applications", timeout=5) as resp:
+            items = json.loads(resp.read())["items"]
+        return {a["name"]: a for a in items}
+
+    def metrics(self) -> str:
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=5) as resp:
+            return str(resp.read().decode())
+
+    def webhook(
+        self,
+        body: bytes,
+        *,
+        secret: str | None = GITHUB_SECRET,
+        headers: dict[str, str] | None = None,
+    ) -> int:
+        hdrs = {"Content-Type": "application/json", "X-GitHub-Event": "push"}
+        if secret is not None:
+            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            hdrs["X-Hub-Signature-256"] = f"sha256={digest}"
+        hdrs.update(headers or {})
+        req = urllib.request.Request(f"{self.url}/api/webhook", data=body, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as err:
+            return int(err.code)
+
+    def wait_apps(
+        self,
+        check: Callable[[dict[str, dict[str, Any]]], bool],
+        timeout: float = 30,
+        what: str = "",
+    ) -> dict[str, dict[str, Any]]:
+        def probe() -> dict[str, dict[str, Any]] | None:
+            apps = self.apps()
+            return apps if apps and check(apps) else None
+
+        try:
+            return wait_for(probe, timeout=timeout, what=what)
+        except AssertionError:
+            print(self.logs()[-5000:])
+            raise
+
+
+def all_synced_healthy(expected: set[str]) -> Callable[[dict[str, dict[str, Any]]], bool]:
+    def check(apps: dict[str, dict[str, Any]]) -> bool:
+        return set(apps) == expected and all(
+            a["sync_status"] == "Synced" and a["health"] == "Healthy" for a in apps.values()
+        )
+
+    return check
+
+
+@contextmanager
+def environment(
+    tmp: Path, files: dict[str, str], *, start: bool = True, self_heal: bool = True
+) -> Iterator[Env]:
+    with (
+        SimCluster(controllers=True, ready_delay=0.0, port=0) as one,
+        SimCluster(controllers=True, ready_delay=0.0, port=0) as two,
+    ):
+        repo = GitRepo.create(tmp / "repo", files={"README.md": "x\n"})
+        repo.commit(files={"root/appset.yaml": appset(repo.url, self_heal), **files})
+        env = Env(tmp, [one, two], repo)
+        try:
+            if start:
+                env.start()
+            yield env
+        finally:
+            if env.proc is not None:
+                env.stop()
+
+
+def push_payload(repo_url: str, before: str, after: str, changed: list[str]) -> bytes:
+    return json.dumps(
+        {
+            "ref": "refs/heads/main",
+            "before": before,
+            "after": after,
+            "repository": {
+                "html_url": repo_url,
+                "clone_url": repo_url,
+                "default_branch": "main",
+            },
+            "commits": [{"id": after, "added": [], "modified": changed, "removed": []}],
+        }
+    ).encode()
