@@ -1,0 +1,19 @@
+"""`gitsync demo`: a mono-repo synced to two embedded clusters, with waves, hooks and a
+blue-green Rollout."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gitsync.demo import DemoOptions, run_demo
+
+
+@click.command("demo")
+@click.option("--keep", is_flag=True, help="Keep the clusters running until Ctrl-C.")
+@click.option("--no-color", is_flag=True, help="Plain text, even on a terminal.")
+def demo_command(keep: bool, no_color: bool) -> None:
+    """Sync an example mono-repo to two embedded clusters and show every step."""
+    color = sys.stdout.isatty() and not no_color
+    sys.exit(run_demo(DemoOptions(color=color, keep=keep)))
