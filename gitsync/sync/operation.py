@@ -139,6 +139,7 @@ class _Step:
             found = TaskResult.for_task(task, self.order.get(task.id, len(self.order)))
             self.state.results[task.id] = found
         found.set(code, status, message)
+        found.written = message
         return found
 
     def status(self, task: Task) -> TaskStatus | None:
@@ -322,9 +323,9 @@ class _Step:
             progress = task_progress(task, live)
             message = progress.message
             if task.prune and progress.status is TaskStatus.SUCCEEDED:
-                message = found.message or "pruned"
-            elif not task.hook and progress.status is TaskStatus.SUCCEEDED and found.message:
-                message = found.message  # keep "created"/"configured"/"unchanged"
+                message = found.written or "pruned"
+            elif not task.hook and progress.status is TaskStatus.SUCCEEDED and found.written:
+                message = found.written  # "created"/"configured"/"unchanged", not the wait
             found.set(found.result, progress.status, message)
 
     def release_finalizers(self) -> None:

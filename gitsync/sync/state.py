@@ -48,6 +48,7 @@ class TaskResult:
     result: str = ""  # a ResultCode, or "" for a hook that never applied
     status: str = TaskStatus.RUNNING.value
     message: str = ""
+    written: str = ""  # what the write itself said ("created", "pruned", ...)
     finalizer_released: bool = False
     deleted: bool = False  # removed by its delete policy after the operation
 
