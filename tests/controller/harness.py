@@ -101,7 +101,10 @@ def appset(repo_url: str, self_heal: bool = True, extra: dict[str, Any] | None =
                     }
                 ],
                 "template": {
-                    "metadata": {"name": "{{path.basename}}-{{name}}"},
+                    "metadata": {
+                        "name": "{{path.basename}}-{{name}}",
+                        "annotations": {"argocd.argoproj.io/manifest-generate-paths": "."},
+                    },
                     "spec": {
                         "project": "default",
                         "source": {
@@ -268,7 +271,13 @@ def all_synced_healthy(expected: set[str]) -> Callable[[dict[str, dict[str, Any]
 
 @contextmanager
 def environment(
-    tmp: Path, files: dict[str, str], *, start: bool = True, self_heal: bool = True
+    tmp: Path,
+    files: dict[str, str],
+    *,
+    start: bool = True,
+    self_heal: bool = True,
+    args: list[str] | None = None,
+    env_vars: dict[str, str] | None = None,
 ) -> Iterator[Env]:
     with (
         SimCluster(controllers=True, ready_delay=0.0, port=0) as one,
@@ -276,7 +285,7 @@ def environment(
     ):
         repo = GitRepo.create(tmp / "repo", files={"README.md": "x\n"})
         repo.commit(files={"root/appset.yaml": appset(repo.url, self_heal), **files})
-        env = Env(tmp, [one, two], repo)
+        env = Env(tmp, [one, two], repo, extra_args=list(args or []), env=dict(env_vars or {}))
         try:
             if start:
                 env.start()

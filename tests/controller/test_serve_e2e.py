@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
-from tests.controller.harness import all_synced_healthy, configmap, deployment, environment
+from gitsync.sim import SimCluster
+from gitsync.sim.records import RequestRecord
+from tests.controller.harness import (
+    all_synced_healthy,
+    configmap,
+    deployment,
+    environment,
+    push_payload,
+    wait_for,
+)
 
 APPS = {"web-c1", "web-c2", "conf-c1", "conf-c2"}
 FILES = {
@@ -21,3 +32,87 @@ def test_appset_apps_synced_and_healthy_on_both_clusters(tmp_path: Path) -> None
             assert sim.get_object("v1", "ConfigMap", "conf", "settings") is not None
         assert all(a["history"] and a["history"][-1]["phase"] == "Succeeded" for a in apps.values())
         assert apps["web-c2"]["revision"] == env.repo.head
+
+
+def _writes(sim: SimCluster, since: float, namespace: str) -> list[RequestRecord]:
+    return [r for r in sim.requests if r.is_write and r.time >= since and r.namespace == namespace]
+
+
+def test_signed_webhook_syncs_only_the_affected_app_at_once(tmp_path: Path) -> None:
+    slow_poll = ["--poll-interval", "120s"]
+    with environment(
+        tmp_path, FILES, args=slow_poll, env_vars={"GITSYNC_WEBHOOK_MAX_BYTES": "20000"}
+    ) as env:
+        env.wait_apps(all_synced_healthy(APPS), timeout=40, what="all apps synced")
+        before = env.repo.head
+        after = env.repo.commit(files={"apps/web/deploy.yaml": deployment("web", "nginx:1.26")})
+        body = push_payload(env.repo.url, before, after, ["apps/web/deploy.yaml"])
+        start = time.monotonic()
+
+        assert env.webhook(body, secret="wrong") == 401
+        assert env.webhook(body, secret=None) in (401, 403)
+        assert env.webhook(b"{" + b" " * 30000 + b"}") == 413
+        time.sleep(1.0)
+        assert not any(_writes(sim, start, "web") for sim in env.sims), "refused hook synced"
+
+        posted = time.monotonic()
+        assert env.webhook(body) == 202
+        first = wait_for(
+            lambda: min((r.time for s in env.sims for r in _writes(s, posted, "web")), default=0),
+            timeout=10,
+            what="first write of the web apps",
+        )
+        assert first - posted < 5.0
+        print(f"webhook to first write: {first - posted:.3f}s")
+        apps = env.wait_apps(
+            lambda a: all(
+                a[n]["revision"] == after and a[n]["sync_status"] == "Synced"
+                for n in ("web-c1", "web-c2")
+            ),
+            timeout=20,
+            what="web apps at the new revision",
+        )
+        assert apps["conf-c1"]["sync_status"] == "Synced"
+        assert not any(_writes(sim, start, "conf") for sim in env.sims)
+        for sim in env.sims:
+            live = sim.get_object("apps/v1", "Deployment", "web", "web")
+            assert live is not None
+            assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
+
+
+def _image(sim: SimCluster) -> str:
+    live = sim.get_object("apps/v1", "Deployment", "web", "web")
+    assert live is not None
+    return str(live["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def _set_image(obj: dict[str, Any], image: str) -> dict[str, Any]:
+    obj["spec"]["template"]["spec"]["containers"][0]["image"] = image
+    return obj
+
+
+def test_drift_is_reverted_with_self_heal(tmp_path: Path) -> None:
+    with environment(tmp_path, FILES) as env:
+        env.wait_apps(all_synced_healthy(APPS), timeout=40, what="all apps synced")
+        sim = env.sims[1]
+        sim.mutate("apps/v1", "Deployment", "web", "web", lambda o: _set_image(o, "evil:1"))
+        wait_for(lambda: _image(sim) == "nginx:1.25", timeout=15, what="drift reverted")
+        apps = env.wait_apps(
+            lambda a: a["web-c2"]["sync_status"] == "Synced", timeout=10, what="synced again"
+        )
+        assert len(apps["web-c2"]["history"]) >= 2
+
+
+def test_drift_without_self_heal_shows_out_of_sync(tmp_path: Path) -> None:
+    with environment(tmp_path, FILES, self_heal=False) as env:
+        env.wait_apps(all_synced_healthy(APPS), timeout=40, what="all apps synced")
+        sim = env.sims[1]
+        sim.mutate("apps/v1", "Deployment", "web", "web", lambda o: _set_image(o, "evil:1"))
+        apps = env.wait_apps(
+            lambda a: a["web-c2"]["sync_status"] == "OutOfSync", timeout=10, what="out of sync"
+        )
+        drifted = [r for r in apps["web-c2"]["resources"] if r["status"] == "OutOfSync"]
+        assert [r["kind"] for r in drifted] == ["Deployment"]
+        time.sleep(1.5)  # two polls: still not reverted
+        assert _image(sim) == "evil:1"
+        assert env.apps()["web-c1"]["sync_status"] == "Synced"
