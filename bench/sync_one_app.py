@@ -16,7 +16,15 @@ from collections import Counter
 from pathlib import Path
 
 from bench.common import ROOT, Results, app_files, gitsync_cli, write_files
+from gitsync.kube import Cluster
+from gitsync.model.enums import OperationPhase
+from gitsync.render import Renderer
 from gitsync.sim import SimCluster
+from gitsync.source import LocalTree
+from gitsync.sync.kubeport import KubePort
+from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.settings import SyncSettings
+from gitsync.sync.store import OperationStore
 
 KUBECTL = "/usr/bin/kubectl"
 NAMESPACE = "bench"
@@ -51,6 +59,28 @@ def run_gitsync(sim: SimCluster, directory: Path) -> tuple[float, int, Counter[s
     if done.returncode != 0:
         raise RuntimeError(f"gitsync sync failed: {done.stdout}{done.stderr}")
     return wall, sim.request_count, request_kinds(sim)
+
+
+def run_in_process(sim: SimCluster, directory: Path, qps: float) -> tuple[float, int]:
+    """The same sync through SyncRunner in this process, with the client's QPS limit set
+    to `qps` (the CLI keeps the default of 50, which bounds a 600-request sync to ~10 s)."""
+    manifests = Renderer().render(LocalTree(directory.parent), directory.name)
+    cluster = Cluster.from_kubeconfig(str(sim.kubeconfig), qps=qps, burst=int(qps * 2))
+    port = KubePort(cluster)
+    runner = SyncRunner(port, OperationStore(port), poll_interval=0.02)
+    request = SyncRequest(
+        app="bench",
+        manifests=manifests,
+        dest_namespace=NAMESPACE,
+        settings=SyncSettings(wave_delay=0.0),
+    )
+    started = time.perf_counter()
+    state = runner.run(request, timeout=600)
+    wall = time.perf_counter() - started
+    cluster.close()
+    if state.operation_phase is not OperationPhase.SUCCEEDED:
+        raise RuntimeError(f"in-process sync ended {state.operation_phase.value}")
+    return wall, sim.request_count
 
 
 def run_kubectl(sim: SimCluster, directory: Path) -> tuple[float, int, Counter[str]]:
@@ -108,6 +138,13 @@ def run(resources: int, latency_ms: float, work: Path) -> Results:
         results.add(f"[{label}] gitsync sync requests", requests, "", "<= kubectl")
         results.add(f"[{label}] gitsync sync by verb", verbs(methods))
         results.add(f"[{label}] ConfigMaps in cluster after sync", applied)
+        sim = fresh_cluster(latency)
+        try:
+            p_wall, p_requests = run_in_process(sim, directory, qps=10_000)
+        finally:
+            sim.stop()
+        results.add(f"[{label}] SyncRunner in process, QPS 10k, wall", p_wall, "s")
+        results.add(f"[{label}] SyncRunner in process, requests", p_requests)
         if kubectl is None:
             results.add(f"[{label}] kubectl apply --server-side", "skipped: no kubectl")
             continue
