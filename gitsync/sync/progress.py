@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gitsync.health import assess
-from gitsync.model.annotations import IGNORE_HEALTHCHECK
+from gitsync.health import assess, rollout_pause_state
+from gitsync.model.annotations import IGNORE_HEALTHCHECK, SYNC_GATE
 from gitsync.model.enums import HealthStatus
 from gitsync.sync.state import TaskStatus
 from gitsync.sync.task import Task
@@ -42,6 +42,27 @@ def task_progress(task: Task, live: Mapping[str, Any] | None) -> Progress:
     status = health.status
     if status is HealthStatus.HEALTHY:
         return Progress(TaskStatus.SUCCEEDED, health.message or "healthy")
+    if status is HealthStatus.PROGRESSING and _passes_pause_gate(task, live):
+        return Progress(TaskStatus.SUCCEEDED, f"sync gate open: {health.message}")
     if status is HealthStatus.DEGRADED or (task.hook and status is HealthStatus.UNKNOWN):
         return Progress(TaskStatus.FAILED, health.message or str(status))
     return Progress(TaskStatus.RUNNING, health.message or str(status))
+
+
+ROLLOUT_GATE_OPTION = "RolloutSyncGate"
+
+
+def _passes_pause_gate(task: Task, live: Mapping[str, Any]) -> bool:
+    """An opted-in Rollout completes its wave at a pause that awaits promotion once the new
+    pods are available (``gitsync.io/sync-gate: pause`` on the Rollout, or the app's sync
+    option ``RolloutSyncGate=pause``), so later waves and PostSync hooks can test and
+    promote it. Its health stays Progressing."""
+    if task.hook or live.get("kind") != "Rollout":
+        return False
+    if not str(live.get("apiVersion", "")).startswith("argoproj.io/"):
+        return False
+    wanted = annotations_of(live).get(SYNC_GATE, "").strip().lower() == "pause"
+    if not wanted and not task.sync_options.is_set(ROLLOUT_GATE_OPTION, "pause"):
+        return False
+    pause = rollout_pause_state(live)
+    return pause is not None and pause.awaiting_promotion and pause.new_pods_available

@@ -112,7 +112,7 @@ def test_full_promotion_skips_the_pause(rollouts: SimCluster) -> None:
     assert selector_hash(rollouts, "web-active") == new
 
 
-STEPS = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {"duration": "2s"}}]
+STEPS = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {"duration": "10s"}}]
 
 
 def test_canary_walks_its_steps(rollouts: SimCluster) -> None:
@@ -142,7 +142,7 @@ def test_canary_walks_its_steps(rollouts: SimCluster) -> None:
     assert f"hash={old}  role=stable  ready=3/3" in got.stdout
 
     assert gitsync_cli(rollouts, "rollout", "promote", "shop").returncode == 0
-    # The timed pause at step 4 holds it for 0.2 s, then it finishes by itself.
+    # The timed pause at step 4 holds it for 1 s (10 s scaled), then it finishes by itself.
     wait_for(lambda: status(rollouts, "shop").get("currentStepIndex") == 3)
     assert status(rollouts, "shop")["pauseConditions"][0]["reason"] == "CanaryPauseStep"
     assert replica_sets(rollouts)[new]["spec"]["replicas"] == 2
