@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from gitsync.appset import expand, load_documents, repo_tree_provider
 from gitsync.demo.clusters import DemoClusters, rollout_controller_available
@@ -202,8 +204,15 @@ def _keep_running(printer: Printer, clusters: DemoClusters) -> None:
     printer.heading("The clusters keep running until Ctrl-C")
     for cluster in clusters.clusters:
         printer.line(f"   {cluster.name:<11} kubectl --kubeconfig {cluster.kubeconfig} get all -A")
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         printer.line("   stopping the clusters")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

@@ -105,3 +105,37 @@ def test_it_ends_with_every_app_healthy_and_next_steps(
     next_steps = _section(output, "Where to look next")
     for command in ("gitsync diff", "gitsync sync", "gitsync dev-cluster"):
         assert command in next_steps
+
+
+def test_keep_serves_the_clusters_until_stopped() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gitsync", "demo", "--keep", "--no-color"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        kubeconfigs: list[str] = []
+        deadline = time.monotonic() + 90
+        for line in process.stdout:
+            found = re.search(r"kubectl --kubeconfig (\S+)", line)
+            if found:
+                kubeconfigs.append(found.group(1))
+            if len(kubeconfigs) == 2 or time.monotonic() > deadline:
+                break
+        assert len(kubeconfigs) == 2
+        from gitsync.kube import Cluster
+
+        with Cluster.from_kubeconfig(kubeconfigs[0]) as cluster:
+            rollout = cluster.get("argoproj.io/v1alpha1", "Rollout", "web", "web")
+        assert rollout["metadata"]["name"] == "web"
+        process.terminate()
+        rest, errors = process.communicate(timeout=30)
+        assert "stopping the clusters" in rest
+        assert "Traceback" not in errors
+        assert process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
