@@ -3,11 +3,13 @@ blue-green Rollout."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from gitsync.demo import DemoOptions, run_demo
+from gitsync.errors import GitsyncError
 
 
 @click.command("demo")
@@ -15,5 +17,10 @@ from gitsync.demo import DemoOptions, run_demo
 @click.option("--no-color", is_flag=True, help="Plain text, even on a terminal.")
 def demo_command(keep: bool, no_color: bool) -> None:
     """Sync an example mono-repo to two embedded clusters and show every step."""
-    color = sys.stdout.isatty() and not no_color
-    sys.exit(run_demo(DemoOptions(color=color, keep=keep)))
+    color = sys.stdout.isatty() and not no_color and not os.environ.get("NO_COLOR")
+    try:
+        status = run_demo(DemoOptions(color=color, keep=keep))
+    except OSError as err:
+        # e.g. no free port or an unwritable temp dir: say so in one line
+        raise GitsyncError(f"the demo could not run: {err.strerror or err}") from None
+    sys.exit(status)

@@ -11,6 +11,7 @@ from types import TracebackType
 from gitsync.appset import Cluster as ClusterRecord
 from gitsync.kube import Cluster
 from gitsync.sim import SimCluster
+from gitsync.sim.controllers.manager import default_controllers
 from gitsync.sync.kubeport import KubePort
 
 ENVIRONMENTS = ("staging", "production")
@@ -30,17 +31,22 @@ class DemoCluster:
         return ClusterRecord(name=self.name, server=self.sim.url, labels={"env": self.name})
 
 
+ROLLOUT_CONTROLLER = "rollout"
+
+
 def rollout_controller_available() -> bool:
-    """Whether the embedded clusters run a Rollout controller (blue-green, promote)."""
+    """Whether this build's embedded cluster has a Rollout controller (blue-green, promote)."""
     return importlib.util.find_spec(ROLLOUT_CONTROLLER_MODULE) is not None
 
 
 class DemoClusters:
     """Starts one SimCluster per environment with Argo Rollouts' CRDs installed."""
 
-    def __init__(self, workdir: Path, ready_delay: float) -> None:
+    def __init__(self, workdir: Path, ready_delay: float, *, rollouts: bool = True) -> None:
         self.workdir = workdir
         self.ready_delay = ready_delay
+        # Without the Rollout controller the clusters behave like a build that lacks it.
+        self.rollouts = rollouts and rollout_controller_available()
         self.clusters: list[DemoCluster] = []
 
     def __enter__(self) -> DemoClusters:
@@ -53,7 +59,10 @@ class DemoClusters:
         return self
 
     def _start(self, name: str) -> DemoCluster:
-        sim = SimCluster(controllers=True, ready_delay=self.ready_delay).start()
+        controllers: bool | list[str] = True
+        if not self.rollouts:
+            controllers = [c.name for c in default_controllers() if c.name != ROLLOUT_CONTROLLER]
+        sim = SimCluster(controllers=controllers, ready_delay=self.ready_delay).start()
         try:
             sim.install_argo_rollouts_crds()
             kubeconfig = sim.write_kubeconfig(self.workdir / f"{name}.kubeconfig", name)

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from gitsync.appset import expand, load_documents, repo_tree_provider
-from gitsync.demo.clusters import DemoClusters, rollout_controller_available
+from gitsync.demo.clusters import DemoClusters
 from gitsync.demo.content import (
     APPSET_FILE,
     WEB_IMAGE_NEXT,
@@ -42,6 +42,7 @@ class DemoOptions:
     # gate a blue-green update never leaves its wave. The demo waits this long, then says so.
     rollout_wait: float = 4.0
     gate_wait: float = 15.0
+    rollout_controller: bool = True  # False: run the clusters without it
 
 
 def run_demo(options: DemoOptions) -> int:
@@ -49,7 +50,12 @@ def run_demo(options: DemoOptions) -> int:
     printer = Printer(options.color)
     with tempfile.TemporaryDirectory(prefix="gitsync-demo-") as tmp:
         workdir = Path(tmp)
-        with DemoClusters(workdir, options.ready_delay) as clusters, _cache(workdir) as cache:
+        with (
+            DemoClusters(
+                workdir, options.ready_delay, rollouts=options.rollout_controller
+            ) as clusters,
+            _cache(workdir) as cache,
+        ):
             step = RunnerSyncStep(
                 clusters,
                 cache,
@@ -88,7 +94,7 @@ class Demo:
         self.cache = cache
         self.step = step
         self.repo = DemoRepo(workdir / "repo")
-        self.rollouts = rollout_controller_available()
+        self.rollouts = clusters.rollouts
         self.latest: dict[str, AppSync] = {}
 
     def run(self) -> bool:
@@ -114,7 +120,7 @@ class Demo:
             self.out.line(f"   {cluster.name:<11} {cluster.sim.url}")
         if not self.rollouts:
             self.out.note(
-                "this build has no Rollout controller in the embedded cluster: "
+                "these embedded clusters run no Rollout controller: "
                 "Rollouts are applied but never become ready"
             )
 
@@ -155,7 +161,9 @@ class Demo:
         if result.phase == "Succeeded":
             return True
         if rollout_app and not self.rollouts:
-            self.out.note("stopped waiting for the Rollout: no Rollout controller in this build")
+            self.out.note(
+                "stopped waiting for the Rollout: no Rollout controller in these clusters"
+            )
             return True
         return False
 
@@ -168,7 +176,7 @@ class Demo:
         if not self.rollouts:
             self.out.note(
                 "skipped: the gated blue-green flow needs the Rollout controller of the "
-                "embedded cluster, which this build does not have"
+                "embedded clusters, which they do not run"
             )
             return True
         sha = self.repo.commit(web_image_change(files), f"web: ship {WEB_IMAGE_NEXT}")
