@@ -149,3 +149,24 @@ def write_keys(
         if wanted and (not keys or keys[-1] != record.key):
             keys.append(str(record.key))
     return keys
+
+
+def sync_in_process(sim: SimCluster, app: Path, *, prune: bool = False) -> str:
+    """Sync `app` through the real kube layer over HTTP without a subprocess (for setting
+    up a test's starting point quickly); the operation's phase."""
+    from gitsync.model.manifest import Manifest
+    from gitsync.sync.kubeport import KubePort
+    from gitsync.sync.runner import SyncRequest, SyncRunner
+    from gitsync.sync.settings import SyncSettings
+    from gitsync.sync.store import OperationStore
+
+    docs = [d for d in yaml.safe_load_all((app / "manifests.yaml").read_text()) if d]
+    port = KubePort.from_kubeconfig(str(sim.kubeconfig), None)
+    request = SyncRequest(
+        app=app.name,
+        manifests=[Manifest.from_object(d, f"manifests.yaml#{i}") for i, d in enumerate(docs)],
+        revision="local",
+        settings=SyncSettings(prune=prune, wave_delay=0),
+    )
+    runner = SyncRunner(port, OperationStore(port), poll_interval=0.05)
+    return runner.run(request, timeout=30).phase

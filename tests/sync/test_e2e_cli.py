@@ -13,6 +13,7 @@ from tests.sync.e2e import (
     job,
     service,
     sync_cli,
+    sync_in_process,
     sync_json,
     write_app,
 )
@@ -46,7 +47,7 @@ def test_dry_run_writes_nothing_at_all(sim: SimCluster, tmp_path: Path) -> None:
 
 def test_dry_run_of_a_prune_deletes_nothing(sim: SimCluster, tmp_path: Path) -> None:
     app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web")])
-    assert sync_cli(sim, app).returncode == 0
+    assert sync_in_process(sim, app) == "Succeeded"
     write_app(app, [configmap("settings")])
     sim.reset_requests()
     code, report = sync_json(sim, app, "--dry-run", "--prune")

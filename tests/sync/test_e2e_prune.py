@@ -8,7 +8,15 @@ from typing import Any
 
 from gitsync.model.annotations import TRACKING_ANNOTATION as TRACKING
 from gitsync.sim import SimCluster
-from tests.sync.e2e import SYNC_OPTIONS, app_writes, configmap, deployment, sync_json, write_app
+from tests.sync.e2e import (
+    SYNC_OPTIONS,
+    app_writes,
+    configmap,
+    deployment,
+    sync_in_process,
+    sync_json,
+    write_app,
+)
 
 
 def result_of(report: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
@@ -24,8 +32,7 @@ def web_exists(sim: SimCluster) -> bool:
 def deployed(sim: SimCluster, app: Path, web: dict[str, Any] | None = None) -> None:
     """Sync settings + web, then take web out of Git (the only Deployment left)."""
     write_app(app, [configmap("settings"), web or deployment("web")])
-    code, report = sync_json(sim, app)
-    assert code == 0, report
+    assert sync_in_process(sim, app) == "Succeeded"
     assert web_exists(sim)
     write_app(app, [configmap("settings")])
     sim.reset_requests()
