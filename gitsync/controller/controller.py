@@ -571,6 +571,8 @@ class Controller:
             self._ops[name] = op
         if is_auto:
             status.sync_inputs = inputs
+        status.operation = _operation_view(state)
+        self._save(status)
         log.info("sync started", automated=is_auto, resumed=resume)
         return op
 
@@ -581,6 +583,7 @@ class Controller:
         while not state.terminal:
             state = runner.step(op.request, state)
             status.operation = _operation_view(state)
+            self._save(status)  # what the API shows survives a crash mid-operation
             if state.terminal or self._stopping.is_set():
                 break
             if time.monotonic() >= deadline:

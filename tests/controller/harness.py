@@ -256,7 +256,8 @@ class Env:
         try:
             return wait_for(probe, timeout=timeout, what=what)
         except AssertionError:
-            print(self.logs()[-5000:])
+            print(self.logs()[-3000:])
+            print(json.dumps(self.apps(), indent=1)[:6000])
             raise
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
+import yaml
 
 from gitsync.sim import SimCluster
 from gitsync.sim.records import RequestRecord
@@ -116,3 +120,91 @@ def test_drift_without_self_heal_shows_out_of_sync(tmp_path: Path) -> None:
         time.sleep(1.5)  # two polls: still not reverted
         assert _image(sim) == "evil:1"
         assert env.apps()["web-c1"]["sync_status"] == "Synced"
+
+
+def test_broken_manifest_marks_only_that_app(tmp_path: Path) -> None:
+    with environment(tmp_path, FILES) as env:
+        env.wait_apps(all_synced_healthy(APPS), timeout=40, what="all apps synced")
+        since = time.monotonic()
+        env.repo.commit(
+            files={
+                "apps/web/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: [\n",
+                "apps/conf/cm.yaml": configmap("settings", "two"),
+            }
+        )
+
+        def broken_and_others_synced(apps: dict[str, dict[str, Any]]) -> bool:
+            web = [apps[n] for n in ("web-c1", "web-c2")]
+            conf = [apps[n] for n in ("conf-c1", "conf-c2")]
+            return all(a["sync_status"] == "Unknown" and a["message"] for a in web) and all(
+                a["sync_status"] == "Synced" and a["revision"] == env.repo.head for a in conf
+            )
+
+        apps = env.wait_apps(broken_and_others_synced, timeout=20, what="web broken, conf synced")
+        assert "deploy.yaml" in apps["web-c1"]["message"]
+        assert any(c.startswith("ComparisonError") for c in apps["web-c1"]["conditions"])
+        for sim in env.sims:
+            assert not _writes(sim, since, "web")
+            live = sim.get_object("v1", "ConfigMap", "conf", "settings")
+            assert live is not None and live["data"] == {"v": "two"}
+            assert _image(sim) == "nginx:1.25"
+
+
+def _hook_job(seconds: int) -> str:
+    return yaml.safe_dump(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": "smoke",
+                "annotations": {
+                    "argocd.argoproj.io/hook": "PostSync",
+                    "sim.gitsync.io/duration": str(seconds),
+                },
+            },
+            "spec": {
+                "template": {
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "containers": [{"name": "smoke", "image": "busybox"}],
+                    }
+                }
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
+def test_restart_mid_sync_resumes_and_keeps_history(tmp_path: Path, sig: int) -> None:
+    files = {**FILES, "apps/web/hook.yaml": _hook_job(3)}
+    with environment(tmp_path, files) as env:
+
+        def hook_running(apps: dict[str, dict[str, Any]]) -> bool:
+            op = apps.get("web-c1", {}).get("operation") or {}
+            return op.get("phase") == "Running" and bool(
+                env.sims[0].list_objects("batch/v1", "Job", "web")
+            )
+
+        env.wait_apps(hook_running, timeout=30, what="hook job running")
+        conf_done = env.wait_apps(
+            lambda a: all(a[n]["history"] for n in ("conf-c1", "conf-c2")),
+            timeout=10,
+            what="conf apps synced",
+        )
+        assert env.stop(sig) in (0, -signal.SIGKILL, -signal.SIGTERM)
+        job = env.sims[0].get_object("batch/v1", "Job", "web", "smoke")
+        assert job is not None
+
+        env.start()
+        apps = env.wait_apps(
+            lambda a: all(a[n]["history"] for n in ("web-c1", "web-c2")),
+            timeout=30,
+            what="web sync finished after restart",
+        )
+        for name in ("web-c1", "web-c2"):
+            assert [h["phase"] for h in apps[name]["history"]] == ["Succeeded"], apps[name]
+        for name in ("conf-c1", "conf-c2"):
+            assert apps[name]["history"] == conf_done[name]["history"]
+        # Resumed, not restarted: the same hook object ran to completion.
+        after = env.sims[0].get_object("batch/v1", "Job", "web", "smoke")
+        assert after is not None and after["metadata"]["uid"] == job["metadata"]["uid"]
