@@ -208,3 +208,68 @@ def test_restart_mid_sync_resumes_and_keeps_history(tmp_path: Path, sig: int) ->
         # Resumed, not restarted: the same hook object ran to completion.
         after = env.sims[0].get_object("batch/v1", "Job", "web", "smoke")
         assert after is not None and after["metadata"]["uid"] == job["metadata"]["uid"]
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name) and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_api_errors_and_git_outage_are_reported_and_recovered(tmp_path: Path) -> None:
+    with environment(tmp_path, FILES) as env:
+        env.wait_apps(all_synced_healthy(APPS), timeout=40, what="all apps synced")
+
+        # The second cluster's API server fails every request for a while.
+        fault = env.sims[1].faults.add(status=503, message="overloaded")
+        env.repo.commit(files={"apps/conf/cm.yaml": configmap("settings", "two")})
+        apps = env.wait_apps(
+            lambda a: (
+                a["conf-c2"]["sync_status"] == "Unknown"
+                and a["conf-c1"]["revision"] == env.repo.head
+                and a["conf-c1"]["sync_status"] == "Synced"
+            ),
+            timeout=20,
+            what="conf-c2 reports the API error, conf-c1 syncs",
+        )
+        assert "overloaded" in apps["conf-c2"]["message"] or apps["conf-c2"]["conditions"]
+        assert _metric(env.metrics(), "gitsync_kube_api_requests_total", code="503") > 0
+        fault.remove()
+        env.wait_apps(
+            lambda a: (
+                a["conf-c2"]["sync_status"] == "Synced"
+                and a["conf-c2"]["revision"] == env.repo.head
+            ),
+            timeout=30,
+            what="conf-c2 recovers",
+        )
+        live = env.sims[1].get_object("v1", "ConfigMap", "conf", "settings")
+        assert live is not None and live["data"] == {"v": "two"}
+
+        # The Git repository disappears, then comes back with a new commit.
+        moved = tmp_path / "repo-away"
+        env.repo.path.rename(moved)
+        apps = env.wait_apps(
+            lambda a: all(
+                any(c.startswith("SourceError") for c in app["conditions"]) for app in a.values()
+            ),
+            timeout=20,
+            what="git outage in status",
+        )
+        assert all(app["sync_status"] == "Synced" for app in apps.values())
+        assert _metric(env.metrics(), "gitsync_git_fetch_failures_total") > 0
+        moved.rename(env.repo.path)
+        head = env.repo.commit(files={"apps/conf/cm.yaml": configmap("settings", "three")})
+        env.wait_apps(
+            lambda a: (
+                all(app["revision"] == head and not app["conditions"] for app in a.values())
+                and a["conf-c1"]["sync_status"] == "Synced"
+            ),
+            timeout=30,
+            what="recovered from the git outage",
+        )
+        for sim in env.sims:
+            live = sim.get_object("v1", "ConfigMap", "conf", "settings")
+            assert live is not None and live["data"] == {"v": "three"}
