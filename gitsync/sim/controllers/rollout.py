@@ -207,12 +207,17 @@ class _Step:
         return self.again
 
     def _counts(self) -> Obj:
+        """Replica counts as Argo Rollouts reports them: `replicas` over every ReplicaSet,
+        `updatedReplicas` of the current one; ready/available of the active ReplicaSet for
+        blue-green (of all of them for canary)."""
         total = updated = available = 0
+        active = str((self.status.get("blueGreen") or {}).get("activeSelector") or "")
         for pod_hash_, rs in self.replica_sets().items():
             wanted = int((rs.get("spec") or {}).get("replicas") or 0)
-            got = int((rs.get("status") or {}).get("availableReplicas") or 0)
+            got = min(int((rs.get("status") or {}).get("availableReplicas") or 0), wanted)
             total += wanted
-            available += min(got, wanted)
+            if self.blue_green is None or pod_hash_ == active:
+                available += got
             if pod_hash_ == self.hash:
                 updated = wanted
         return {
