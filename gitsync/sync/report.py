@@ -31,8 +31,10 @@ def outcome(result: TaskResult) -> str:
     """``Synced``/``Pruned``... for resources, the hook phase for hooks."""
     if result.hook:
         return result.status
-    if result.result and result.status == "Running" and result.result == "Synced":
+    if result.result == "Synced" and result.status == "Running":
         return "Synced (waiting)"
+    if result.result == "Synced" and result.status in ("Failed", "Error"):
+        return f"Synced ({result.status.lower()})"  # written, then degraded or vanished
     return result.result or result.status
 
 

@@ -183,6 +183,7 @@ class SyncRunner:
                 continue
             if found.task_status is TaskStatus.RUNNING:
                 actions.delete_hook(self.port, task)
+                found.set(found.result, TaskStatus.FAILED, f"terminated: {message}")
             else:
                 self._release(found)
             found.finalizer_released = True

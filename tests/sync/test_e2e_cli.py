@@ -142,3 +142,31 @@ def test_unreachable_cluster_is_a_one_line_error(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+
+
+def test_timeout_fails_the_sync_and_deletes_the_running_hook(
+    sim: SimCluster, tmp_path: Path
+) -> None:
+    slow = job("migrate", "Sync", wave=1, ann={"sim.gitsync.io/duration": "30"})
+    app = write_app(tmp_path / "shop", [configmap("settings"), slow, deployment("web", wave=2)])
+    code, report = sync_json(sim, app, "--timeout", "1s")
+    assert code == 1, report
+    assert report["phase"] == "Failed" and "timed out" in report["message"]
+    hook = next(r for r in report["resources"] if r["name"] == "migrate")
+    assert hook["message"].startswith("terminated")
+    assert sim.get_object("batch/v1", "Job", "default", "migrate") is None
+    assert sim.get_object("apps/v1", "Deployment", "default", "web") is None
+
+
+def test_degraded_resource_fails_a_multi_wave_sync(sim: SimCluster, tmp_path: Path) -> None:
+    broken = deployment("web", ann={"sim.gitsync.io/fail": "true"})
+    app = write_app(
+        tmp_path / "shop", [broken, configmap("late", ann={"argocd.argoproj.io/sync-wave": "1"})]
+    )
+    done = sync_cli(sim, app)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    degraded = [line for line in lines if "Deployment/default/web  Synced (failed)" in line]
+    assert len(degraded) == 1 and "progress deadline" in degraded[0]
+    assert lines[-2].startswith("Failed: ") and "Deployment/default/web" in lines[-2]
+    assert sim.get_object("v1", "ConfigMap", "default", "late") is None
