@@ -39,6 +39,7 @@ from gitsync.controller.inventory import (
     sources_of,
 )
 from gitsync.controller.leader import LeaderElector
+from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.settings import self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
@@ -51,7 +52,6 @@ from gitsync.model import Application, Manifest
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
 from gitsync.render import Renderer, RenderOptions
-from gitsync.server.matching import MANIFEST_GENERATE_PATHS, app_matches_push
 from gitsync.server.metrics import Metrics
 from gitsync.server.payloads import PushEvent
 from gitsync.source import RepoCache, redact_url
@@ -231,23 +231,18 @@ class Controller:
         return self._root_error or self._reason
 
     def on_push(self, event: PushEvent) -> int:
-        queued = 0
         with self._lock:
             apps = list(self._inventory.apps.values())
-        for app in apps:
-            src = app.source
-            if app_matches_push(
-                src.repo_url,
-                src.target_revision,
-                src.path,
-                app.annotations.get(MANIFEST_GENERATE_PATHS),
-                event,
-            ):
-                with self._lock:
-                    self._stale.add((src.repo_url, src.target_revision or "HEAD"))
-                self.queue.add(app.name)
-                queued += 1
-        if app_matches_push(self.config.repo, self.config.revision, self.config.path, None, event):
+        matched = apps_for_push(apps, event)
+        with self._lock:
+            self._stale.update(
+                (a.source.repo_url, a.source.target_revision or "HEAD") for a in matched
+            )
+        for app in matched:
+            self.queue.add(app.name)
+        queued = len(matched)
+        cfg = self.config
+        if root_matches_push(cfg.repo, cfg.revision, cfg.path, event):
             self.queue.add(ROOT_KEY)
             queued += 1
         return queued

@@ -1,0 +1,30 @@
+"""Which apps a push concerns (pure): repo URL, branch and manifest-generate-paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gitsync.model import Application
+from gitsync.server.matching import MANIFEST_GENERATE_PATHS, app_matches_push
+from gitsync.server.payloads import PushEvent
+
+
+def apps_for_push(apps: Iterable[Application], event: PushEvent) -> list[Application]:
+    """The Applications whose source `event` may have changed, sorted by name."""
+    matched = [
+        app
+        for app in apps
+        if app_matches_push(
+            app.source.repo_url,
+            app.source.target_revision,
+            app.source.path,
+            app.annotations.get(MANIFEST_GENERATE_PATHS),
+            event,
+        )
+    ]
+    return sorted(matched, key=lambda a: a.name)
+
+
+def root_matches_push(repo: str, revision: str, path: str, event: PushEvent) -> bool:
+    """Whether the push may change the root path's Applications and ApplicationSets."""
+    return app_matches_push(repo, revision, path, None, event)
