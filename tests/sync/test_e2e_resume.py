@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from gitsync.sim import RequestRecord, SimCluster
 from tests.sync.e2e import configmap, deployment, job, sync_cli, write_app
@@ -49,6 +50,15 @@ def recorded_running(sim: SimCluster, name: str) -> bool:
     )
 
 
+def generated(prefix: str, phase: str) -> dict[str, Any]:
+    """A hook with only generateName: its name is fixed per operation, so a resumed
+    operation must address the same object."""
+    body = job("unused", phase)
+    del body["metadata"]["name"]
+    body["metadata"]["generateName"] = prefix
+    return body
+
+
 def test_killed_sync_resumes_without_repeating_completed_hooks(
     sim: SimCluster, tmp_path: Path
 ) -> None:
@@ -56,6 +66,7 @@ def test_killed_sync_resumes_without_repeating_completed_hooks(
         tmp_path / "shop",
         [
             job("pre", "PreSync"),
+            generated("seed-", "PreSync"),
             configmap("settings"),
             job("slow", "Sync", wave=1, ann={DURATION: "3"}),
             deployment("web", wave=2),
@@ -89,6 +100,10 @@ def test_killed_sync_resumes_without_repeating_completed_hooks(
     assert "Succeeded" in done.stdout
     log = sim.requests
     assert sum(is_apply(r, "Job/default/pre") for r in log) == 1
+    seeds = [j["metadata"]["name"] for j in sim.list_objects("batch/v1", "Job", "default")]
+    seeds = [name for name in seeds if name.startswith("seed-")]
+    assert len(seeds) == 1, seeds
+    assert sum(is_apply(r, f"Job/default/{seeds[0]}") for r in log) == 1
     assert sum(is_apply(r, "Job/default/slow") for r in log) == 1
     assert sum(is_apply(r, "Job/default/post") for r in log) == 1
     assert sim.get_object("apps/v1", "Deployment", "default", "web") is not None
