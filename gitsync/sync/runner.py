@@ -124,8 +124,8 @@ class SyncRunner:
                 request.settings.dry_run
             ):
                 return stored
-        if stored is not None and not stored.terminal:
-            self._abandon(stored)
+        if stored is not None and not stored.terminal and not request.settings.dry_run:
+            self._abandon(stored)  # a dry run leaves a stored real operation alone
         plan = self.plan(request, int(self.clock()))
         state = new_operation(plan, request.settings)
         self._persist(request, state)

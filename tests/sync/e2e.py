@@ -151,9 +151,9 @@ def write_keys(
     return keys
 
 
-def sync_in_process(sim: SimCluster, app: Path, *, prune: bool = False) -> str:
-    """Sync `app` through the real kube layer over HTTP without a subprocess (for setting
-    up a test's starting point quickly); the operation's phase."""
+def in_process(sim: SimCluster, app: Path, *, prune: bool = False) -> tuple[Any, Any]:
+    """A `SyncRunner` over the real kube layer (HTTP to `sim`) and the request for `app`,
+    named like the CLI names it (the folder's name)."""
     from gitsync.model.manifest import Manifest
     from gitsync.sync.kubeport import KubePort
     from gitsync.sync.runner import SyncRequest, SyncRunner
@@ -168,5 +168,11 @@ def sync_in_process(sim: SimCluster, app: Path, *, prune: bool = False) -> str:
         revision="local",
         settings=SyncSettings(prune=prune, wave_delay=0),
     )
-    runner = SyncRunner(port, OperationStore(port), poll_interval=0.05)
-    return runner.run(request, timeout=30).phase
+    return SyncRunner(port, OperationStore(port), poll_interval=0.05), request
+
+
+def sync_in_process(sim: SimCluster, app: Path, *, prune: bool = False) -> str:
+    """Sync `app` without a subprocess (to set up a test's starting point quickly); the
+    operation's phase."""
+    runner, request = in_process(sim, app, prune=prune)
+    return str(runner.run(request, timeout=30).phase)

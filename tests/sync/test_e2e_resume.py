@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gitsync.sim import RequestRecord, SimCluster
-from tests.sync.e2e import configmap, deployment, job, sync_cli, write_app
+from tests.sync.e2e import configmap, deployment, in_process, job, sync_cli, write_app
 
 DURATION = "sim.gitsync.io/duration"
 
@@ -110,3 +110,28 @@ def test_killed_sync_resumes_without_repeating_completed_hooks(
     for name in ("pre", "slow", "post"):
         live = sim.get_object("batch/v1", "Job", "default", name)
         assert live is not None and not live["metadata"].get("finalizers"), name
+
+
+def test_dry_run_leaves_an_interrupted_operation_alone(sim: SimCluster, tmp_path: Path) -> None:
+    app = write_app(
+        tmp_path / "shop",
+        [job("pre", "PreSync"), job("slow", "Sync", wave=1, ann={DURATION: "1"})],
+    )
+    runner, request = in_process(sim, app)
+    state = runner.begin(request)
+    deadline = time.monotonic() + 20
+    while not recorded_running(sim, "slow"):  # stop stepping, as if the process died
+        assert time.monotonic() < deadline
+        state = runner.step(request, state)
+        time.sleep(0.02)
+    sim.reset_requests()
+    dry = sync_cli(sim, app, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert sim.writes() == []
+    slow = sim.get_object("batch/v1", "Job", "default", "slow")
+    assert slow is not None and slow["metadata"].get("finalizers")
+
+    done = sync_cli(sim, app)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sum(is_apply(r, "Job/default/pre") for r in sim.requests) == 0
+    assert sum(is_apply(r, "Job/default/slow") for r in sim.requests) == 0
