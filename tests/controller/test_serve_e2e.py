@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,30 @@ def test_appset_apps_synced_and_healthy_on_both_clusters(tmp_path: Path) -> None
             assert sim.get_object("v1", "ConfigMap", "conf", "settings") is not None
         assert all(a["history"] and a["history"][-1]["phase"] == "Succeeded" for a in apps.values())
         assert apps["web-c2"]["revision"] == env.repo.head
+
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "gitsync", "app", *args, "--server", env.url],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+
+        listed = cli("list")
+        assert listed.returncode == 0, listed.stderr
+        header, *rows = listed.stdout.splitlines()
+        assert header.split()[:4] == ["NAME", "SYNC", "HEALTH", "REVISION"]
+        assert sorted(r.split()[0] for r in rows) == sorted(APPS)
+        assert all(r.split()[1:4] == ["Synced", "Healthy", env.repo.head[:12]] for r in rows)
+        as_json = json.loads(cli("list", "-o", "json").stdout)
+        assert {a["name"] for a in as_json} == APPS
+        got = cli("get", "web-c1")
+        assert got.returncode == 0 and "Deployment/web/web" in got.stdout
+        assert cli("get", "nope").returncode == 2
+        synced = cli("sync", "web-c1")
+        assert synced.returncode == 0 and "queued" in synced.stdout
+        env.wait_apps(lambda a: len(a["web-c1"]["history"]) == 2, timeout=10, what="manual sync")
 
 
 def _writes(sim: SimCluster, since: float, namespace: str) -> list[RequestRecord]:
