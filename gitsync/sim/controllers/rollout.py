@@ -430,6 +430,11 @@ class RolloutController(Controller):
         self.duration_scale = 1.0
         self.pause_started: dict[tuple[str, str, int], float] = {}
 
+    def forget(self, uid: str) -> None:
+        super().forget(uid)
+        for key in [k for k in self.pause_started if k[0] == uid]:
+            del self.pause_started[key]
+
     def reconcile(self, ctx: ControllerContext, obj: Obj) -> float | None:
         if obj.get("kind") == "ReplicaSet":
             owner = _owning_rollout(ctx, obj)
