@@ -578,6 +578,7 @@ class Controller:
         while not state.terminal:
             state = runner.step(op.request, state)
             status.operation = _operation_view(state)
+            status.waiting_for = "" if state.terminal else state.message
             self._save(status)  # what the API shows survives a crash mid-operation
             if state.terminal or self._stopping.is_set():
                 break
@@ -593,6 +594,7 @@ class Controller:
             return
         finished = time.time()
         status.operation = _operation_view(state)
+        status.waiting_for = ""
         status.record(
             SyncResult(
                 revision=state.revision,

@@ -300,3 +300,19 @@ def test_api_errors_and_git_outage_are_reported_and_recovered(tmp_path: Path) ->
         for sim in env.sims:
             live = sim.get_object("v1", "ConfigMap", "conf", "settings")
             assert live is not None and live["data"] == {"v": "three"}
+
+
+def test_leader_election_holds_and_releases_the_lease(tmp_path: Path) -> None:
+    with environment(tmp_path, FILES, start=False) as env:
+        env.extra_args = ["--leader-election"]
+        env.start()
+        env.wait_apps(all_synced_healthy(APPS), timeout=40, what="all apps synced as leader")
+        lease = env.sims[0].get_object(
+            "coordination.k8s.io/v1", "Lease", "gitsync", "gitsync-leader"
+        )
+        assert lease is not None and lease["spec"]["holderIdentity"]
+        assert env.stop(signal.SIGTERM) == 0
+        lease = env.sims[0].get_object(
+            "coordination.k8s.io/v1", "Lease", "gitsync", "gitsync-leader"
+        )
+        assert lease is not None and not lease["spec"].get("holderIdentity")
