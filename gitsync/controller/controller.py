@@ -573,6 +573,7 @@ class Controller:
 
     def _drive(self, name: str, op: _Operation, status: AppStatus, dest: Destination) -> None:
         runner = self._runners[id(dest)]
+        structlog.contextvars.bind_contextvars(phase=op.state.phase)
         deadline = time.monotonic() + STEP_BUDGET
         state = op.state
         while not state.terminal:

@@ -316,3 +316,19 @@ def test_leader_election_holds_and_releases_the_lease(tmp_path: Path) -> None:
             "coordination.k8s.io/v1", "Lease", "gitsync", "gitsync-leader"
         )
         assert lease is not None and not lease["spec"].get("holderIdentity")
+
+
+def test_app_dropped_by_the_appset_is_deleted_with_its_resources(tmp_path: Path) -> None:
+    with environment(tmp_path, FILES) as env:
+        env.wait_apps(all_synced_healthy(APPS), timeout=40, what="all apps synced")
+        env.repo.commit(delete=["apps/conf/cm.yaml"])
+        env.wait_apps(
+            lambda a: set(a) == {"web-c1", "web-c2"}, timeout=20, what="conf apps removed"
+        )
+        for sim in env.sims:
+            wait_for(
+                lambda s=sim: s.get_object("v1", "ConfigMap", "conf", "settings") is None,
+                timeout=10,
+                what="conf resources pruned",
+            )
+            assert _image(sim) == "nginx:1.25"
