@@ -36,6 +36,11 @@ from gitsync.cli.main import EXIT_ERROR, EXIT_OK
     help="Seconds before workloads become ready.",
 )
 @click.option(
+    "--no-argo-rollouts",
+    is_flag=True,
+    help="Do not install the Argo Rollouts CRDs (Rollout, AnalysisRun, ...).",
+)
+@click.option(
     "--state",
     "state",
     type=click.Path(dir_okay=False),
@@ -48,6 +53,7 @@ def dev_cluster_command(
     context: str,
     no_controllers: bool,
     ready_delay: float,
+    no_argo_rollouts: bool,
     state: str | None,
 ) -> None:
     """Run a local Kubernetes API server emulator until Ctrl-C."""
@@ -65,6 +71,9 @@ def dev_cluster_command(
     except OSError as err:
         click.echo(f"error: cannot listen on {host}:{port}: {err.strerror or err}", err=True)
         sys.exit(EXIT_ERROR)
+    if not no_argo_rollouts:
+        # Rollouts are half of what gitsync is for; a dev cluster should accept them.
+        sim.install_argo_rollouts_crds()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -129,3 +129,6 @@ def test_kubectl_get_apply_delete(
     assert 'deployment.apps "web" deleted' in deleted.stdout
     missing = kubectl("get", "deploy", "web")
     assert missing.returncode == 1 and "NotFound" in missing.stderr
+    # Argo Rollouts kinds are served out of the box, so Rollout manifests apply as they are.
+    rollouts = kubectl("get", "rollouts.argoproj.io", "-A")
+    assert rollouts.returncode == 0, rollouts.stderr
