@@ -108,6 +108,7 @@ class Controller:
         self._sync_requested: set[str] = set()
         self._heal_attempts: dict[str, int] = {}
         self._ready = threading.Event()
+        self._statuses_loaded = threading.Event()
         self._reason = "initial reconcile not finished"
         self._stopping = threading.Event()
         self._workers: list[threading.Thread] = []
@@ -139,14 +140,7 @@ class Controller:
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
         self._ensure_namespace()
-        try:
-            loaded = self.statuses.load_all()
-        except GitsyncError as err:
-            log.warning("could not load app statuses", error=str(err))
-            loaded = {}
-        with self._lock:
-            self._statuses.update(loaded)
-            self._saved = {name: _comparable(s) for name, s in loaded.items()}
+        self._load_statuses()
         local = self.local
         self._registry.add(local_record(), lambda: local)
         for spec in self._file_clusters:
@@ -179,6 +173,26 @@ class Controller:
         scheduler.start()
         self._scheduler = scheduler
         log.info("controller started", config=self.config.redacted())
+
+    def _load_statuses(self) -> bool:
+        """Load stored statuses once; until that worked no app is reconciled, so a start
+        during an API outage cannot overwrite the history with empty statuses."""
+        if self._statuses_loaded.is_set():
+            return True
+        try:
+            loaded = self.statuses.load_all()
+        except GitsyncError as err:
+            log.warning("could not load app statuses", error=str(err))
+            return False
+        with self._lock:
+            for name, status in loaded.items():
+                self._statuses.setdefault(name, status)
+                self._saved[name] = _comparable(status)
+            resume = [n for n, s in loaded.items() if _running(s)]
+        self._statuses_loaded.set()
+        for name in resume:
+            self.queue.add(name)
+        return True
 
     def _started_leading(self) -> None:
         self._leading.set()
@@ -275,6 +289,9 @@ class Controller:
                 return
             try:
                 if self._stopping.is_set() or not self.is_leader:
+                    continue
+                if not self._load_statuses():
+                    self.queue.add_after(key, 1.0)
                     continue
                 if key == ROOT_KEY:
                     self._refresh_root()
