@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gitsync.kube import Cluster
 from gitsync.sim import RequestRecord, SimCluster
-from tests.sync.e2e import configmap, deployment, in_process, job, sync_cli, write_app
+from tests.sync.e2e import configmap, deployment, in_process, job, sync_cli, sync_json, write_app
 
 DURATION = "sim.gitsync.io/duration"
 
@@ -135,3 +136,40 @@ def test_dry_run_leaves_an_interrupted_operation_alone(sim: SimCluster, tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     assert sum(is_apply(r, "Job/default/pre") for r in sim.requests) == 0
     assert sum(is_apply(r, "Job/default/slow") for r in sim.requests) == 0
+
+
+def test_interrupted_prune_finishes_when_the_object_is_gone_on_resume(
+    sim: SimCluster, tmp_path: Path
+) -> None:
+    app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web")])
+    runner, request = in_process(sim, app)
+    assert runner.run(request, timeout=30).phase == "Succeeded"
+    sim.mutate(
+        "apps/v1",
+        "Deployment",
+        "default",
+        "web",
+        lambda o: {**o, "metadata": {**o["metadata"], "finalizers": ["example.com/hold"]}},
+    )
+    write_app(app, [configmap("settings"), job("post", "PostSync")])
+    runner, request = in_process(sim, app, prune=True)
+    state = runner.begin(request)
+    for _ in range(20):  # stop stepping while the prune waits, as if the process died
+        state = runner.step(request, state)
+        if "waiting for deletion" in state.message:
+            break
+    assert "waiting for deletion of Deployment/default/web" in state.message
+    # the object goes away while no sync runs (its other controller lets go)
+    cluster = Cluster.from_kubeconfig(str(sim.kubeconfig))
+    release = [{"op": "replace", "path": "/metadata/finalizers", "value": []}]
+    cluster.patch("apps/v1", "Deployment", "default", "web", release, patch_type="json")
+    assert sim.get_object("apps/v1", "Deployment", "default", "web") is None
+
+    code, report = sync_json(sim, app, "--prune")
+    assert code == 0, report
+    rows = [(r["kind"], r["name"], r["result"]) for r in report["resources"]]
+    assert rows == [
+        ("Deployment", "web", "Pruned"),
+        ("ConfigMap", "settings", "Synced"),
+        ("Job", "post", "Synced"),
+    ]
