@@ -99,6 +99,12 @@ def _ghost_prune(result: TaskResult) -> Task:
     )
 
 
+def _reason(task: Task, message: str) -> str:
+    """``Kind/namespace/name: message``, naming the resource once (API errors name it)."""
+    key = str(task.key)
+    return message if message.startswith(key) else f"{key}: {message}"
+
+
 def _names(tasks: Sequence[Task]) -> str:
     first = str(tasks[0].key)
     return first if len(tasks) == 1 else f"{first} and {len(tasks) - 1} more"
@@ -505,7 +511,7 @@ class _Step:
     def failure_message(self, message: str, among: Sequence[Task] | None = None) -> str:
         pool = self.main if among is None else among
         reasons = [
-            f"{t.key}: {r.message}"
+            _reason(t, r.message)
             for t in pool
             if (r := self.result(t)) is not None and r.task_status in _BAD
         ]

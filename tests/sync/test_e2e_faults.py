@@ -75,7 +75,7 @@ def test_failure_at_apply_time_stops_the_sync_and_touches_nothing_else(
     arming.join()
     assert armed.is_set()
     assert code == 1, report
-    assert "Deployment/default/web" in report["message"]
+    assert report["message"].count("Deployment/default/web") == 1, report["message"]
     web = next(r for r in report["resources"] if r["name"] == "web")
     assert web["result"] == "SyncFailed"
     writes = app_writes(sim)
@@ -87,3 +87,22 @@ def test_failure_at_apply_time_stops_the_sync_and_touches_nothing_else(
 
 def _wave(n: int) -> dict[str, str]:
     return {"argocd.argoproj.io/sync-wave": str(n)}
+
+
+def test_operation_retry_outlasts_a_longer_outage(sim: SimCluster, tmp_path: Path) -> None:
+    """More failures in a row than one request retries: the operation's retry policy
+    (``--retry-limit``) starts the sync again and it succeeds."""
+    app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web", wave=1)])
+    rule = sim.faults.add(method="PATCH", kind="Deployment", status=503, times=6)
+    code, report = sync_json(sim, app, "--retry-limit", "2", "--retry-backoff", "0s")
+    assert code == 0, report
+    assert rule.fired == 6
+    assert sim.get_object("apps/v1", "Deployment", "default", "web") is not None
+
+
+def test_without_operation_retry_the_same_outage_fails(sim: SimCluster, tmp_path: Path) -> None:
+    app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web", wave=1)])
+    sim.faults.add(method="PATCH", kind="Deployment", status=503, times=6)
+    code, report = sync_json(sim, app)
+    assert code == 1, report
+    assert "HTTP 503" in report["message"]
