@@ -116,14 +116,14 @@ def gitsync(*args: str | Path, timeout: float = 60) -> subprocess.CompletedProce
 
 
 def sync_cli(
-    sim: SimCluster, app: Path, *extra: str | Path, timeout: float = 60
+    sim: SimCluster, app: Path | str, *extra: str | Path, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     return gitsync(
         "sync", app, "--kubeconfig", sim.kubeconfig, "--wave-delay", "0", *extra, timeout=timeout
     )
 
 
-def sync_json(sim: SimCluster, app: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+def sync_json(sim: SimCluster, app: Path | str, *extra: str) -> tuple[int, dict[str, Any]]:
     done = sync_cli(sim, app, "-o", "json", *extra)
     assert done.stdout.strip(), done.stderr
     return done.returncode, json.loads(done.stdout)

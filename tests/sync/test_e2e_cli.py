@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 from gitsync.sim import SimCluster
+from tests.gitrepo import GitRepo
 from tests.sync.e2e import (
     configmap,
     deployment,
@@ -170,3 +173,17 @@ def test_degraded_resource_fails_a_multi_wave_sync(sim: SimCluster, tmp_path: Pa
     assert len(degraded) == 1 and "progress deadline" in degraded[0]
     assert lines[-2].startswith("Failed: ") and "Deployment/default/web" in lines[-2]
     assert sim.get_object("v1", "ConfigMap", "default", "late") is None
+
+
+def test_sync_from_a_git_repo_reports_the_commit(sim: SimCluster, tmp_path: Path) -> None:
+    files = {
+        "apps/shop/all.yaml": yaml.safe_dump_all([configmap("settings"), job("pre", "PreSync")])
+    }
+    repo = GitRepo.create(tmp_path / "repo", files=files)
+    code, report = sync_json(sim, "apps/shop", "--repo", repo.url)
+    assert code == 0, report
+    assert report["revision"] == repo.head
+    assert [r["name"] for r in report["resources"]] == ["pre", "settings"]
+    done = sync_cli(sim, "apps/shop", "--repo", repo.url, "--revision", "no-such-branch")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and "no-such-branch" in done.stderr
