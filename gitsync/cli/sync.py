@@ -58,6 +58,20 @@ from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
     help="Namespace of the ConfigMap that keeps the operation state.",
 )
 @click.option(
+    "--qps",
+    type=click.FloatRange(min=0),
+    default=50.0,
+    show_default=True,
+    help="Client-side limit of API requests per second (0: no limit).",
+)
+@click.option(
+    "--burst",
+    type=click.IntRange(min=1),
+    default=300,
+    show_default=True,
+    help="Requests allowed at once above --qps (kubectl's default).",
+)
+@click.option(
     "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def sync_command(
@@ -75,6 +89,8 @@ def sync_command(
     timeout: str,
     wave_delay: str,
     state_namespace: str,
+    qps: float,
+    burst: int,
     output: str,
     **source: Any,
 ) -> None:
@@ -98,7 +114,7 @@ def sync_command(
         sync_options=SyncOptions.parse(list(sync_options)),
         settings=settings,
     )
-    port = KubePort.from_kubeconfig(kubeconfig, context)
+    port = KubePort.from_kubeconfig(kubeconfig, context, qps=qps, burst=burst)
     runner = SyncRunner(port, OperationStore(port, state_namespace))
     view: SyncView
     if output == "json":

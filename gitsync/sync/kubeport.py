@@ -28,8 +28,10 @@ class KubePort:
         self.backoff = backoff
 
     @classmethod
-    def from_kubeconfig(cls, path: str | None, context: str | None) -> KubePort:
-        return cls(Cluster.from_kubeconfig(path, context))
+    def from_kubeconfig(
+        cls, path: str | None, context: str | None, *, qps: float = 50, burst: int = 100
+    ) -> KubePort:
+        return cls(Cluster.from_kubeconfig(path, context, qps=qps, burst=burst))
 
     def _retry(self, call: Callable[[], T]) -> T:
         delay = self.backoff
