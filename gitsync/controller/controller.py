@@ -39,6 +39,15 @@ from gitsync.controller.inventory import (
     sources_of,
 )
 from gitsync.controller.leader import LeaderElector
+from gitsync.controller.ordering import (
+    AppState,
+    Gate,
+    OrderedApp,
+    decide,
+    parse_depends_on,
+    parse_wave,
+    sibling_group,
+)
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.settings import self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
@@ -107,6 +116,7 @@ class Controller:
         self._ops: dict[str, _Operation] = {}
         self._sync_requested: set[str] = set()
         self._heal_attempts: dict[str, int] = {}
+        self._gated: set[str] = set()  # apps whose sync waits for other apps
         self._ready = threading.Event()
         self._statuses_loaded = threading.Event()
         self._reason = "initial reconcile not finished"
@@ -448,6 +458,8 @@ class Controller:
             status = self._statuses.get(name) or AppStatus(name=name)
             self._statuses[name] = status
             status.appset = self._inventory.owner.get(name, "")
+        status.wave = parse_wave(app.annotations)
+        status.depends_on = list(parse_depends_on(app.annotations))
         structlog.contextvars.bind_contextvars(app=name)
         started = time.perf_counter()
         src = app.source
@@ -550,6 +562,11 @@ class Controller:
             manual = name in self._sync_requested
             self._sync_requested.discard(name)
         resume = _running(status)
+        if not resume:
+            status.waiting_for = ""
+            with self._lock:
+                self._gated.discard(name)
+        heal_attempt: int | None = None
         if not (manual or resume):
             if automated is None or status.sync_status != "OutOfSync":
                 return None
@@ -562,10 +579,23 @@ class Controller:
                 if wait > 0:
                     self.queue.add_after(name, wait)
                     return None
-                self._heal_attempts[name] = attempts + 1
-                log.info("self-heal", attempt=attempts + 1)
+                heal_attempt = attempts + 1
             else:
                 self._heal_attempts.pop(name, None)
+        if not resume:
+            gate = self._gate(name)
+            if not gate.open:
+                # A manual request waits too; it runs once the gate opens.
+                with self._lock:
+                    self._gated.add(name)
+                    if manual:
+                        self._sync_requested.add(name)
+                status.waiting_for = gate.waiting_for
+                log.info("sync waits", waiting_for=gate.waiting_for, blocked=gate.blocked)
+                return None
+        if heal_attempt is not None:
+            self._heal_attempts[name] = heal_attempt
+            log.info("self-heal", attempt=heal_attempt)
         is_auto = automated is not None and not manual
         request = SyncRequest(
             app=name,
@@ -587,6 +617,24 @@ class Controller:
         self._save(status)
         log.info("sync started", automated=is_auto, resumed=resume)
         return op
+
+    def _gate(self, name: str) -> Gate:
+        """Whether `name` may start a sync now, from the latest status of every app."""
+        with self._lock:
+            inventory = self._inventory
+            ordered = [
+                OrderedApp(
+                    name=app.name,
+                    group=sibling_group(
+                        app.annotations, inventory.owner.get(app.name, ""), app.location
+                    ),
+                    wave=parse_wave(app.annotations),
+                    depends_on=parse_depends_on(app.annotations),
+                    state=_ordering_state(self._statuses.get(app.name)),
+                )
+                for app in inventory.apps.values()
+            ]
+        return decide(ordered).get(name, Gate())
 
     def _drive(self, name: str, op: _Operation, status: AppStatus, dest: Destination) -> None:
         runner = self._runners[id(dest)]
@@ -640,6 +688,14 @@ class Controller:
             log.warning("cannot save app status", error=str(err))
             return
         self._saved[status.name] = snapshot
+        self._wake_waiting(status.name)
+
+    def _wake_waiting(self, changed: str) -> None:
+        """A changed status may open the gate of apps waiting for it: re-check them."""
+        with self._lock:
+            waiting = sorted(self._gated - {changed})
+        for name in waiting:
+            self.queue.add(name)
 
 
 class UnknownDestinationError(GitsyncError):
@@ -648,6 +704,13 @@ class UnknownDestinationError(GitsyncError):
 
 def _running(status: AppStatus) -> bool:
     return bool(status.operation and status.operation.get("phase") == "Running")
+
+
+def _ordering_state(status: AppStatus | None) -> AppState:
+    if status is None:
+        return AppState()
+    phase = str((status.operation or {}).get("phase") or "")
+    return AppState(status.sync_status, status.health, phase)
 
 
 def _operation_view(state: OperationState) -> dict[str, Any]:
