@@ -630,11 +630,22 @@ class Controller:
                     ),
                     wave=parse_wave(app.annotations),
                     depends_on=parse_depends_on(app.annotations),
-                    state=_ordering_state(self._statuses.get(app.name)),
+                    state=self._ordering_state(app),
                 )
                 for app in inventory.apps.values()
             ]
         return decide(ordered).get(name, Gate())
+
+    def _ordering_state(self, app: Application) -> AppState:
+        # The last saved status, not the live object: a reconcile in progress has set the
+        # new revision before its diff replaced the old sync status.
+        saved = self._saved.get(app.name)
+        if saved is None:
+            return AppState()
+        phase = str((saved.get("operation") or {}).get("phase") or "")
+        wanted = self._shas.get((app.source.repo_url, app.source.target_revision or "HEAD"))
+        current = not wanted or saved.get("revision") == wanted
+        return AppState(str(saved["sync_status"]), str(saved["health"]), phase, current)
 
     def _drive(self, name: str, op: _Operation, status: AppStatus, dest: Destination) -> None:
         runner = self._runners[id(dest)]
@@ -704,13 +715,6 @@ class UnknownDestinationError(GitsyncError):
 
 def _running(status: AppStatus) -> bool:
     return bool(status.operation and status.operation.get("phase") == "Running")
-
-
-def _ordering_state(status: AppStatus | None) -> AppState:
-    if status is None:
-        return AppState()
-    phase = str((status.operation or {}).get("phase") or "")
-    return AppState(status.sync_status, status.health, phase)
 
 
 def _operation_view(state: OperationState) -> dict[str, Any]:

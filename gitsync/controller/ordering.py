@@ -28,11 +28,15 @@ class AppState:
     sync_status: str = "Unknown"
     health: str = "Unknown"
     operation_phase: str = ""  # phase of the current/last operation, "" when none
+    # False while the status still describes an older revision than the one now wanted,
+    # so a commit changing both an app and its dependency cannot pass on the old state.
+    current: bool = True
 
     @property
     def ready(self) -> bool:
         return (
-            self.sync_status == "Synced"
+            self.current
+            and self.sync_status == "Synced"
             and self.health == "Healthy"
             and self.operation_phase != "Running"
         )
@@ -40,7 +44,7 @@ class AppState:
     @property
     def failure(self) -> str:
         """Why dependents should not wait for this app to get ready by itself, or ""."""
-        if self.operation_phase == "Running" or self.ready:
+        if self.operation_phase == "Running" or self.ready or not self.current:
             return ""  # a failed sync that was repaired since no longer blocks
         if self.health == "Degraded":
             return "is Degraded"
@@ -50,7 +54,8 @@ class AppState:
 
     def describe(self) -> str:
         running = ", sync running" if self.operation_phase == "Running" else ""
-        return f"{self.sync_status}, {self.health}{running}"
+        stale = "" if self.current else ", not yet compared at the new revision"
+        return f"{self.sync_status}, {self.health}{running}{stale}"
 
 
 @dataclass(frozen=True)

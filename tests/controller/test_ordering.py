@@ -156,3 +156,20 @@ def test_annotations() -> None:
 def test_a_repaired_failed_dependency_no_longer_blocks() -> None:
     state = AppState("Synced", "Healthy", "Failed")
     assert state.ready and state.failure == ""
+
+
+def test_a_dependency_not_yet_compared_at_the_new_revision_is_not_ready() -> None:
+    stale = AppState("Synced", "Healthy", "Succeeded", current=False)
+    gates = decide(
+        [
+            OrderedApp("db", "g", state=stale),
+            OrderedApp("api", "g", wave=1),
+            OrderedApp("web", "h", depends_on=("db",)),
+        ]
+    )
+    expected = "(Synced, Healthy, not yet compared at the new revision)"
+    assert gates["api"].waiting_for == f"wave 0 app db {expected}"
+    assert gates["web"].waiting_for == f"dependency db {expected}"
+    assert not gates["web"].blocked
+    degraded_but_stale = AppState("Synced", "Degraded", current=False)
+    assert degraded_but_stale.failure == ""

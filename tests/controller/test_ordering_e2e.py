@@ -21,7 +21,7 @@ from tests.gitrepo import GitRepo
 WAVES = [("m1", "-1"), ("w0", "0"), ("w1", "1"), ("w2", "2")]
 
 
-def _deployment(name: str) -> str:
+def _deployment(name: str, image: str = "nginx:1.25") -> str:
     return yaml.safe_dump(
         {
             "apiVersion": "apps/v1",
@@ -32,7 +32,7 @@ def _deployment(name: str) -> str:
                 "selector": {"matchLabels": {"app": name}},
                 "template": {
                     "metadata": {"labels": {"app": name}},
-                    "spec": {"containers": [{"name": name, "image": "nginx:1.25"}]},
+                    "spec": {"containers": [{"name": name, "image": image}]},
                 },
             },
         }
@@ -100,23 +100,28 @@ def _files(repo_url: str, server: str) -> dict[str, str]:
 
 
 class ReadyTimes:
-    """When each Deployment first reported a ready replica, on the test's clock."""
+    """When each generation of each Deployment first reported a ready replica, on the
+    test's clock (the sim runs in this process)."""
 
     def __init__(self) -> None:
-        self.times: dict[str, float] = {}
+        self.times: dict[tuple[str, int], float] = {}
         self._lock = threading.Lock()
 
     def __call__(self, event: WatchEvent) -> None:
         if event.kind != "Deployment" or event.type == "DELETED":
             return
-        if (event.obj.get("status") or {}).get("readyReplicas", 0) >= 1:
+        status = event.obj.get("status") or {}
+        generation = int(event.obj["metadata"].get("generation", 1))
+        if status.get("readyReplicas", 0) >= 1 and status.get("observedGeneration") == generation:
             with self._lock:
-                self.times.setdefault(event.name, time.monotonic())
+                self.times.setdefault((event.name, generation), time.monotonic())
 
 
-def _first_write(sim: SimCluster, deployment: str) -> float:
+def _first_write(sim: SimCluster, deployment: str, since: float = 0.0) -> float:
     times = [
-        r.time for r in sim.requests if r.is_write and r.key == f"Deployment/default/{deployment}"
+        r.time
+        for r in sim.requests
+        if r.is_write and r.time >= since and r.key == f"Deployment/default/{deployment}"
     ]
     assert times, f"no write of {deployment}"
     return min(times)
@@ -145,7 +150,7 @@ def test_waves_dependencies_and_cycles_between_apps(tmp_path: Path) -> None:
             # Each app's first write comes after the app before it became ready.
             deployments = [f"d-{n}" for n, _ in WAVES] + ["d-x"]
             for before, after in pairwise(deployments):
-                assert _first_write(sim, after) > ready.times[before], (before, after)
+                assert _first_write(sim, after) > ready.times[(before, 1)], (before, after)
 
             cycle = {
                 "cyc-a": "dependency cycle: cyc-a -> cyc-b -> cyc-a",
@@ -174,6 +179,28 @@ def test_waves_dependencies_and_cycles_between_apps(tmp_path: Path) -> None:
                 "cyc-b",
                 *cycle["cyc-a"].split(),
             ]
+
+            # One commit changes two waves: the later one still waits for the earlier one,
+            # not for its status from the previous revision.
+            since = time.monotonic()
+            new = "nginx:1.26"
+            repo.commit(
+                files={
+                    "deploy/m1/deploy.yaml": _deployment("d-m1", new),
+                    "deploy/w0/deploy.yaml": _deployment("d-w0", new),
+                }
+            )
+            env.wait_apps(
+                lambda a: all(
+                    len(a[n]["history"]) == 2
+                    and a[n]["sync_status"] == "Synced"
+                    and a[n]["health"] == "Healthy"
+                    for n in ("wave-m1", "wave-w0")
+                ),
+                timeout=20,
+                what="both changed waves synced again",
+            )
+            assert _first_write(sim, "d-w0", since) > ready.times[("d-m1", 2)]
         finally:
             if env.proc is not None:
                 env.stop()
