@@ -160,6 +160,18 @@ def test_waves_dependencies_and_cycles_between_apps(tmp_path: Path) -> None:
                 assert apps[name]["waiting_for"] == message
                 assert apps[name]["sync_status"] == "OutOfSync"
                 assert apps[name]["history"] == []
+            # A manual request waits behind the same gate.
+            requested = subprocess.run(
+                [sys.executable, "-m", "gitsync", "app", "sync", "cyc-a", "--server", env.url],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            )
+            assert "queued" in requested.stdout
+            time.sleep(1.0)
+            assert env.apps()["cyc-a"]["waiting_for"] == cycle["cyc-a"]
+            assert env.apps()["cyc-a"]["history"] == []
             deploys = [r.key for r in sim.requests if r.is_write and r.kind == "Deployment"]
             assert not [k for k in deploys if "d-cyc-" in (k or "")]
 
