@@ -40,8 +40,11 @@ class RolloutPause:
     `awaiting_promotion`: the pause only ends with a promotion (blue-green with
     ``autoPromotionEnabled: false``, or a canary at a ``pause: {}`` step without duration).
     `new_pods_available`: the pods of the new revision are up (blue-green: the preview
-    Service selects them and they reach the desired count; canary: the step's share of
-    updated pods exists and every pod of the Rollout is available).
+    Service selects the current pod hash and the updated and available counts reach the
+    desired count; Argo Rollouts reports `availableReplicas` of the active ReplicaSet, so
+    the preview's own readiness is implied by the controller reaching BlueGreenPause only
+    once the preview ReplicaSet is ready; canary: the step's share of updated pods exists
+    and every pod of the Rollout is available).
     `step_index`: canary only, ``status.currentStepIndex`` (the step it is paused at).
     """
 
