@@ -205,6 +205,9 @@ class Demo:
         self.out.line("   gitsync sync PATH --kubeconfig FILE      sync one app yourself")
         self.out.line("   gitsync dev-cluster                      an embedded cluster for kubectl")
         self.out.line("   gitsync demo --keep                      keep these clusters running")
+        self.out.line("   gitsync serve --repo DIR --path DIR      the controller: polls, webhooks")
+        self.out.line("   gitsync app list / gitsync app get NAME  status from the controller")
+        self.out.line("   GET /api/v1/applications                 the same status over HTTP")
         self.out.line("   applicationsets/ and hooks/              examples to start from")
 
 
