@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import poll, render_diff, steady_state, sync_one_app
+from bench import poll, render_diff, steady_state, sync_one_app, webhook_latency
 
 
 def test_render_diff(tmp_path: Path) -> None:
@@ -36,3 +36,8 @@ def test_steady_state(tmp_path: Path) -> None:
     assert results.value("apps synced (Succeeded)") == 3
     assert results.value("apps Synced / OutOfSync") == "3 / 0"
     assert results.value("API requests in the pass (server log)") == 0
+
+
+def test_webhook_latency() -> None:
+    results = webhook_latency.run(apps=3, rounds=2, settle_timeout=60)
+    assert results.value("webhook -> first apply, max") > 0
