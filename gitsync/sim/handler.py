@@ -34,6 +34,15 @@ def _yaml_loader() -> Any:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SimHTTPServer
+    # what the request log needs, filled in as the request is understood
+    _logged: bool = False
+    _started: float = 0.0
+    _method: str = ""
+    _url_path: str = ""
+    _query: dict[str, str]
+    _route: Route | None = None
+    _verb: str = ""
+    logged_name: str | None = None
 
     # -- connection ----------------------------------------------------------------------
     def setup(self) -> None:
@@ -74,8 +83,15 @@ class Handler(BaseHTTPRequestHandler):
             f"Cache-Control: no-cache, private\r\n"
             f"\r\n"
         ).encode()
+        self.answered(code)
         self.wfile.write(head + body)
+
+    def answered(self, code: int) -> None:
+        """Log the request before its answer leaves: whoever got a response finds it logged."""
         self.status_sent = code
+        if not self._logged:
+            self._logged = True
+            self._record()
 
     def send_json(self, code: int, obj: Any) -> None:
         self.send_bytes(code, dumps(obj))
@@ -86,26 +102,28 @@ class Handler(BaseHTTPRequestHandler):
     # -- the request ----------------------------------------------------------------------
     def _handle(self, method: str) -> None:
         backend: Backend = self.server.backend
-        started = time.monotonic()
+        self._started = time.monotonic()
+        self._logged = False
         self.status_sent = 0
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        self._method, self._url_path, self._query = method, url.path, query
+        self._route = None
+        self._verb = ""
+        self.logged_name = None
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         parts = [p for p in url.path.split("/") if p]
-        route: Route | None = None
-        verb = ""
-        name: str | None = None
         try:
             try:
                 route = resolve(backend.registry, parts)
             except UnknownResource:
-                route = None
                 raise ApiError(
                     404, "the server could not find the requested resource", "NotFound"
                 ) from None
-            verb = _verb(method, route, query)
-            name = route.name if route else None
+            self._route = route
+            verb = self._verb = _verb(method, route, query)
+            name = self.logged_name = route.name if route else None
             kind = route.rtype.kind if route and route.rtype else None
             outcome = backend.faults.check(method, url.path, verb, kind, name)
             if outcome is not None and self._fault(outcome, verb):
@@ -115,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
             elif route.rtype is None:
                 self._resource_list(route)
             else:
-                name = self._resource(method, verb, route, query, raw_body) or name
+                self._resource(method, verb, route, query, raw_body)
         except ApiError as error:
             self.send_error_status(error)
         except (BrokenPipeError, ConnectionResetError):
@@ -123,7 +141,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as error:  # a bug: answer 500 rather than dropping the connection
             self.send_error_status(ApiError(500, f"internal error: {error!r}", "InternalError"))
         finally:
-            self._record(method, url.path, query, verb, route, name, started)
+            self.answered(self.status_sent)
 
     def _fault(self, outcome: FaultOutcome, verb: str) -> bool:
         if outcome.latency:
@@ -133,10 +151,10 @@ class Handler(BaseHTTPRequestHandler):
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 "Transfer-Encoding: chunked\r\n\r\n"
             )
+            self.answered(200)
             with contextlib.suppress(OSError):
                 self.wfile.write(head.encode())
                 self.connection.shutdown(socket.SHUT_RDWR)
-            self.status_sent = 200
             self.close_connection = True
             return True
         if outcome.status is not None:
@@ -145,31 +163,23 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
-    def _record(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        verb: str,
-        route: Route | None,
-        name: str | None,
-        started: float,
-    ) -> None:
+    def _record(self) -> None:
+        route, name, query = self._route, self.logged_name, self._query
         rtype = route.rtype if route else None
         key = route.key(name) if route else None
         self.server.backend.log.add(
             RequestRecord(
-                method=method,
-                path=path,
+                method=self._method,
+                path=self._url_path,
                 query=query,
-                verb=verb,
+                verb=self._verb,
                 key=key,
                 kind=rtype.kind if rtype else None,
                 namespace=route.namespace if route else None,
                 name=name,
                 dry_run=query.get("dryRun") == "All",
                 status=self.status_sent,
-                time=started,
+                time=self._started,
                 content_type=str(self.headers.get("Content-Type") or ""),
                 subresource=route.subresource if route else "",
             )
@@ -219,8 +229,8 @@ class Handler(BaseHTTPRequestHandler):
     # -- resources ------------------------------------------------------------------------
     def _resource(
         self, method: str, verb: str, route: Route, query: dict[str, str], raw_body: bytes
-    ) -> str | None:
-        """Serve one resource request; the object's name when it became known (create)."""
+    ) -> None:
+        """Serve one resource request."""
         api = self.server.backend.api
         rtype = route.rtype
         assert rtype is not None
@@ -244,8 +254,8 @@ class Handler(BaseHTTPRequestHandler):
                 dry_run=dry_run,
                 manager=manager,
             )
+            self.logged_name = str(obj["metadata"]["name"])
             self.send_json(201, obj)
-            return str(obj["metadata"]["name"])
         elif verb == "update":
             obj = api.update(
                 rtype,
@@ -323,7 +333,6 @@ class Handler(BaseHTTPRequestHandler):
             )
         else:
             raise ApiError(405, "the server does not allow this method", "MethodNotAllowed")
-        return None
 
     def _list(self, route: Route, query: dict[str, str], api_version: str) -> None:
         api = self.server.backend.api

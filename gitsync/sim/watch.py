@@ -60,7 +60,7 @@ def serve_watch(handler: Handler, route: Route, query: dict[str, str], api_versi
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\n\r\n"
     )
-    handler.status_sent = 200
+    handler.answered(200)
     handler.close_connection = True  # a watch ends its connection; simpler for clients
     if too_old:
         error = status_body(410, f"too old resource version: {since} ({last_rv})", "Expired")
