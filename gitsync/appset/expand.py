@@ -20,6 +20,7 @@ from gitsync.appset.generators import generator_name, run_generator
 from gitsync.appset.generators.combine import override
 from gitsync.appset.patch import strategic_merge
 from gitsync.appset.render import Params, Renderer
+from gitsync.appset.rollingsync import parse_strategy
 from gitsync.errors import AppSetError, ManifestError, SourceError
 from gitsync.model import APPSET_ANNOTATION, Application, ApplicationSet
 
@@ -34,6 +35,7 @@ def expand(
     renderer = Renderer(go_template=appset.go_template, strict=appset.missing_key_error)
     ctx = Context(appset, renderer, trees, tuple(clusters), run_child=run_generator)
     try:
+        parse_strategy((appset.obj.get("spec") or {}).get("strategy"))
         return _expand(appset, ctx)
     except FieldError as err:
         raise AppSetError(f"ApplicationSet {appset.name}: {err}") from None

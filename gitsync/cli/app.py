@@ -71,6 +71,9 @@ def _waiting(app: dict[str, Any]) -> str:
 def _row(app: dict[str, Any]) -> list[str]:
     depends = ",".join(app.get("depends_on") or [])
     wave = str(app.get("wave", "")) + (f" <- {depends}" if depends else "")
+    rolling = app.get("rolling_sync") or {}
+    if rolling.get("step") is not None:
+        wave += f" step {rolling['step']}"
     return [
         str(app.get("name", "")),
         str(app.get("sync_status", "")),
@@ -82,7 +85,7 @@ def _row(app: dict[str, Any]) -> list[str]:
 
 
 def _table(rows: list[list[str]]) -> str:
-    header = ["NAME", "SYNC", "HEALTH", "REVISION", "WAVE/DEPENDS-ON", "WAITING-FOR"]
+    header = ["NAME", "SYNC", "HEALTH", "REVISION", "WAVE/DEPENDS-ON/STEP", "WAITING-FOR"]
     every = [header, *rows]
     widths = [max(len(r[i]) for r in every) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in every]
@@ -115,6 +118,11 @@ def get_command(server: str, token: str | None, output: str, name: str) -> None:
     for key in ("repo", "path", "target_revision", "destination", "message", "health_message"):
         if app.get(key):
             click.echo(f"{key}: {app[key]}")
+    rolling = app.get("rolling_sync")
+    if rolling:
+        step = "no step" if rolling.get("step") is None else f"step {rolling['step']}"
+        note = f": {rolling['message']}" if rolling.get("message") else ""
+        click.echo(f"rolling sync: {step}, {rolling.get('status', '')}{note}")
     for condition in app.get("conditions") or []:
         click.echo(f"condition: {condition}")
     resources = app.get("resources") or []

@@ -48,8 +48,9 @@ from gitsync.controller.ordering import (
     parse_wave,
     sibling_group,
 )
+from gitsync.controller.progressive import RollingApp, StepStatus, step_statuses
 from gitsync.controller.push import apps_for_push, root_matches_push
-from gitsync.controller.settings import self_heal_delay, sync_settings
+from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
 from gitsync.diff import IgnoreDifferences
@@ -57,7 +58,7 @@ from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, UnknownKindError
 from gitsync.health import aggregate, assess
 from gitsync.kube import Cluster
-from gitsync.model import Application, Manifest
+from gitsync.model import Application, AutomatedSync, Manifest
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
 from gitsync.render import Renderer, RenderOptions
@@ -117,6 +118,8 @@ class Controller:
         self._sync_requested: set[str] = set()
         self._heal_attempts: dict[str, int] = {}
         self._gated: set[str] = set()  # apps whose sync waits for other apps
+        # apps a RollingSync step let start whose operation is not registered yet
+        self._rolling_claims: set[str] = set()
         self._ready = threading.Event()
         self._statuses_loaded = threading.Event()
         self._reason = "initial reconcile not finished"
@@ -519,6 +522,7 @@ class Controller:
             op = self._maybe_start(app, status, manifests, namespace, sha, inputs, ignore, dest)
         if op is not None:
             self._drive(name, op, status, dest)
+        self._show_step(app, status)
 
     def _assess_health(
         self,
@@ -561,6 +565,12 @@ class Controller:
         with self._lock:
             manual = name in self._sync_requested
             self._sync_requested.discard(name)
+            rolling = self._inventory.rolling.get(self._inventory.owner.get(name, ""))
+        in_step = rolling is not None and rolling.step_of(app.labels) is not None
+        if rolling is not None:
+            # The steps start the syncs (Argo CD turns the apps' own automated sync off);
+            # an app that no step selects syncs only by hand.
+            automated = rolling_policy(app, rolling.default_prune) if in_step else None
         resume = _running(status)
         if not resume:
             status.waiting_for = ""
@@ -593,6 +603,53 @@ class Controller:
                 status.waiting_for = gate.waiting_for
                 log.info("sync waits", waiting_for=gate.waiting_for, blocked=gate.blocked)
                 return None
+        claimed = False
+        if in_step and not (manual or resume):
+            step = self._claim_step(app, status)
+            if not step.may_sync:
+                with self._lock:
+                    self._gated.add(name)
+                status.waiting_for = step.message
+                log.info("sync waits for its rolling step", step=step.step, why=step.message)
+                return None
+            claimed = True
+        try:
+            return self._start(
+                app,
+                status,
+                manifests,
+                namespace,
+                sha,
+                inputs,
+                ignore,
+                dest,
+                automated=automated,
+                manual=manual,
+                resume=resume,
+                heal_attempt=heal_attempt,
+            )
+        finally:
+            if claimed:
+                with self._lock:
+                    self._rolling_claims.discard(name)
+
+    def _start(
+        self,
+        app: Application,
+        status: AppStatus,
+        manifests: list[Manifest],
+        namespace: str,
+        sha: str,
+        inputs: str,
+        ignore: IgnoreDifferences,
+        dest: Destination,
+        *,
+        automated: AutomatedSync | None,
+        manual: bool,
+        resume: bool,
+        heal_attempt: int | None,
+    ) -> _Operation:
+        name = app.name
         if heal_attempt is not None:
             self._heal_attempts[name] = heal_attempt
             log.info("self-heal", attempt=heal_attempt)
@@ -604,7 +661,11 @@ class Controller:
             dest_namespace=namespace,
             sync_options=SyncOptions.parse(list(app.sync_policy.sync_options)),
             settings=sync_settings(
-                app, automated=is_auto, wave_delay=self.config.wave_delay, ignore=ignore
+                app,
+                automated=is_auto,
+                wave_delay=self.config.wave_delay,
+                ignore=ignore,
+                policy=automated if is_auto else None,
             ),
         )
         state = self._runners[id(dest)].begin(request)
@@ -635,6 +696,42 @@ class Controller:
                 for app in inventory.apps.values()
             ]
         return decide(ordered).get(name, Gate())
+
+    def _claim_step(self, app: Application, status: AppStatus) -> StepStatus:
+        """The app's RollingSync step status from this reconcile's fresh comparison; when
+        its step lets it start, the start is claimed before any other app can count."""
+        with self._lock:
+            statuses = self._step_statuses(app.name, status)
+            step = statuses[app.name]
+            if step.may_sync:
+                self._rolling_claims.add(app.name)
+        status.rolling_sync = step.to_dict()
+        return step
+
+    def _step_statuses(self, name: str, status: AppStatus) -> dict[str, StepStatus]:
+        """Step statuses of every app of `name`'s ApplicationSet (caller holds the lock)."""
+        owner = self._inventory.owner.get(name, "")
+        rolling = self._inventory.rolling[owner]
+        members = []
+        for sibling in self._inventory.generated.get(owner, []):
+            if sibling.name == name:
+                # this reconcile's comparison, not the saved one; a finished operation of
+                # an older revision says nothing about the sync about to start
+                state = AppState(status.sync_status, status.health, "", True)
+            else:
+                state = self._ordering_state(sibling)
+            starting = sibling.name in self._rolling_claims or sibling.name in self._ops
+            members.append(RollingApp(sibling.name, sibling.labels, state, starting))
+        return step_statuses(members, rolling)
+
+    def _show_step(self, app: Application, status: AppStatus) -> None:
+        with self._lock:
+            owner = self._inventory.owner.get(app.name, "")
+            if owner not in self._inventory.rolling:
+                status.rolling_sync = None
+                return
+            step = self._step_statuses(app.name, status)[app.name]
+        status.rolling_sync = step.to_dict()
 
     def _ordering_state(self, app: Application) -> AppState:
         # The last saved status, not the live object: a reconcile in progress has set the

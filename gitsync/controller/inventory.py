@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from gitsync.appset import Cluster as ClusterRecord
 from gitsync.appset import TreeProvider, expand, load_documents, reconcile_generated
+from gitsync.appset.rollingsync import RollingSync, parse_strategy
 from gitsync.errors import GitsyncError
 from gitsync.model import Application
 from gitsync.source.tree import Tree
@@ -30,6 +31,7 @@ class Inventory:
     owner: dict[str, str] = field(default_factory=dict)  # app -> ApplicationSet name
     generated: dict[str, list[Application]] = field(default_factory=dict)  # per appset
     errors: dict[str, str] = field(default_factory=dict)  # appset -> why it kept old apps
+    rolling: dict[str, RollingSync] = field(default_factory=dict)  # appset -> its steps
 
 
 def spec_digest(app: Application) -> str:
@@ -60,10 +62,15 @@ def build_inventory(
         except GitsyncError as err:
             out.errors[appset.name] = str(err)
             out.generated[appset.name] = before
+            if appset.name in previous.rolling:
+                out.rolling[appset.name] = previous.rolling[appset.name]
             for app in before:
                 out.apps.setdefault(app.name, app)
                 out.owner[app.name] = appset.name
             continue
+        rolling = parse_strategy((appset.obj.get("spec") or {}).get("strategy"))
+        if rolling is not None:
+            out.rolling[appset.name] = rolling
         changes = reconcile_generated(before, generated, appset.sync_policy)
         current = [*changes.create, *changes.update, *changes.keep]
         out.generated[appset.name] = sorted(current, key=lambda a: a.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gitsync.diff import IgnoreDifferences
 from gitsync.durations import parse_duration
-from gitsync.model import Application
+from gitsync.model import Application, AutomatedSync
 from gitsync.sync.settings import RetryPolicy, SyncSettings
 
 # Argo CD retries automated syncs without a retry policy this many times.
@@ -27,9 +27,16 @@ def retry_policy(app: Application, automated: bool) -> RetryPolicy:
 
 
 def sync_settings(
-    app: Application, *, automated: bool, wave_delay: float, ignore: IgnoreDifferences
+    app: Application,
+    *,
+    automated: bool,
+    wave_delay: float,
+    ignore: IgnoreDifferences,
+    policy: AutomatedSync | None = None,
 ) -> SyncSettings:
-    policy = app.sync_policy.automated if automated else None
+    """`policy` replaces the app's own automated policy (for syncs a RollingSync starts)."""
+    if policy is None:
+        policy = app.sync_policy.automated if automated else None
     return SyncSettings(
         prune=bool(policy and policy.prune),
         allow_empty=bool(policy and policy.allow_empty),
@@ -42,3 +49,12 @@ def sync_settings(
 def self_heal_delay(attempts: int, base: float) -> float:
     """Seconds a self-heal waits after the previous sync finished (Argo CD: 2 s, x3, 5 min)."""
     return float(min(base * SELF_HEAL_FACTOR ** max(attempts, 0), SELF_HEAL_CAP))
+
+
+def rolling_policy(app: Application, default_prune: bool) -> AutomatedSync:
+    """The automated policy a RollingSync step syncs an app with: Argo CD turns the app's
+    own automated sync off and starts its syncs itself, keeping the app's choices."""
+    own = app.sync_policy.automated
+    if own is None:
+        return AutomatedSync(prune=default_prune)
+    return own

@@ -62,6 +62,8 @@ class AppStatus:
     depends_on: list[str] = field(default_factory=list)
     waiting_for: str = ""
     appset: str = ""
+    # {"step", "status", "message"} when a RollingSync ApplicationSet owns the app
+    rolling_sync: dict[str, Any] | None = None
     reconciled_at: float = 0.0
     last_synced_revision: str = ""
     # "<sha>:<spec digest>" of the last automated sync, so it runs once per input.
