@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from gitsync.appset.rollingsync import parse_strategy
 from tests.gitrepo import GitRepo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "applicationsets"
@@ -120,6 +121,11 @@ def test_list_generates_one_application_per_environment(tmp_path: Path) -> None:
     revisions = {a["metadata"]["name"]: a["spec"]["source"]["targetRevision"] for a in apps}
     assert revisions["guestbook-production"] == "v1.4.2"
     assert revisions["guestbook-dev"] == "main"
+    strategy = yaml.safe_load((EXAMPLES / "list.yaml").read_text())["spec"]["strategy"]
+    rolling = parse_strategy(strategy)
+    assert rolling is not None
+    steps = {a["metadata"]["name"]: rolling.step_of(a["metadata"]["labels"]) for a in apps}
+    assert steps == {"guestbook-dev": 1, "guestbook-staging": 2, "guestbook-production": 3}
 
 
 def _config(name: str, address: str, release: str) -> str:
