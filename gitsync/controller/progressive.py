@@ -86,7 +86,7 @@ def _open_step(
             out[app.name] = StepStatus(number, status, _progress_message(app, status))
         elif places > 0:
             places -= 1
-            out[app.name] = StepStatus(number, WAITING, f"step {number}: sync starts", True)
+            out[app.name] = StepStatus(number, WAITING, f"step {number} is open", True)
         elif batch == 0:
             message = f"step {number} has maxUpdate 0: sync it by hand"
             out[app.name] = StepStatus(number, WAITING, message)
