@@ -8,7 +8,7 @@ failure is a gitsync error naming the resource as ``Kind/namespace/name``.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +45,7 @@ def describe(kind: str, namespace: str | None, name: str) -> str:
 class ListResult:
     items: list[dict[str, Any]]
     resource_version: str
+    more: bool = False  # a page of `list_pages` with more pages after it
 
 
 class Cluster:
@@ -186,25 +187,45 @@ class Cluster:
         label_selector: str | None = None,
     ) -> ListResult:
         """`list` plus the list's resourceVersion, where a watch resumes from."""
+        items: list[dict[str, Any]] = []
+        resource_version = ""
+        for page in self.list_pages(
+            api_version, kind, namespace=namespace, label_selector=label_selector
+        ):
+            items.extend(page.items)
+            resource_version = page.resource_version or resource_version
+        return ListResult(items, resource_version)
+
+    def list_pages(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        limit: int = LIST_PAGE_SIZE,
+    ) -> Iterator[ListResult]:
+        """A list one page (one request) at a time, so a caller looking for a few names
+        can stop early. Each page's resourceVersion is the list's so far."""
         info = self.resource_for(api_version, kind)
         path = info.collection_path(namespace if info.namespaced else None)
-        items: list[dict[str, Any]] = []
         token: str | None = None
         resource_version = ""
         while True:
             query: Query = {
                 "labelSelector": label_selector or None,
-                "limit": LIST_PAGE_SIZE,
+                "limit": max(limit, 1),
                 "continue": token,
             }
             body = self.transport.call("LIST", "GET", path, query=query, resource=f"{kind} list")
             body = body if isinstance(body, dict) else {}
-            items.extend(_with_type(item, info) for item in body.get("items") or [])
+            items = [_with_type(item, info) for item in body.get("items") or []]
             meta = body.get("metadata") or {}
             resource_version = str(meta.get("resourceVersion") or resource_version)
             token = meta.get("continue") or None
+            yield ListResult(items, resource_version, more=token is not None)
             if not token:
-                return ListResult(items, resource_version)
+                return
 
     def list_kinds(
         self,

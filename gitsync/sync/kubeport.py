@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from gitsync.errors import ConflictError, NotFoundError, UnavailableError, UnknownKindError
+from gitsync.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnavailableError,
+    UnknownKindError,
+)
 from gitsync.kube import Cluster
+from gitsync.kube.cluster import LIST_PAGE_SIZE
 from gitsync.model.annotations import TRACKING_LABEL
 from gitsync.sync.port import ApplyOptions
 from gitsync.sync.tracking import finalizers_of, is_tracked_by
 
 T = TypeVar("T")
+
+# A LIST pages through every object of the kind in the namespace, not just the wanted
+# ones: allow one page per this many wanted names before reading the rest one by one.
+NAMES_PER_PAGE = 4
 
 
 class KubePort:
@@ -26,6 +37,7 @@ class KubePort:
         self.cluster = cluster
         self.attempts = max(attempts, 1)
         self.backoff = backoff
+        self.list_page_size = LIST_PAGE_SIZE
 
     @classmethod
     def from_kubeconfig(
@@ -57,6 +69,45 @@ class KubePort:
             return self._retry(lambda: self.cluster.get(api_version, kind, namespace, name))
         except (NotFoundError, UnknownKindError):
             return None
+
+    def list_live(
+        self, api_version: str, kind: str, namespace: str, names: Sequence[str]
+    ) -> dict[str, dict[str, Any] | None]:
+        wanted = set(names)
+        scoped = self.namespaced(api_version, kind)
+        if scoped is None:
+            return dict.fromkeys(wanted)  # not served: none of them can exist
+        if scoped and not namespace:
+            return {}  # `get` resolves the default namespace
+        budget = max(1, len(wanted) // NAMES_PER_PAGE)
+
+        def call() -> dict[str, dict[str, Any] | None]:
+            found: dict[str, dict[str, Any] | None] = {}
+            pages = self.cluster.list_pages(
+                api_version,
+                kind,
+                namespace=namespace if scoped else None,
+                limit=self.list_page_size,
+            )
+            for number, page in enumerate(pages, start=1):
+                for item in page.items:
+                    name = (item.get("metadata") or {}).get("name")
+                    if name in wanted:
+                        found[name] = item
+                if len(found) == len(wanted):
+                    return found
+                if not page.more:
+                    break
+                if number >= budget:
+                    return found  # more pages than reading the rest one by one would cost
+            return {name: found.get(name) for name in wanted}  # the whole list: absent = gone
+
+        try:
+            return self._retry(call)
+        except (UnknownKindError, NotFoundError):
+            return dict.fromkeys(wanted)
+        except ForbiddenError:
+            return {}  # allowed to get but not to list: read one by one
 
     def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

@@ -6,6 +6,10 @@ it stopped. The flow follows gitops-engine's sync context: dry-run pre-flight on
 then per step: refresh running tasks, wait while any runs, fail (and run SyncFail hooks)
 if one failed, else run the next (phase, wave): prunes, BeforeHookCreation deletions,
 then applies, one kind group after another, each group concurrently.
+
+Live objects are read with one LIST per (apiVersion, kind, namespace) where several tasks
+share one, else with a GET each. Every write is dry-run before the first real one, except
+for objects already as desired, whose real write is skipped as well.
 """
 
 from __future__ import annotations
@@ -35,6 +39,21 @@ from gitsync.sync.tracking import HOOK_FINALIZER, owner_app
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# A read of one task's live object: the object, None when it does not exist, or the error
+# reading it (recorded on the task where a failed GET was recorded before).
+Live = dict[str, Any] | None | KubeError
+
+
+class _Unread(Enum):
+    UNREAD = "unread"
+
+
+UNREAD = _Unread.UNREAD
+
+# One LIST answers for every object of a kind in a namespace; from this many tasks of one
+# (apiVersion, kind, namespace) it is cheaper than a GET each.
+LIST_FROM = 3
 
 
 class _Wave(Enum):
@@ -160,6 +179,54 @@ class _Step:
     def get(self, task: Task) -> dict[str, Any] | None:
         return self.port.get(task.api_version, task.kind, task.namespace, task.name)
 
+    def read(self, task: Task) -> Live:
+        try:
+            return self.get(task)
+        except KubeError as err:
+            return err
+
+    def lives(
+        self, tasks: Sequence[Task], single: Callable[[Task], bool] | None = None
+    ) -> list[Live | _Unread]:
+        """The live object of each task: one LIST per (apiVersion, kind, namespace) with at
+        least LIST_FROM tasks, a GET for each of the others (only those `single` accepts,
+        when given; the rest stay UNREAD). A failed read is returned, not raised."""
+        groups: dict[tuple[str, str, str], list[int]] = {}
+        for index, task in enumerate(tasks):
+            groups.setdefault((task.api_version, task.kind, task.namespace), []).append(index)
+        batches = [(key, idx) for key, idx in groups.items() if len(idx) >= LIST_FROM]
+
+        def listed(batch: tuple[tuple[str, str, str], list[int]]) -> dict[str, Any]:
+            (api_version, kind, namespace), idx = batch
+            try:
+                return self.port.list_live(
+                    api_version, kind, namespace, [tasks[i].name for i in idx]
+                )
+            except KubeError:
+                return {}  # read each one, so a failure lands on its own task
+
+        found: dict[int, Live | _Unread] = {}
+        for (_, idx), answer in zip(batches, self.map(listed, batches), strict=True):
+            for index in idx:
+                if tasks[index].name in answer:
+                    found[index] = answer[tasks[index].name]
+        rest = [i for i in range(len(tasks)) if i not in found]
+        if single is not None:
+            rest = [i for i in rest if single(tasks[i])]
+        for index, live in zip(rest, self.map(self.read, [tasks[i] for i in rest]), strict=True):
+            found[index] = live
+        return [found.get(i, UNREAD) for i in range(len(tasks))]
+
+    def lives_or_raise(self, tasks: Sequence[Task]) -> list[dict[str, Any] | None]:
+        """`lives`, raising the first failed read (where a failed GET ended the step)."""
+        result: list[dict[str, Any] | None] = []
+        for live in self.lives(tasks):
+            if isinstance(live, KubeError):
+                raise live
+            assert not isinstance(live, _Unread)
+            result.append(live)
+        return result
+
     # ----------------------------------------------------------------- the step
     def advance(self) -> None:
         state = self.state
@@ -260,23 +327,38 @@ class _Step:
             for spec in [t.obj.get("spec") or {}]
         }
         new_namespaces = {t.name for t in self.tasks if t.kind == "Namespace" and t.group == ""}
+        writes = [t for t in self.tasks if not t.prune]
+        scopes: dict[tuple[str, str], bool | None] = {}
+        for task in writes:
+            if (task.api_version, task.kind) not in scopes:
+                scopes[(task.api_version, task.kind)] = self.port.namespaced(
+                    task.api_version, task.kind
+                )
+        served = [t for t in writes if scopes[(t.api_version, t.kind)] is not None]
+        # The live object is needed by hooks, Replace and FailOnSharedResource; for the
+        # others it is read only where one LIST covers several objects, so that objects
+        # already as desired skip the dry run without costing a request each.
+        lives = dict(zip(map(id, served), self.lives(served, self.needs_live), strict=True))
 
         def check(task: Task) -> str | None:
-            if self.port.namespaced(task.api_version, task.kind) is None:
+            if scopes[(task.api_version, task.kind)] is None:
                 if task.sync_options.is_set("SkipDryRunOnMissingResource") or (
                     (task.group, task.kind) in crd_kinds
                 ):
                     return None
                 return f"the server does not serve {task.kind} ({task.api_version})"
             try:
-                live = None
-                if task.hook or task.sync_options.is_set("Replace") or self.checks_sharing(task):
-                    live = self.get(task)
+                read = lives[id(task)]
+                if isinstance(read, KubeError):
+                    raise read
+                live = None if isinstance(read, _Unread) else read
                 shared = self.shared_with(task, live)
                 if shared:
                     return shared
                 if task.hook and live is not None:
                     return None  # it is deleted or left alone before the real write
+                if self.would_skip(task, live):
+                    return None  # the real write is skipped too: nothing to validate
                 actions.write(self.port, task, live, dry_run=True)
             except NotFoundError as err:
                 if task.namespace and task.namespace in new_namespaces:
@@ -286,7 +368,6 @@ class _Step:
                 return str(err)
             return None
 
-        writes = [t for t in self.tasks if not t.prune]
         failures = self.map(check, writes)
         ok = True
         for task, failure in zip(writes, failures, strict=True):
@@ -297,6 +378,10 @@ class _Step:
 
     def checks_sharing(self, task: Task) -> bool:
         return task.sync_options.is_set("FailOnSharedResource")
+
+    def needs_live(self, task: Task) -> bool:
+        """Whether the pre-flight must read this task's live object even on its own."""
+        return task.hook or task.sync_options.is_set("Replace") or self.checks_sharing(task)
 
     def shared_with(self, task: Task, live: dict[str, Any] | None) -> str | None:
         if live is None or not self.checks_sharing(task):
@@ -322,7 +407,7 @@ class _Step:
     # ----------------------------------------------------------------- refresh
     def refresh(self) -> None:
         running = [t for t in self.tasks if self.status(t) is TaskStatus.RUNNING]
-        lives = self.map(self.get, running)
+        lives = self.lives_or_raise(running)
         for task, live in zip(running, lives, strict=True):
             found = self.result(task)
             assert found is not None
@@ -367,7 +452,10 @@ class _Step:
                 "(annotate with argocd.argoproj.io/deletion-approved)"
             )
             return _Wave.PENDING
-        self.map(self.prune_one, prunes)
+        deleting = [t for t in prunes if self.deletes(t)]
+        lives = self.lives(deleting)
+        reads: dict[int, Live | _Unread] = dict(zip(map(id, deleting), lives, strict=True))
+        self.map(lambda t: self.prune_one(t, reads.get(id(t), UNREAD)), prunes)
         if any(self.status(t) is TaskStatus.FAILED for t in prunes):
             return _Wave.FAILED
         deleting = self.delete_before_creation(writes)
@@ -376,7 +464,9 @@ class _Step:
             return _Wave.PENDING
         for _, group in groupby(writes, key=lambda t: (t.group, t.kind)):
             batch = list(group)
-            self.map(self.apply_one, batch)
+            # read just before the group is written: an earlier group may change them
+            lives = self.lives(batch)
+            self.map(lambda pair: self.apply_one(*pair), list(zip(batch, lives, strict=True)))
             if any(self.status(t) is TaskStatus.FAILED for t in batch):
                 return _Wave.FAILED
         return _Wave.DONE
@@ -385,14 +475,22 @@ class _Step:
         if not self.settings.prune or self.settings.dry_run:
             return []
         needs = [t for t in prunes if (t.sync_options.get("Prune") or "").lower() == "confirm"]
-        lives = self.map(self.get, needs)
+        lives = self.lives_or_raise(needs)
         return [
             t
             for t, live in zip(needs, lives, strict=True)
             if live is not None and not actions.deletion_approved(live)
         ]
 
-    def prune_one(self, task: Task) -> None:
+    def deletes(self, task: Task) -> bool:
+        """Whether `prune_one` goes as far as reading and deleting the live object."""
+        return (
+            self.settings.prune
+            and not self.settings.dry_run
+            and not task.sync_options.is_set("Prune", "false")
+        )
+
+    def prune_one(self, task: Task, read: Live | _Unread = UNREAD) -> None:
         if not self.settings.prune:
             self.record(task, ResultCode.PRUNE_SKIPPED, TaskStatus.SUCCEEDED, "requires pruning")
             return
@@ -403,7 +501,9 @@ class _Step:
             self.record(task, ResultCode.PRUNED, TaskStatus.SUCCEEDED, "pruned (dry run)")
             return
         try:
-            live = self.get(task)
+            if isinstance(read, KubeError):
+                raise read
+            live = self.get(task) if isinstance(read, _Unread) else read
             if live is None:
                 self.record(task, ResultCode.PRUNED, TaskStatus.SUCCEEDED, "pruned (already gone)")
                 return
@@ -426,7 +526,7 @@ class _Step:
     def delete_before_creation(self, writes: Sequence[Task]) -> list[Task]:
         """Delete existing hooks with BeforeHookCreation; the ones still present wait."""
         hooks = [t for t in writes if t.has_policy(HookDeletePolicy.BEFORE_HOOK_CREATION)]
-        lives = self.map(self.get, hooks)
+        lives = self.lives_or_raise(hooks)
         present = [(t, live) for t, live in zip(hooks, lives, strict=True) if live is not None]
 
         def delete(pair: tuple[Task, dict[str, Any]]) -> None:
@@ -435,18 +535,16 @@ class _Step:
         self.map(delete, present)
         return [t for t, _ in present]
 
-    def apply_one(self, task: Task) -> None:
+    def apply_one(self, task: Task, read: Live | _Unread = UNREAD) -> None:
         try:
-            live = self.get(task)
+            if isinstance(read, KubeError):
+                raise read
+            live = self.get(task) if isinstance(read, _Unread) else read
             shared = self.shared_with(task, live)
             if shared:
                 self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, shared)
                 return
-            if task.sync_options.is_set("RespectIgnoreDifferences"):
-                desired = respect_ignored(
-                    task.obj, live, task.key, self.settings.ignore_differences
-                )
-                task = replace(task, obj=desired)
+            task = self.desired(task, live)
             if not task.hook and live is not None and self.unchanged(task, live):
                 self.record(task, ResultCode.SYNCED, TaskStatus.RUNNING, "unchanged")
                 return
@@ -456,6 +554,20 @@ class _Step:
             self.record(task, ResultCode.SYNCED, TaskStatus.RUNNING, message)
         except KubeError as err:
             self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, str(err))
+
+    def desired(self, task: Task, live: dict[str, Any] | None) -> Task:
+        """The task as written: with RespectIgnoreDifferences, ignored fields keep their
+        live values."""
+        if not task.sync_options.is_set("RespectIgnoreDifferences"):
+            return task
+        desired = respect_ignored(task.obj, live, task.key, self.settings.ignore_differences)
+        return replace(task, obj=desired)
+
+    def would_skip(self, task: Task, live: dict[str, Any] | None) -> bool:
+        """True when `apply_one` would find nothing to write for this live object."""
+        if task.hook or live is None:
+            return False
+        return self.unchanged(self.desired(task, live), live)
 
     def unchanged(self, task: Task, live: dict[str, Any]) -> bool:
         """Would writing the task change nothing? A field gitsync applied before and no

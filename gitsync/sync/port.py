@@ -6,7 +6,7 @@ use an in-memory fake. Errors are gitsync's own (`gitsync.errors.KubeError` subc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,6 +27,17 @@ class ClusterPort(Protocol):
 
     def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         """The live object, or None when it does not exist."""
+        ...
+
+    def list_live(
+        self, api_version: str, kind: str, namespace: str, names: Sequence[str]
+    ) -> dict[str, dict[str, Any] | None]:
+        """Several objects of one kind in one namespace ("" when cluster-scoped) read at
+        once, e.g. with one LIST: name -> live object, or None when it does not exist.
+
+        A name left out of the answer was not decided (the list was too long to page
+        through, or may not be listed); the caller reads it with `get`.
+        """
         ...
 
     def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from gitsync.errors import ConflictError, InvalidError, NotFoundError, UnknownKindError
@@ -34,6 +34,7 @@ class FakePort:
         self.hold: set[str] = set()
         self.reject: dict[str, str] = {}  # "Kind/name" -> error message on apply
         self._reads: dict[Key, int] = {}
+        self.lists = 0  # list_live calls
         self._lock = threading.Lock()
 
     # ----------------------------------------------------------------- helpers
@@ -103,6 +104,12 @@ class FakePort:
                     kind_ = "Failed" if failing else "Complete"
                     obj["status"] = {"conditions": [{"type": kind_, "status": "True"}]}
             return copy.deepcopy(obj)
+
+    def list_live(
+        self, api_version: str, kind: str, namespace: str, names: Sequence[str]
+    ) -> dict[str, dict[str, Any] | None]:
+        self.lists += 1
+        return {name: self.get(api_version, kind, namespace, name) for name in names}
 
     def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         wanted = {(av.rpartition("/")[0], k) for av, k in kinds}
