@@ -31,6 +31,7 @@ from gitsync.controller.clusters import (
     local_record,
 )
 from gitsync.controller.config import ControllerConfig
+from gitsync.controller.gates import StartGates
 from gitsync.controller.inventory import (
     Inventory,
     Removal,
@@ -39,16 +40,7 @@ from gitsync.controller.inventory import (
     sources_of,
 )
 from gitsync.controller.leader import LeaderElector
-from gitsync.controller.ordering import (
-    AppState,
-    Gate,
-    OrderedApp,
-    decide,
-    parse_depends_on,
-    parse_wave,
-    sibling_group,
-)
-from gitsync.controller.progressive import RollingApp, StepStatus, step_statuses
+from gitsync.controller.ordering import parse_depends_on, parse_wave
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
@@ -117,9 +109,9 @@ class Controller:
         self._ops: dict[str, _Operation] = {}
         self._sync_requested: set[str] = set()
         self._heal_attempts: dict[str, int] = {}
-        self._gated: set[str] = set()  # apps whose sync waits for other apps
-        # apps a RollingSync step let start whose operation is not registered yet
-        self._rolling_claims: set[str] = set()
+        self.gates = StartGates(
+            self._lock, lambda: self._inventory, self._saved, self._shas, self._has_operation
+        )
         self._ready = threading.Event()
         self._statuses_loaded = threading.Event()
         self._reason = "initial reconcile not finished"
@@ -522,7 +514,7 @@ class Controller:
             op = self._maybe_start(app, status, manifests, namespace, sha, inputs, ignore, dest)
         if op is not None:
             self._drive(name, op, status, dest)
-        self._show_step(app, status)
+        self.gates.show_step(app, status)
 
     def _assess_health(
         self,
@@ -565,7 +557,7 @@ class Controller:
         with self._lock:
             manual = name in self._sync_requested
             self._sync_requested.discard(name)
-            rolling = self._inventory.rolling.get(self._inventory.owner.get(name, ""))
+        rolling = self.gates.rolling_of(name)
         in_step = rolling is not None and rolling.step_of(app.labels) is not None
         if rolling is not None:
             # The steps start the syncs (Argo CD turns the apps' own automated sync off);
@@ -574,8 +566,7 @@ class Controller:
         resume = _running(status)
         if not resume:
             status.waiting_for = ""
-            with self._lock:
-                self._gated.discard(name)
+            self.gates.stop_waiting(name)
         heal_attempt: int | None = None
         if not (manual or resume):
             if automated is None or status.sync_status != "OutOfSync":
@@ -593,22 +584,21 @@ class Controller:
             else:
                 self._heal_attempts.pop(name, None)
         if not resume:
-            gate = self._gate(name)
+            gate = self.gates.ordering(name)
             if not gate.open:
                 # A manual request waits too; it runs once the gate opens.
-                with self._lock:
-                    self._gated.add(name)
-                    if manual:
+                self.gates.wait(name)
+                if manual:
+                    with self._lock:
                         self._sync_requested.add(name)
                 status.waiting_for = gate.waiting_for
                 log.info("sync waits", waiting_for=gate.waiting_for, blocked=gate.blocked)
                 return None
         claimed = False
         if in_step and not (manual or resume):
-            step = self._claim_step(app, status)
+            step = self.gates.claim_step(app, status)
             if not step.may_sync:
-                with self._lock:
-                    self._gated.add(name)
+                self.gates.wait(name)
                 status.waiting_for = step.message
                 log.info("sync waits for its rolling step", step=step.step, why=step.message)
                 return None
@@ -630,8 +620,7 @@ class Controller:
             )
         finally:
             if claimed:
-                with self._lock:
-                    self._rolling_claims.discard(name)
+                self.gates.release(name)
 
     def _start(
         self,
@@ -678,71 +667,6 @@ class Controller:
         self._save(status)
         log.info("sync started", automated=is_auto, resumed=resume)
         return op
-
-    def _gate(self, name: str) -> Gate:
-        """Whether `name` may start a sync now, from the latest status of every app."""
-        with self._lock:
-            inventory = self._inventory
-            ordered = [
-                OrderedApp(
-                    name=app.name,
-                    group=sibling_group(
-                        app.annotations, inventory.owner.get(app.name, ""), app.location
-                    ),
-                    wave=parse_wave(app.annotations),
-                    depends_on=parse_depends_on(app.annotations),
-                    state=self._ordering_state(app),
-                )
-                for app in inventory.apps.values()
-            ]
-        return decide(ordered).get(name, Gate())
-
-    def _claim_step(self, app: Application, status: AppStatus) -> StepStatus:
-        """The app's RollingSync step status from this reconcile's fresh comparison; when
-        its step lets it start, the start is claimed before any other app can count."""
-        with self._lock:
-            statuses = self._step_statuses(app.name, status)
-            step = statuses[app.name]
-            if step.may_sync:
-                self._rolling_claims.add(app.name)
-        status.rolling_sync = step.to_dict()
-        return step
-
-    def _step_statuses(self, name: str, status: AppStatus) -> dict[str, StepStatus]:
-        """Step statuses of every app of `name`'s ApplicationSet (caller holds the lock)."""
-        owner = self._inventory.owner.get(name, "")
-        rolling = self._inventory.rolling[owner]
-        members = []
-        for sibling in self._inventory.generated.get(owner, []):
-            if sibling.name == name:
-                # this reconcile's comparison, not the saved one; a finished operation of
-                # an older revision says nothing about the sync about to start
-                state = AppState(status.sync_status, status.health, "", True)
-            else:
-                state = self._ordering_state(sibling)
-            starting = sibling.name in self._rolling_claims or sibling.name in self._ops
-            members.append(RollingApp(sibling.name, sibling.labels, state, starting))
-        return step_statuses(members, rolling)
-
-    def _show_step(self, app: Application, status: AppStatus) -> None:
-        with self._lock:
-            owner = self._inventory.owner.get(app.name, "")
-            if owner not in self._inventory.rolling:
-                status.rolling_sync = None
-                return
-            step = self._step_statuses(app.name, status)[app.name]
-        status.rolling_sync = step.to_dict()
-
-    def _ordering_state(self, app: Application) -> AppState:
-        # The last saved status, not the live object: a reconcile in progress has set the
-        # new revision before its diff replaced the old sync status.
-        saved = self._saved.get(app.name)
-        if saved is None:
-            return AppState()
-        phase = str((saved.get("operation") or {}).get("phase") or "")
-        wanted = self._shas.get((app.source.repo_url, app.source.target_revision or "HEAD"))
-        current = not wanted or saved.get("revision") == wanted
-        return AppState(str(saved["sync_status"]), str(saved["health"]), phase, current)
 
     def _drive(self, name: str, op: _Operation, status: AppStatus, dest: Destination) -> None:
         runner = self._runners[id(dest)]
@@ -800,10 +724,12 @@ class Controller:
 
     def _wake_waiting(self, changed: str) -> None:
         """A changed status may open the gate of apps waiting for it: re-check them."""
-        with self._lock:
-            waiting = sorted(self._gated - {changed})
-        for name in waiting:
+        for name in self.gates.waiting_besides(changed):
             self.queue.add(name)
+
+    def _has_operation(self, name: str) -> bool:
+        with self._lock:
+            return name in self._ops
 
 
 class UnknownDestinationError(GitsyncError):
