@@ -51,7 +51,7 @@ from gitsync.errors import GitsyncError, UnknownKindError
 from gitsync.health import aggregate, assess
 from gitsync.kube import Cluster
 from gitsync.model import Application, AutomatedSync, Manifest
-from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
+from gitsync.model.annotations import SYNC_OPTIONS, TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
 from gitsync.render import Renderer, RenderOptions
 from gitsync.server.metrics import Metrics
@@ -61,6 +61,7 @@ from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
 from gitsync.sync.store import OperationStore
+from gitsync.sync.tracking import annotations_of, is_tracked_by
 
 log = structlog.get_logger("gitsync.controller")
 
@@ -405,6 +406,8 @@ class Controller:
             dest = self._registry.find(app.destination.server, app.destination.name)
             if dest is not None:
                 for obj in dest.cache.by_label(f"{TRACKING_LABEL}={app.name}"):
+                    if not _deletable_with(obj, app.name):
+                        continue
                     meta = obj.get("metadata") or {}
                     try:
                         dest.cluster.delete(
@@ -734,6 +737,15 @@ class Controller:
 
 class UnknownDestinationError(GitsyncError):
     """An Application names a cluster the controller does not know."""
+
+
+def _deletable_with(obj: Mapping[str, Any], app: str) -> bool:
+    """Only what the app provably owns goes with it (label and a tracking annotation that
+    names this very object), and nothing marked `Delete=false`."""
+    if not is_tracked_by(obj, app):
+        return False
+    options = str(annotations_of(obj).get(SYNC_OPTIONS, ""))
+    return not SyncOptions.parse(options.split(",")).is_set("Delete", "false")
 
 
 def _running(status: AppStatus) -> bool:

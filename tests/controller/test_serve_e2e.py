@@ -318,10 +318,24 @@ def test_leader_election_holds_and_releases_the_lease(tmp_path: Path) -> None:
         assert lease is not None and not lease["spec"].get("holderIdentity")
 
 
+def _kept_configmap() -> str:
+    obj = yaml.safe_load(configmap("kept", "stays"))
+    obj["metadata"]["annotations"] = {"argocd.argoproj.io/sync-options": "Delete=false"}
+    return yaml.safe_dump(obj)
+
+
 def test_app_dropped_by_the_appset_is_deleted_with_its_resources(tmp_path: Path) -> None:
-    with environment(tmp_path, FILES) as env:
+    files = {**FILES, "apps/conf/kept.yaml": _kept_configmap()}
+    with environment(tmp_path, files) as env:
         env.wait_apps(all_synced_healthy(APPS), timeout=40, what="all apps synced")
-        env.repo.commit(delete=["apps/conf/cm.yaml"])
+        for index, sim in enumerate(env.sims, start=1):
+            # carries the app's label but was never applied by it: not the app's to delete
+            foreign = yaml.safe_load(configmap("foreign", "theirs"))
+            foreign["metadata"].update(
+                {"namespace": "conf", "labels": {"gitsync.io/app": f"conf-c{index}"}}
+            )
+            sim.create(foreign)
+        env.repo.commit(delete=["apps/conf/cm.yaml", "apps/conf/kept.yaml"])
         env.wait_apps(
             lambda a: set(a) == {"web-c1", "web-c2"}, timeout=20, what="conf apps removed"
         )
@@ -331,4 +345,6 @@ def test_app_dropped_by_the_appset_is_deleted_with_its_resources(tmp_path: Path)
                 timeout=10,
                 what="conf resources pruned",
             )
+            assert sim.get_object("v1", "ConfigMap", "conf", "kept") is not None
+            assert sim.get_object("v1", "ConfigMap", "conf", "foreign") is not None
             assert _image(sim) == "nginx:1.25"
