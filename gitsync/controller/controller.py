@@ -243,7 +243,8 @@ class Controller:
 
     # -- ControllerView ---------------------------------------------------------------------
     def ready(self) -> bool:
-        return self._ready.is_set()
+        # a replica that lost the Lease stops acting on webhooks: it stops being ready too
+        return self._ready.is_set() and self.is_leader
 
     def ready_reason(self) -> str:
         if not self.is_leader:

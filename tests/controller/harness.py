@@ -140,7 +140,7 @@ class Env:
         return f"http://127.0.0.1:{self.port}"
 
     # -- process ----------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, wait_ready: bool = True) -> None:
         clusters = [
             {
                 "name": f"c{i + 1}",
@@ -187,7 +187,8 @@ class Env:
         env = {**os.environ, "GITSYNC_SELF_HEAL_BACKOFF": "0.2", **self.env}
         log = open(self.tmp / "serve.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
-        wait_for(lambda: self.ready(), timeout=30, what="serve ready")
+        if wait_ready:
+            wait_for(lambda: self.ready(), timeout=30, what="serve ready")
 
     def ready(self) -> bool:
         assert self.proc is not None

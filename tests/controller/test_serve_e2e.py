@@ -16,6 +16,7 @@ import yaml
 from gitsync.sim import SimCluster
 from gitsync.sim.records import RequestRecord
 from tests.controller.harness import (
+    Env,
     all_synced_healthy,
     configmap,
     deployment,
@@ -311,11 +312,23 @@ def test_leader_election_holds_and_releases_the_lease(tmp_path: Path) -> None:
             "coordination.k8s.io/v1", "Lease", "gitsync", "gitsync-leader"
         )
         assert lease is not None and lease["spec"]["holderIdentity"]
-        assert env.stop(signal.SIGTERM) == 0
-        lease = env.sims[0].get_object(
-            "coordination.k8s.io/v1", "Lease", "gitsync", "gitsync-leader"
-        )
-        assert lease is not None and not lease["spec"].get("holderIdentity")
+        first_holder = lease["spec"]["holderIdentity"]
+        (tmp_path / "standby").mkdir()
+        standby = Env(tmp_path / "standby", env.sims, env.repo, extra_args=["--leader-election"])
+        standby.start(wait_ready=False)
+        try:
+            # live, but not ready: the Service sends webhooks to the leader only
+            time.sleep(2.0)
+            assert not standby.ready()
+            assert env.stop(signal.SIGTERM) == 0  # releases the Lease
+            wait_for(standby.ready, timeout=30, what="the standby takes over and gets ready")
+            lease = env.sims[0].get_object(
+                "coordination.k8s.io/v1", "Lease", "gitsync", "gitsync-leader"
+            )
+            assert lease is not None
+            assert lease["spec"]["holderIdentity"] not in ("", None, first_holder)
+        finally:
+            standby.stop()
 
 
 def _kept_configmap() -> str:
