@@ -1,5 +1,5 @@
-"""The demo's two embedded clusters (staging, production) and what the demo needs of
-each: a kubeconfig, a cluster port for syncing, and a cluster record for the generator."""
+"""The demo's two embedded clusters (staging, production): a kubeconfig each, the
+clusters file the controller reads, and the records the ApplicationSet sees."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import yaml
+
 from gitsync.appset import Cluster as ClusterRecord
-from gitsync.kube import Cluster
 from gitsync.sim import SimCluster
 from gitsync.sim.controllers.manager import default_controllers
-from gitsync.sync.kubeport import KubePort
 
 ENVIRONMENTS = ("staging", "production")
 ROLLOUT_CONTROLLER_MODULE = "gitsync.sim.controllers.rollout"
+ROLLOUT_CONTROLLER = "rollout"
 
 
 @dataclass
@@ -23,15 +24,11 @@ class DemoCluster:
     name: str
     sim: SimCluster
     kubeconfig: Path
-    port: KubePort
 
     @property
     def record(self) -> ClusterRecord:
         """How the ApplicationSet's clusters generator sees it."""
         return ClusterRecord(name=self.name, server=self.sim.url, labels={"env": self.name})
-
-
-ROLLOUT_CONTROLLER = "rollout"
 
 
 def rollout_controller_available() -> bool:
@@ -66,11 +63,10 @@ class DemoClusters:
         try:
             sim.install_argo_rollouts_crds()
             kubeconfig = sim.write_kubeconfig(self.workdir / f"{name}.kubeconfig", name)
-            port = KubePort(Cluster.from_kubeconfig(kubeconfig, name, name=name))
         except BaseException:
             sim.stop()
             raise
-        return DemoCluster(name, sim, kubeconfig, port)
+        return DemoCluster(name, sim, kubeconfig)
 
     def __exit__(
         self,
@@ -82,9 +78,13 @@ class DemoClusters:
 
     def stop(self) -> None:
         for cluster in self.clusters:
-            cluster.port.cluster.close()
             cluster.sim.stop()
         self.clusters = []
+
+    @property
+    def home(self) -> DemoCluster:
+        """Where the controller runs: it keeps its status and operations there."""
+        return self.clusters[0]
 
     def by_server(self, server: str) -> DemoCluster | None:
         for cluster in self.clusters:
@@ -95,3 +95,18 @@ class DemoClusters:
     @property
     def records(self) -> list[ClusterRecord]:
         return [c.record for c in self.clusters]
+
+    def write_clusters_file(self, path: Path) -> Path:
+        """The `--clusters` file of `gitsync serve`: each cluster's record and kubeconfig."""
+        entries = [
+            {
+                "name": c.name,
+                "server": c.sim.url,
+                "labels": dict(c.record.labels),
+                "kubeconfig": str(c.kubeconfig),
+                "context": c.name,
+            }
+            for c in self.clusters
+        ]
+        path.write_text(yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
+        return path

@@ -10,7 +10,8 @@ import git
 
 from gitsync.errors import GitsyncError
 
-APPSET_FILE = "applicationsets/services.yaml"
+APPSET_DIR = "applicationsets"
+APPSET_FILE = f"{APPSET_DIR}/services.yaml"
 WEB_ROLLOUT = "apps/web/rollout.yaml"
 WEB_IMAGE = "registry.example.com/shop/web:1.0.0"
 WEB_IMAGE_NEXT = "registry.example.com/shop/web:1.1.0"
@@ -36,7 +37,7 @@ def _collect(node: Traversable, prefix: str, found: dict[str, str]) -> None:
         relative = f"{prefix}{child.name}"
         if child.is_dir():
             _collect(child, relative + "/", found)
-        elif child.name.endswith((".yaml", ".yml")):
+        elif child.name.endswith((".yaml", ".yml")):  # not __pycache__ or stray files
             found[relative] = child.read_text(encoding="utf-8")
 
 

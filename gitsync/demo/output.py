@@ -1,16 +1,15 @@
-"""The demo's account on stdout: headings, the generated apps, task lines, a health table."""
+"""The demo's account on stdout: headings, the generated apps, timelines, a health table."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import click
 
-from gitsync.demo.syncstep import AppSync
-from gitsync.health import Health
+from gitsync.controller.ordering import parse_wave
+from gitsync.demo.follow import AppEvent, RolloutEvent, TaskEvent
 from gitsync.model import Application
-from gitsync.sync.runner import SyncEvent
-from gitsync.sync.state import TaskResult
 
 _COLORS = {
     "Healthy": "green",
@@ -21,6 +20,8 @@ _COLORS = {
     "Running": "cyan",
     "Missing": "yellow",
     "Suspended": "yellow",
+    "Paused": "yellow",
+    "OutOfSync": "yellow",
     "Degraded": "red",
     "Failed": "red",
     "SyncFailed": "red",
@@ -31,14 +32,13 @@ _COLORS = {
 class Printer:
     def __init__(self, color: bool) -> None:
         self.color = color
-        self._seen: dict[tuple[str, str], str] = {}
-        self._started = time.monotonic()
+        self.width = 20  # app name column
 
     def line(self, text: str = "") -> None:
         click.echo(text, color=self.color)
 
     def style(self, text: str, word: str | None = None, bold: bool = False) -> str:
-        fg = _COLORS.get(word or text.split(" ")[0])
+        fg = _COLORS.get(word or text.split(" ")[0].rstrip(",:"))
         if not self.color or (fg is None and not bold):
             return text
         return click.style(text, fg=fg, bold=bold)
@@ -46,83 +46,90 @@ class Printer:
     def heading(self, text: str) -> None:
         self.line()
         self.line(self.style(f"== {text}", bold=True))
-        self._started = time.monotonic()
-        self._seen.clear()
 
     def note(self, text: str) -> None:
         self.line(f"   note: {text}")
 
-    def applications(self, apps: list[Application]) -> None:
-        width = max((len(a.name) for a in apps), default=0)
+    def applications(self, apps: Sequence[Application], cluster_of: Mapping[str, str]) -> None:
+        self.width = max((len(a.name) for a in apps), default=self.width)
+        self.line(f"   {'APP':<{self.width}}  WAVE  CLUSTER     PATH            NAMESPACE")
         for app in apps:
-            dest = app.destination
             self.line(
-                f"   {app.name:<{width}}  path {app.source.path:<16} "
-                f"-> {dest.server}  namespace {dest.namespace}"
+                f"   {app.name:<{self.width}}  {parse_wave(app.annotations):>4}  "
+                f"{cluster_of.get(app.name, '?'):<10}  {app.source.path:<14}  "
+                f"{app.destination.namespace}"
             )
 
-    def on_event(self, app: Application, event: SyncEvent) -> None:
-        """One line when a hook starts and one when any task ends, so the order of
-        phases, waves and hooks reads top to bottom."""
-        for result in event.changed:
-            outcome = _outcome(result)
-            started = result.hook and outcome == "Running"
-            rollout = result.kind == "Rollout"  # its waiting messages tell the blue-green story
-            if not (started or rollout or result.task_status.completed):
-                continue
-            key = (app.name, result.id)
-            shown = f"{outcome}|{result.message}" if rollout else outcome
-            if self._seen.get(key) == shown:
-                continue
-            self._seen[key] = shown
-            self.line(self._task_line(result, outcome))
+    # -- timelines ----------------------------------------------------------------------
+    def app_event(self, event: AppEvent, since: float, wave: int) -> None:
+        words = event.detail
+        if event.what == "healthy":
+            words = self.style(words, "Healthy")
+        elif event.what == "finished":
+            outcome = words.split(" ")[1] if " " in words else words
+            words = f"sync {self.style(words[5:], outcome)}"
+        self.line(f"   {_at(event.at, since)}  wave {wave:>2}  {event.app:<{self.width}}  {words}")
 
-    def _task_line(self, result: TaskResult, outcome: str) -> str:
+    def task_event(self, event: TaskEvent, since: float, *, app: bool = False) -> None:
+        result = event.result
         what = ("hook " if result.hook else "") + result.resource
-        at = f"+{time.monotonic() - self._started:4.1f}s"
+        who = f"{event.app:<{self.width}}  " if app else ""
         text = (
-            f"   {at}  {result.phase:<8} wave {result.wave:>2}  {what:<42} "
-            f"{self.style(f'{outcome:<10}', outcome)}"
+            f"   {_at(event.at, since)}  {who}{result.phase:<8} wave {result.wave:>2}  "
+            f"{what:<40} {self.style(f'{event.outcome:<10}', event.outcome)}"
         )
-        message = _worth_showing(result, outcome)
-        return f"{text} {message}" if message else text
+        message = _worth_showing(event)
+        self.line(f"{text} {message}" if message else text)
 
-    def live_health(self, resource: str, health: Health) -> None:
-        at = f"+{time.monotonic() - self._started:4.1f}s"
-        self.line(f"   {at}  live {resource} is {self.health(health)}")
-
-    def sync_result(self, result: AppSync) -> None:
+    def rollout_event(self, event: RolloutEvent, since: float, app: str) -> None:
+        view = event.view
         self.line(
-            f"   => {self.style(result.phase)}  health {self.health(result.health)}"
-            + (f"  ({result.message})" if result.phase != "Succeeded" and result.message else "")
+            f"   {_at(event.at, since)}  {app:<{self.width}}  live Rollout/{view.namespace}/"
+            f"{view.name} {self.style(event.summary, view.health)}"
         )
 
-    def health(self, health: Health) -> str:
-        status = str(health.status)
-        text = self.style(status, status)
-        return f"{text}: {health.message}" if health.message else text
-
-    def health_table(self, results: list[AppSync]) -> None:
-        width = max((len(r.app) for r in results), default=3)
-        self.line(f"   {'APP':<{width}}  {'CLUSTER':<10}  {'SYNC':<9}  HEALTH")
-        for result in results:
+    # -- tables -------------------------------------------------------------------------
+    def status_table(
+        self,
+        names: Sequence[str],
+        statuses: Mapping[str, Mapping[str, Any]],
+        cluster_of: Mapping[str, str],
+        rollouts: Mapping[str, str],
+    ) -> None:
+        """One row per app from the controller's status; a Rollout's live state below
+        the app that owns it."""
+        self.line(
+            f"   {'APP':<{self.width}}  {'CLUSTER':<10}  WAVE  {'SYNC':<10}  {'LAST SYNC':<10}  "
+            "REVISION  HEALTH"
+        )
+        for name in names:
+            status = statuses.get(name) or {}
+            sync = str(status.get("sync_status") or "Unknown")
+            health = str(status.get("health") or "Unknown")
+            message = str(status.get("health_message") or "")
+            history = status.get("history") or []
+            last = str(history[-1]["phase"]) if history else "-"
+            op = status.get("operation") or {}
+            if op.get("phase") == "Running":
+                last = "Running"
+            shown = self.style(health, health) + (f": {message}" if message else "")
             self.line(
-                f"   {result.app:<{width}}  {result.cluster:<10}  "
-                f"{self.style(f'{result.phase:<9}', result.phase)}  {self.health(result.health)}"
+                f"   {name:<{self.width}}  {cluster_of.get(name, '?'):<10}  "
+                f"{int(status.get('wave') or 0):>4}  {self.style(f'{sync:<10}', sync)}  "
+                f"{self.style(f'{last:<10}', last)}  {str(status.get('revision'))[:7]:<8}  {shown}"
             )
+            if name in rollouts:
+                self.line(f"   {'':<{self.width}}  {rollouts[name]}")
 
 
-def _outcome(result: TaskResult) -> str:
-    if result.hook:
-        return result.status
-    if result.status == "Running" and result.result == "Synced":
-        return "Synced, waiting"
-    return result.result or result.status
+def _at(at: float, since: float) -> str:
+    return f"+{max(at - since, 0.0):4.1f}s"
 
 
-def _worth_showing(result: TaskResult, outcome: str) -> str:
+def _worth_showing(event: TaskEvent) -> str:
     """Hooks' and Rollouts' messages tell the story; a finished Deployment's last
     "waiting for" message would only confuse."""
-    if result.hook or result.kind == "Rollout" or outcome not in ("Synced", "Succeeded"):
+    result = event.result
+    if result.hook or result.kind == "Rollout" or event.outcome not in ("Synced", "Succeeded"):
         return result.message
     return ""
