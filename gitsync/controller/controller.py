@@ -79,6 +79,20 @@ class _Operation:
     started: float = field(default_factory=time.monotonic)
 
 
+@dataclass(frozen=True)
+class _Compared:
+    """An app as this reconcile compared it: what a sync would start from."""
+
+    app: Application
+    status: AppStatus
+    manifests: list[Manifest]
+    namespace: str
+    sha: str
+    inputs: str
+    ignore: IgnoreDifferences
+    dest: Destination
+
+
 class Controller:
     """Implements `gitsync.server.view.ControllerView`."""
 
@@ -515,7 +529,8 @@ class Controller:
         inputs = app_inputs(app, sha)
         op = self._ops.get(name)
         if op is None:
-            op = self._maybe_start(app, status, manifests, namespace, sha, inputs, ignore, dest)
+            compared = _Compared(app, status, manifests, namespace, sha, inputs, ignore, dest)
+            op = self._maybe_start(compared)
         if op is not None:
             self._drive(name, op, status, dest)
         self.gates.show_step(app, status)
@@ -545,17 +560,8 @@ class Controller:
         status.health = health.status.value
         status.health_message = health.message
 
-    def _maybe_start(
-        self,
-        app: Application,
-        status: AppStatus,
-        manifests: list[Manifest],
-        namespace: str,
-        sha: str,
-        inputs: str,
-        ignore: IgnoreDifferences,
-        dest: Destination,
-    ) -> _Operation | None:
+    def _maybe_start(self, compared: _Compared) -> _Operation | None:
+        app, status, inputs = compared.app, compared.status, compared.inputs
         name = app.name
         automated = app.sync_policy.automated
         with self._lock:
@@ -609,14 +615,7 @@ class Controller:
             claimed = True
         try:
             return self._start(
-                app,
-                status,
-                manifests,
-                namespace,
-                sha,
-                inputs,
-                ignore,
-                dest,
+                compared,
                 automated=automated,
                 manual=manual,
                 resume=resume,
@@ -628,20 +627,14 @@ class Controller:
 
     def _start(
         self,
-        app: Application,
-        status: AppStatus,
-        manifests: list[Manifest],
-        namespace: str,
-        sha: str,
-        inputs: str,
-        ignore: IgnoreDifferences,
-        dest: Destination,
+        compared: _Compared,
         *,
         automated: AutomatedSync | None,
         manual: bool,
         resume: bool,
         heal_attempt: int | None,
     ) -> _Operation:
+        app, status, inputs, dest = compared.app, compared.status, compared.inputs, compared.dest
         name = app.name
         if heal_attempt is not None:
             self._heal_attempts[name] = heal_attempt
@@ -649,15 +642,15 @@ class Controller:
         is_auto = automated is not None and not manual
         request = SyncRequest(
             app=name,
-            manifests=tuple(manifests),
-            revision=sha,
-            dest_namespace=namespace,
+            manifests=tuple(compared.manifests),
+            revision=compared.sha,
+            dest_namespace=compared.namespace,
             sync_options=SyncOptions.parse(list(app.sync_policy.sync_options)),
             settings=sync_settings(
                 app,
                 automated=is_auto,
                 wave_delay=self.config.wave_delay,
-                ignore=ignore,
+                ignore=compared.ignore,
                 policy=automated if is_auto else None,
             ),
         )
