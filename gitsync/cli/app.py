@@ -3,55 +3,12 @@
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 import click
 
-from gitsync.errors import GitsyncError
-
-DEFAULT_SERVER = "http://127.0.0.1:8080"
-
-
-class ApiError(GitsyncError):
-    """The controller could not be reached or refused the request."""
-
-
-def _call(server: str, token: str | None, method: str, path: str) -> Any:
-    url = server.rstrip("/") + path
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-    request.add_header("Accept", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as err:
-        try:
-            reason = json.loads(err.read()).get("error") or err.reason
-        except (ValueError, AttributeError):
-            reason = err.reason
-        raise ApiError(f"{server}: HTTP {err.code}: {reason}") from None
-    except urllib.error.URLError as err:
-        raise ApiError(f"cannot reach the controller at {server}: {err.reason}") from None
-    except (OSError, ValueError) as err:
-        raise ApiError(f"cannot talk to the controller at {server}: {err}") from None
-
-
-def _server_options(fn: Any) -> Any:
-    fn = click.option(
-        "--token", envvar="GITSYNC_API_TOKEN", help="Bearer token of the controller API."
-    )(fn)
-    fn = click.option(
-        "--server",
-        envvar="GITSYNC_SERVER",
-        default=DEFAULT_SERVER,
-        show_default=True,
-        help="Base URL of `gitsync serve`.",
-    )(fn)
-    return fn
+from gitsync.cli.controllerapi import call_api, format_table, server_options
 
 
 @click.group("app")
@@ -86,18 +43,15 @@ def _row(app: dict[str, Any]) -> list[str]:
 
 def _table(rows: list[list[str]]) -> str:
     header = ["NAME", "SYNC", "HEALTH", "REVISION", "WAVE/DEPENDS-ON/STEP", "WAITING-FOR"]
-    every = [header, *rows]
-    widths = [max(len(r[i]) for r in every) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in every]
-    return "\n".join(lines)
+    return format_table([header, *rows])
 
 
 @app_group.command("list")
-@_server_options
+@server_options
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table")
 def list_command(server: str, token: str | None, output: str) -> None:
     """Every Application with its sync status, health and revision."""
-    items = _call(server, token, "GET", "/api/v1/applications").get("items", [])
+    items = call_api(server, token, "GET", "/api/v1/applications").get("items", [])
     if output == "json":
         click.echo(json.dumps(items, indent=2, sort_keys=True))
         return
@@ -105,12 +59,12 @@ def list_command(server: str, token: str | None, output: str) -> None:
 
 
 @app_group.command("get")
-@_server_options
+@server_options
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
 @click.argument("name")
 def get_command(server: str, token: str | None, output: str, name: str) -> None:
     """One Application: status, resources, operation and history."""
-    app = _call(server, token, "GET", f"/api/v1/applications/{urllib.parse.quote(name)}")
+    app = call_api(server, token, "GET", f"/api/v1/applications/{urllib.parse.quote(name)}")
     if output == "json":
         click.echo(json.dumps(app, indent=2, sort_keys=True))
         return
@@ -139,9 +93,9 @@ def get_command(server: str, token: str | None, output: str, name: str) -> None:
 
 
 @app_group.command("sync")
-@_server_options
+@server_options
 @click.argument("name")
 def sync_command(server: str, token: str | None, name: str) -> None:
     """Queue a sync of NAME now."""
-    _call(server, token, "POST", f"/api/v1/applications/{urllib.parse.quote(name)}/sync")
+    call_api(server, token, "POST", f"/api/v1/applications/{urllib.parse.quote(name)}/sync")
     click.echo(f"sync of {name} queued")

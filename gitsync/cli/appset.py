@@ -1,4 +1,5 @@
-"""`gitsync appset generate FILE|DIR`: print the Applications ApplicationSets generate."""
+"""`gitsync appset generate FILE|DIR`: print the Applications ApplicationSets generate;
+`gitsync appset status NAME`: their sync and RollingSync steps on a running controller."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from gitsync.appset import (
     load_documents,
     repo_tree_provider,
 )
+from gitsync.cli.controllerapi import call_api, format_table, server_options
 from gitsync.errors import AppSetError, UserInputError
 from gitsync.model import Application
 from gitsync.source import LocalTree, RepoCache
@@ -118,3 +120,35 @@ def _add(by_name: dict[str, tuple[Application, str]], app: Application, origin: 
             f"Application {app.name!r} comes from both {by_name[app.name][1]} and {origin}"
         )
     by_name[app.name] = (app, origin)
+
+
+@appset_group.command("status")
+@server_options
+@click.argument("name")
+def status_command(server: str, token: str | None, name: str) -> None:
+    """The Applications of ApplicationSet NAME on a running controller, with their
+    RollingSync steps: the rollout's progress at a glance."""
+    items = call_api(server, token, "GET", "/api/v1/applications").get("items", [])
+    apps = [a for a in items if a.get("appset") == name]
+    if not apps:
+        raise UserInputError(f"no Applications of ApplicationSet {name!r} on {server}")
+
+    def order(app: dict[str, Any]) -> tuple[int, str]:
+        step = (app.get("rolling_sync") or {}).get("step")
+        return (step if isinstance(step, int) else 1 << 30, str(app.get("name")))
+
+    rows = [["STEP", "NAME", "SYNC", "HEALTH", "STATUS", "MESSAGE"]]
+    for app in sorted(apps, key=order):
+        rolling = app.get("rolling_sync") or {}
+        step = rolling.get("step")
+        rows.append(
+            [
+                "-" if step is None else str(step),
+                str(app.get("name", "")),
+                str(app.get("sync_status", "")),
+                str(app.get("health", "")),
+                str(rolling.get("status", "")),
+                str(rolling.get("message") or app.get("waiting_for") or ""),
+            ]
+        )
+    click.echo(format_table(rows))

@@ -162,6 +162,32 @@ def test_rolling_sync_two_steps_half_at_a_time(tmp_path: Path) -> None:
                 check=True,
             )
             assert "rolling sync: step 2, Healthy" in shown.stdout
+
+            status = subprocess.run(
+                [sys.executable, "-m", "gitsync", "appset", "status", "shop", "--server", env.url],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            )
+            rows = [line.split(None, 5) for line in status.stdout.splitlines()]
+            assert rows[0] == ["STEP", "NAME", "SYNC", "HEALTH", "STATUS", "MESSAGE"]
+            assert [(r[0], r[1]) for r in rows[1:]] == [
+                *(("1", n) for n in DEV),
+                *(("2", n) for n in PROD),
+                ("-", UNSELECTED),
+            ]
+            assert all(r[4] == "Healthy" for r in rows[1:-1])
+            unknown = subprocess.run(
+                [sys.executable, "-m", "gitsync", "appset", "status", "nope", "--server", env.url],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert unknown.returncode != 0
+            assert unknown.stderr.strip().splitlines() == [
+                f"error: no Applications of ApplicationSet 'nope' on {env.url}"
+            ]
         finally:
             if env.proc is not None:
                 env.stop()

@@ -1,0 +1,61 @@
+"""Talking to a running controller's HTTP API from the CLI (`gitsync app`, `gitsync
+appset status`)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import click
+
+from gitsync.errors import GitsyncError
+
+DEFAULT_SERVER = "http://127.0.0.1:8080"
+
+
+class ApiError(GitsyncError):
+    """The controller could not be reached or refused the request."""
+
+
+def call_api(server: str, token: str | None, method: str, path: str) -> Any:
+    url = server.rstrip("/") + path
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    request.add_header("Accept", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        try:
+            reason = json.loads(err.read()).get("error") or err.reason
+        except (ValueError, AttributeError):
+            reason = err.reason
+        raise ApiError(f"{server}: HTTP {err.code}: {reason}") from None
+    except urllib.error.URLError as err:
+        raise ApiError(f"cannot reach the controller at {server}: {err.reason}") from None
+    except (OSError, ValueError) as err:
+        raise ApiError(f"cannot talk to the controller at {server}: {err}") from None
+
+
+def server_options(fn: Any) -> Any:
+    fn = click.option(
+        "--token", envvar="GITSYNC_API_TOKEN", help="Bearer token of the controller API."
+    )(fn)
+    fn = click.option(
+        "--server",
+        envvar="GITSYNC_SERVER",
+        default=DEFAULT_SERVER,
+        show_default=True,
+        help="Base URL of `gitsync serve`.",
+    )(fn)
+    return fn
+
+
+def format_table(rows: list[list[str]]) -> str:
+    """Rows (the first is the header) in left-aligned columns."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
