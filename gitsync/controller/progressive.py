@@ -61,8 +61,12 @@ def step_statuses(apps: Sequence[RollingApp], rolling: RollingSync) -> dict[str,
         statuses = {a.name: _status(a) for a in members}
         if blocker:
             for app in members:
-                message = f"step {number} waits: {blocker}" if statuses[app.name] == WAITING else ""
-                out[app.name] = StepStatus(number, statuses[app.name], message)
+                status = statuses[app.name]
+                if status == WAITING:
+                    message = f"step {number} waits: {blocker}"
+                else:
+                    message = _progress_message(app, status)
+                out[app.name] = StepStatus(number, status, message)
         else:
             out.update(_open_step(number, members, statuses, rolling))
         unfinished = [a for a in members if statuses[a.name] != HEALTHY]
