@@ -498,6 +498,9 @@ class Controller:
     def _reconcile_app(self, app: Application, status: AppStatus) -> None:
         name = app.name
         src = app.source
+        unsupported = app.unsupported_source()
+        if unsupported:
+            raise UnsupportedSourceError(unsupported)
         sha = self._resolve(src.repo_url, src.target_revision or "HEAD", force=False)
         structlog.contextvars.bind_contextvars(revision=sha[:12])
         status.revision = sha
@@ -731,6 +734,10 @@ class Controller:
 
 class UnknownDestinationError(GitsyncError):
     """An Application names a cluster the controller does not know."""
+
+
+class UnsupportedSourceError(GitsyncError):
+    """An Application's source is of a kind gitsync cannot render in full."""
 
 
 def _deletable_with(obj: Mapping[str, Any], app: str) -> bool:

@@ -105,6 +105,19 @@ class Application:
     def multi_source(self) -> bool:
         return "sources" in (self.obj.get("spec") or {})
 
+    def unsupported_source(self) -> str:
+        """Why gitsync cannot render this app's source, or "". Rendering part of what an
+        app declares and then pruning the rest would delete live objects, so such an app
+        is refused as a whole."""
+        if self.multi_source and len(self.sources) > 1:
+            return "several sources (spec.sources) are not supported; use one spec.source"
+        if self.source.chart:
+            return (
+                f"Helm repository charts (source.chart {self.source.chart!r}) are not "
+                "supported; point source.path at the chart in Git"
+            )
+        return ""
+
     @property
     def spec(self) -> Mapping[str, Any]:
         spec = self.obj.get("spec")

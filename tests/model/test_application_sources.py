@@ -1,0 +1,45 @@
+"""Which Application sources gitsync renders, and the reason it gives for the others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gitsync.model import Application
+
+GIT = {"repoURL": "https://git.example.com/deploy.git", "path": "apps/web"}
+
+
+def _app(spec: dict[str, Any]) -> Application:
+    return Application.from_object(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": "web"},
+            "spec": {"destination": {"server": "https://kubernetes.default.svc"}, **spec},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ({"source": GIT}, ""),
+        ({"sources": [GIT]}, ""),
+        (
+            {"sources": [GIT, {**GIT, "path": "apps/db"}]},
+            "several sources (spec.sources) are not supported",
+        ),
+        (
+            {"source": {"repoURL": "https://charts.example.com", "chart": "web"}},
+            "Helm repository charts (source.chart 'web') are not supported",
+        ),
+    ],
+)
+def test_unsupported_sources_are_named(spec: dict[str, Any], reason: str) -> None:
+    found = _app(spec).unsupported_source()
+    if reason:
+        assert found.startswith(reason)
+    else:
+        assert found == ""
