@@ -1,4 +1,5 @@
-"""`gitsync demo`: a mono-repo synced to two embedded clusters, end to end.
+"""`gitsync demo`: the controller of `gitsync serve` syncing a mono-repo to two embedded
+clusters, end to end: apps in dependency order, then a gated blue-green update.
 
 run_demo(DemoOptions(color=False))   # prints the account, returns the exit status
 """

@@ -180,7 +180,7 @@ class Tracker:
         running = op.get("phase") == "Running"
         same_op = op.get("started_at") == op_before.get("started_at")
         if running and not (same_op and op_before.get("phase") == "Running"):
-            detail = f"sync started ({status['sync_status']}, {status['health']})"
+            detail = f"sync started ({status.get('sync_status')}, {status.get('health')})"
             events.append(AppEvent(at, name, STARTED, detail))
         if op and not running and same_op and op_before.get("phase") == "Running":
             detail = f"sync {op.get('phase')}"
@@ -191,7 +191,7 @@ class Tracker:
         if waiting and name not in self._waited:
             self._waited.add(name)
             events.append(AppEvent(at, name, WAITS, f"waits for {waiting}"))
-        if ready(status) and not (ready(before) and before["revision"] == status["revision"]):
+        if ready(status) and not (ready(before) and before["revision"] == status.get("revision")):
             events.append(AppEvent(at, name, HEALTHY, "Synced and Healthy"))
         return events
 
