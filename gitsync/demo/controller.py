@@ -9,6 +9,7 @@ that `gitsync serve` wires together.
 from __future__ import annotations
 
 import json
+import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -135,6 +136,7 @@ def logs_to(path: Path) -> Iterator[IO[str]]:
                 structlog.processors.format_exc_info,
                 structlog.processors.JSONRenderer(),
             ],
+            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
             logger_factory=structlog.PrintLoggerFactory(file=handle),
             cache_logger_on_first_use=False,
         )

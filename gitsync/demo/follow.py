@@ -263,11 +263,10 @@ def ready(status: Mapping[str, Any]) -> bool:
 
 
 def describe_rollout(view: RolloutView) -> str:
-    """`Paused: ...; active web-1a2b web:1.0.0 2/2, preview web-3c4d web:1.1.0 2/2`."""
+    """`Progressing: ...; stable/active web:1.0.0 2/2, preview web:1.1.0 2/2` (ready/desired)."""
     text = view.health + (f": {view.message}" if view.message else "")
     parts = [
-        f"{'/'.join(rs.roles)} {rs.name} {','.join(_short(i) for i in rs.images)} "
-        f"{rs.available}/{rs.desired}"
+        f"{'/'.join(rs.roles)} {','.join(_short(i) for i in rs.images)} {rs.available}/{rs.desired}"
         for rs in view.replica_sets
         if rs.roles and rs.desired > 0  # one being scaled down is not worth a line
     ]

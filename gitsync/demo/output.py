@@ -68,7 +68,7 @@ class Printer:
         elif event.what == "finished":
             outcome = words.split(" ")[1] if " " in words else words
             words = f"sync {self.style(words[5:], outcome)}"
-        self.line(f"   {_at(event.at, since)}  wave {wave:>2}  {event.app:<{self.width}}  {words}")
+        self.line(f"   {_at(event.at, since)}  {event.app:<{self.width}}  wave {wave:>2}  {words}")
 
     def task_event(self, event: TaskEvent, since: float, *, app: bool = False) -> None:
         result = event.result

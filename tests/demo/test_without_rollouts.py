@@ -18,7 +18,7 @@ def test_demo_finishes_and_explains_without_a_rollout_controller(
     assert "no Rollout controller" in output
     first = output[output.index("== The apps come up") : output.index("== Inside each sync")]
     # the web apps (the last wave) started, but the Rollout never became available
-    assert re.search(r"web-staging\s+sync started", first)
+    assert re.search(r"web-staging\s+wave\s+2\s+sync started", first)
     assert not re.search(r"web-\w+\s+Synced and Healthy", first)
     assert "stopped waiting for the web apps" in first
     blue_green = output[output.index("== A new web image") : output.index("== Health at the end")]
