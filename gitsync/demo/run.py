@@ -180,11 +180,11 @@ class Demo:
             self.feed.watch_rollouts(cluster.name, cluster.sim)
         self.controller.start()
         self.started = True
-        self.out.heading("The controller (what `gitsync serve` runs)")
+        self.out.heading("The controller of `gitsync serve`, started in this process")
         self.out.line(
-            f"   gitsync serve --repo {self.repo.path} --path {APPSET_DIR} "
+            f"   as if: gitsync serve --repo {self.repo.path} --path {APPSET_DIR} "
             f"--clusters clusters.yaml --kubeconfig {home.name}.kubeconfig "
-            f"--wave-delay {self.options.wave_delay:g}s"
+            f"--wave-delay {self.options.wave_delay:g}s --no-leader-election"
         )
         self.out.line(f"   status API  {self.controller.url}{APPS_PATH}")
         self.out.line(

@@ -70,7 +70,7 @@ def test_the_controller_brings_the_apps_up_in_wave_order(
     demo: tuple[subprocess.CompletedProcess[str], float],
 ) -> None:
     output = demo[0].stdout
-    assert "gitsync serve --repo" in _section(output, "The controller")
+    assert "gitsync serve --repo" in _section(output, "The controller of `gitsync serve`")
     lines = _section(output, "The apps come up in dependency order").splitlines()
     started = {
         app: _where(lines, rf"{app}\s+wave\s+{wave}\s+sync started") for app, wave in APPS.items()
