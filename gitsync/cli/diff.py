@@ -14,7 +14,7 @@ import click
 import yaml
 
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_OK
-from gitsync.cli.sourceargs import load_manifests, source_options
+from gitsync.cli.sourceargs import current_application, load_manifests, source_options
 from gitsync.diff import AppDiff, IgnoreDifferences
 from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, KubeError, UnknownKindError, UserInputError
@@ -37,11 +37,14 @@ _HEADER_COLOUR = {
 
 
 @click.command("diff")
-@click.argument("path")
+@click.argument("path", required=False)
 @source_options
 @click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file.")
 @click.option("--context", help="Kubeconfig context (default: the current one).")
-@click.option("--app-name", help="Application name (default: PATH's basename).")
+@click.option(
+    "--app-name",
+    help="Application name (default: PATH's basename); with --application, which of its Applications.",
+)
 @click.option("--dest-namespace", help="Namespace for namespaced objects that do not name one.")
 @click.option(
     "--ignore-differences",
@@ -66,7 +69,13 @@ def diff_command(
 
     Exit status: 0 in sync, 1 differences found, 2 error.
     """
-    ignore = _load_ignore_differences(ignore_file)
+    app_spec = current_application()
+    ignore = IgnoreDifferences.from_app_spec(
+        [
+            *(app_spec.ignore_differences if app_spec is not None else ()),
+            *_load_ignore_differences(ignore_file),
+        ]
+    )
     rendered = load_manifests(path, source.get("repo"), source.get("revision"))
     objects = [m.obj for m in rendered.manifests]
     if not objects:
@@ -101,9 +110,10 @@ def _synced_kinds(cluster: Cluster, app: str) -> set[tuple[str, str]]:
         return set()  # no store readable: the default kinds are still searched
 
 
-def _load_ignore_differences(path: str | None) -> IgnoreDifferences:
+def _load_ignore_differences(path: str | None) -> list[Any]:
+    """The rules of an --ignore-differences file, checked; [] without one."""
     if path is None:
-        return IgnoreDifferences()
+        return []
     try:
         text = Path(path).read_text()
     except OSError as err:
@@ -117,9 +127,10 @@ def _load_ignore_differences(path: str | None) -> IgnoreDifferences:
     if isinstance(rules, dict) and "ignoreDifferences" in rules:
         rules = rules["ignoreDifferences"]  # an Application spec excerpt works too
     try:
-        return IgnoreDifferences.from_app_spec(rules or [])
+        IgnoreDifferences.from_app_spec(rules or [])
     except GitsyncError as err:
         raise UserInputError(f"--ignore-differences {path}: {err}") from None
+    return list(rules or [])
 
 
 def _with_namespace(cluster: Cluster, obj: dict[str, Any], namespace: str) -> dict[str, Any]:

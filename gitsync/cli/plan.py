@@ -16,9 +16,12 @@ from gitsync.sync.task import Task
 
 
 @click.command("plan")
-@click.argument("path")
+@click.argument("path", required=False)
 @source_options
-@click.option("--app-name", help="Application name (default: PATH's basename).")
+@click.option(
+    "--app-name",
+    help="Application name (default: PATH's basename); with --application, which of its Applications.",
+)
 @click.option("--dest-namespace", help="Namespace for namespaced objects that name none.")
 @click.option(
     "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True

@@ -11,7 +11,7 @@ from gitsync.cli.sourceargs import load_manifests, source_options
 
 
 @click.command("render")
-@click.argument("path")
+@click.argument("path", required=False)
 @source_options
 @click.option(
     "-o",

@@ -22,14 +22,17 @@ from typing import Any, TypeVar
 
 import click
 import git
+from click.core import ParameterSource
 
+from gitsync.cli.appfile import load_application, render_options
 from gitsync.errors import SourceError, UserInputError
-from gitsync.model import Manifest
+from gitsync.model import Application, Manifest
 from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
 from gitsync.source import LocalTree, RepoCache
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
+_APP_KEY = "gitsync.application"
 _EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "release_name")
 
 
@@ -47,10 +50,23 @@ def source_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         extras = {name: kwargs.pop(name) for name in _EXTRA_FLAGS}
-        click.get_current_context().meta[_META_KEY] = _options_from_flags(**extras)
+        application = kwargs.pop("application")
+        context = click.get_current_context()
+        if application:
+            _from_application(context, application, extras, kwargs)
+        else:
+            if not kwargs.get("path"):
+                raise UserInputError("give PATH, or --application FILE")
+            context.meta[_META_KEY] = _options_from_flags(**extras)
         return func(*args, **kwargs)
 
     decorators = [
+        click.option(
+            "--application",
+            type=click.Path(dir_okay=False),
+            help="Argo CD Application (or ApplicationSet) YAML to take the source, "
+            "destination namespace and sync policy from, instead of PATH.",
+        ),
         click.option("--repo", default=None, help="Git repository URL or local clone."),
         click.option("--revision", default=None, help="Branch, tag, SHA or HEAD (default: HEAD)."),
         click.option("--recurse", is_flag=True, help="Read subdirectories too."),
@@ -68,6 +84,38 @@ def source_options(func: F) -> F:
     for decorator in reversed(decorators):
         decorated = decorator(decorated)
     return decorated  # type: ignore[return-value]
+
+
+def current_application() -> Application | None:
+    """The Application given with --application, for the command's own settings."""
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_APP_KEY) if context is not None else None
+    return found if isinstance(found, Application) else None
+
+
+def _from_application(
+    context: click.Context, file: str, extras: dict[str, Any], kwargs: dict[str, Any]
+) -> None:
+    """Fill PATH, --repo, --revision, --app-name and --dest-namespace from the app; the
+    render options are the app's own, so render flags would contradict them."""
+    if kwargs.get("path"):
+        raise UserInputError("give PATH or --application, not both")
+    given = [f"--{name.replace('_', '-')}" for name, value in extras.items() if value]
+    if given:
+        raise UserInputError(
+            f"{', '.join(given)}: with --application the render options come from its source"
+        )
+    app = load_application(file, kwargs.get("app_name"), _repo_cache())
+    context.meta[_META_KEY] = render_options(app)
+    context.meta[_APP_KEY] = app
+    kwargs["path"] = app.source.path
+    kwargs["repo"] = kwargs.get("repo") or app.source.repo_url
+    kwargs["revision"] = kwargs.get("revision") or app.source.target_revision or "HEAD"
+    if "app_name" in kwargs:
+        kwargs["app_name"] = app.name
+    namespace_source = context.get_parameter_source("dest_namespace")
+    if "dest_namespace" in kwargs and namespace_source in (None, ParameterSource.DEFAULT):
+        kwargs["dest_namespace"] = app.destination.namespace or kwargs["dest_namespace"]
 
 
 def _options_from_flags(

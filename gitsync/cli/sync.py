@@ -11,10 +11,13 @@ import sys
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_ERROR, EXIT_OK
 from gitsync.cli.plan import default_app_name
-from gitsync.cli.sourceargs import load_manifests, source_options
+from gitsync.cli.sourceargs import current_application, load_manifests, source_options
+from gitsync.controller.settings import retry_policy
+from gitsync.diff import IgnoreDifferences
 from gitsync.durations import parse_duration
 from gitsync.model.annotations import SyncOptions
 from gitsync.model.enums import OperationPhase
@@ -26,11 +29,14 @@ from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
 
 
 @click.command("sync")
-@click.argument("path")
+@click.argument("path", required=False)
 @source_options
 @click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file.")
 @click.option("--context", help="Kubeconfig context (default: the current one).")
-@click.option("--app-name", help="Application name (default: PATH's basename).")
+@click.option(
+    "--app-name",
+    help="Application name (default: PATH's basename); with --application, which of its Applications.",
+)
 @click.option(
     "--dest-namespace",
     default="default",
@@ -96,14 +102,24 @@ def sync_command(
 ) -> None:
     """Sync the manifests at PATH to the cluster: hooks, waves, health, prune."""
     timeout_s = parse_duration(timeout, what="--timeout")
+    retry = RetryPolicy(
+        limit=retry_limit, duration=parse_duration(retry_backoff, what="--retry-backoff")
+    )
+    app = current_application()
+    ignore = IgnoreDifferences()
+    if app is not None:
+        # the Application's sync options and retry apply; flags given on the command line win
+        sync_options = (*app.sync_policy.sync_options, *sync_options)
+        if _defaulted("retry_limit") and _defaulted("retry_backoff"):
+            retry = retry_policy(app, automated=False)
+        ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
     settings = SyncSettings(
         prune=prune,
         dry_run=dry_run,
         allow_empty=allow_empty,
         wave_delay=parse_duration(wave_delay, what="--wave-delay"),
-        retry=RetryPolicy(
-            limit=retry_limit, duration=parse_duration(retry_backoff, what="--retry-backoff")
-        ),
+        retry=retry,
+        ignore_differences=ignore,
     )
     rendered = load_manifests(path, source.get("repo"), source.get("revision"))
     request = SyncRequest(
@@ -137,3 +153,8 @@ def sync_command(
         sys.exit(EXIT_DIFFERENT_OR_FAILED)
     click.echo(f"error: {state.message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _defaulted(parameter: str) -> bool:
+    source = click.get_current_context().get_parameter_source(parameter)
+    return source in (None, ParameterSource.DEFAULT)

@@ -233,7 +233,8 @@ class SimCluster:
         name: str,
         change: Callable[[Obj], Obj | None],
     ) -> Obj | None:
-        """Change an object in place (a private copy is passed to `change`), with an event."""
+        """Change an object as a controller would, with a MODIFIED event: `change` gets a
+        private copy and returns the new object (None: leave it alone)."""
         return self.api.mutate(self._type(api_version, kind), namespace, name, change)
 
     def install_argo_rollouts_crds(self) -> None:

@@ -1,0 +1,55 @@
+"""`--application FILE`: an Argo CD Application as the source of `render`, `plan`,
+`diff` and `sync`, so CI runs against the YAML the controller would read.
+
+FILE holds Applications and/or ApplicationSets (expanded like `gitsync appset
+generate`, with no registered clusters); `--app-name` picks one when there are several.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitsync.appset import expand, load_documents, repo_tree_provider
+from gitsync.errors import UserInputError
+from gitsync.model import Application
+from gitsync.render import RenderOptions
+from gitsync.source import LocalTree, RepoCache
+
+
+def load_application(file: str, name: str | None, repos: RepoCache) -> Application:
+    """The one Application of FILE (or the one called `name`); UserInputError otherwise."""
+    target = Path(file)
+    if not target.is_file():
+        raise UserInputError(f"--application {file}: no such file")
+    applications, appsets = load_documents(LocalTree(target.parent), target.name)
+    found = list(applications)
+    for appset in appsets:
+        found.extend(expand(appset, trees=repo_tree_provider(repos), clusters=[]))
+    if not found:
+        raise UserInputError(f"--application {file}: no Application or ApplicationSet in it")
+    names = sorted(a.name for a in found)
+    if name:
+        picked = [a for a in found if a.name == name]
+        if not picked:
+            raise UserInputError(
+                f"--application {file}: no Application {name!r} (found: {', '.join(names)})"
+            )
+        return picked[0]
+    if len(found) > 1:
+        raise UserInputError(
+            f"--application {file}: {len(found)} Applications ({', '.join(names)}); "
+            "pick one with --app-name"
+        )
+    return found[0]
+
+
+def render_options(app: Application) -> RenderOptions:
+    """The app's directory / Helm / Kustomize options, as the controller renders it."""
+    unsupported = app.unsupported_source()
+    if unsupported:
+        raise UserInputError(f"Application {app.name}: {unsupported}")
+    return RenderOptions.from_source(
+        dict(app.source.raw),
+        app_name=app.name,
+        namespace=app.destination.namespace or "default",
+    )
