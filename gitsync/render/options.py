@@ -96,9 +96,17 @@ class RenderOptions:
         )
 
     def fingerprint(self) -> str:
-        """A stable digest of every option, for cache keys."""
-        text = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """A stable digest of every option, for cache keys.
+
+        Computed once per instance (options are immutable): a render-cache lookup asks
+        for it every time, and JSON + SHA-256 would cost more than the lookup itself.
+        """
+        known: str | None = self.__dict__.get("_fingerprint")
+        if known is None:
+            text = json.dumps(asdict(self), sort_keys=True, default=str)
+            known = hashlib.sha256(text.encode()).hexdigest()
+            object.__setattr__(self, "_fingerprint", known)  # not a field: eq, repr as before
+        return known
 
 
 def _mapping(parent: dict[str, Any], key: str) -> dict[str, Any]:

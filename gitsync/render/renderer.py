@@ -6,6 +6,7 @@ an unchanged commit again is a dictionary lookup; files are parsed once per blob
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable
 
 from gitsync.errors import SourceError
@@ -22,6 +23,11 @@ from gitsync.source.tree import Tree
 DIRECTORY = "Directory"
 HELM = "Helm"
 KUSTOMIZE = "Kustomize"
+DEFAULT_OPTIONS = RenderOptions()
+
+# App paths repeat on every poll; remembering their clean form keeps a cached render a
+# dictionary lookup. A path clean_path refuses raises every time (errors are not cached).
+_clean_path = functools.lru_cache(maxsize=16384)(clean_path)
 
 
 def detect_source_type(tree: Tree, path: str, options: RenderOptions) -> str:
@@ -56,8 +62,8 @@ class Renderer:
         are keyed by their repository and commit and local directories are not cached.
         Raises ManifestError (naming file and line), RenderError or SourceError.
         """
-        opts = options or RenderOptions()
-        clean = clean_path(path)
+        opts = options or DEFAULT_OPTIONS
+        clean = _clean_path(path)
         key = self._key(tree, clean, opts, cache_key)
         if key is not None:
             cached = self.cache.get(key)
