@@ -1,5 +1,5 @@
-"""`gitsync demo`: a mono-repo synced to two embedded clusters, with waves, hooks and a
-blue-green Rollout."""
+"""`gitsync demo`: the controller on an example mono-repo and two embedded clusters, with
+app waves, hooks and a gated blue-green Rollout."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from gitsync.errors import GitsyncError
 
 
 @click.command("demo")
-@click.option("--keep", is_flag=True, help="Keep the clusters running until Ctrl-C.")
+@click.option(
+    "--keep", is_flag=True, help="Keep the clusters and the controller running until Ctrl-C."
+)
 @click.option("--no-color", is_flag=True, help="Plain text, even on a terminal.")
 def demo_command(keep: bool, no_color: bool) -> None:
-    """Sync an example mono-repo to two embedded clusters and show every step."""
+    """Run the controller on an example mono-repo and two embedded clusters, and show
+    every step."""
     color = sys.stdout.isatty() and not no_color and not os.environ.get("NO_COLOR")
     try:
         status = run_demo(DemoOptions(color=color, keep=keep))
