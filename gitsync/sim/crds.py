@@ -12,6 +12,28 @@ ARGO_ROLLOUTS_KINDS = (
     ("Experiment", "experiments", "experiment", ["exp"]),
 )
 
+_AGE = {
+    "name": "Age",
+    "type": "date",
+    "jsonPath": ".metadata.creationTimestamp",
+    "description": "Time since resource was created",
+}
+_PHASE = {"name": "Status", "type": "string", "jsonPath": ".status.phase"}
+# the printer columns Argo Rollouts' own CRDs declare, so `kubectl get rollouts` reads the same
+ARGO_ROLLOUTS_COLUMNS: dict[str, list[dict[str, str]]] = {
+    "Rollout": [
+        {"name": "Desired", "type": "integer", "jsonPath": ".spec.replicas"},
+        {"name": "Current", "type": "integer", "jsonPath": ".status.replicas"},
+        {"name": "Up-to-date", "type": "integer", "jsonPath": ".status.updatedReplicas"},
+        {"name": "Available", "type": "integer", "jsonPath": ".status.availableReplicas"},
+        _AGE,
+    ],
+    "AnalysisRun": [{**_PHASE, "description": "AnalysisRun status"}, _AGE],
+    "Experiment": [{**_PHASE, "description": "Experiment status"}, _AGE],
+    "AnalysisTemplate": [_AGE],
+    "ClusterAnalysisTemplate": [_AGE],
+}
+
 
 def crd(
     group: str,
@@ -23,6 +45,7 @@ def crd(
     versions: tuple[str, ...] = ("v1alpha1",),
     namespaced: bool = True,
     status: bool = True,
+    printer_columns: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """A CustomResourceDefinition that accepts any object of the kind."""
     entries = []
@@ -37,6 +60,8 @@ def crd(
         }
         if status:
             entry["subresources"] = {"status": {}}
+        if printer_columns:
+            entry["additionalPrinterColumns"] = [dict(c) for c in printer_columns]
         entries.append(entry)
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
@@ -67,6 +92,7 @@ def argo_rollouts_crds() -> list[dict[str, Any]]:
             short,
             namespaced=kind != "ClusterAnalysisTemplate",
             status=kind in ("Rollout", "AnalysisRun", "Experiment"),
+            printer_columns=ARGO_ROLLOUTS_COLUMNS[kind],
         )
         for kind, plural, singular, short in ARGO_ROLLOUTS_KINDS
     ]

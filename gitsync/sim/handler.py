@@ -7,6 +7,7 @@ import contextlib
 import json
 import socket
 import time
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery
+from . import discovery, tables
 from .apierror import ApiError, status_body
 from .faults import FaultOutcome
 from .httpserver import Backend, SimHTTPServer
@@ -240,7 +241,10 @@ class Handler(BaseHTTPRequestHandler):
         manager = query.get("fieldManager") or _agent_manager(self.headers.get("User-Agent"))
         if verb == "get":
             stored = api.get(rtype, route.namespace, str(route.name))
-            self.send_bytes(200, _raw_as(stored, api_version))
+            if self._table_version():
+                self._send_table(route, [stored], api_version, {"resourceVersion": str(stored.rv)})
+            else:
+                self.send_bytes(200, _raw_as(stored, api_version))
         elif verb == "list":
             self._list(route, query, api_version)
         elif verb == "watch":
@@ -349,6 +353,9 @@ class Handler(BaseHTTPRequestHandler):
                 meta["continue"] = base64.b64encode(json.dumps({"start": end}).encode()).decode()
                 meta["remainingItemCount"] = len(items) - end
             items = items[start:end]
+        if self._table_version():
+            self._send_table(route, items, api_version, meta)
+            return
         head = (
             b'{"kind":"'
             + route.rtype.kind.encode()
@@ -360,6 +367,45 @@ class Handler(BaseHTTPRequestHandler):
         )
         body = head + b",".join(_raw_as(s, api_version) for s in items) + b"]}"
         self.send_bytes(200, body)
+
+    # -- server-side printing (kubectl get) -------------------------------------------------
+    def _table_version(self) -> str | None:
+        return tables.table_version(self.headers.get("Accept"))
+
+    def _send_table(
+        self, route: Route, items: list[Stored], api_version: str, meta: dict[str, Any]
+    ) -> None:
+        rtype = route.rtype
+        assert rtype is not None
+        version = self._table_version() or "v1"
+        include = self._query.get("includeObject") or "Metadata"
+        if include not in tables.INCLUDE_OBJECT:
+            raise ApiError(400, f"invalid includeObject: {include}", "BadRequest")
+        columns = None
+        if not rtype.builtin:
+            crd = self.server.backend.api.store.get(
+                "apiextensions.k8s.io", "CustomResourceDefinition", "", rtype.resource_name()
+            )
+            columns = tables.crd_columns(crd.obj if crd else {}, route.version)
+        objects = [
+            s.obj
+            if s.obj.get("apiVersion") == api_version
+            else {**s.obj, "apiVersion": api_version}
+            for s in items
+        ]
+        table = tables.build_table(
+            objects,
+            rtype.group,
+            rtype.kind,
+            datetime.now(UTC),
+            crd_columns=columns,
+            include_object=include,
+            version=version,
+            resource_version=str(meta.get("resourceVersion") or ""),
+            continue_token=meta.get("continue"),
+            remaining_item_count=meta.get("remainingItemCount"),
+        )
+        self.send_bytes(200, dumps(table), tables.content_type(version))
 
 
 def _verb(method: str, route: Route | None, query: dict[str, str]) -> str:
