@@ -43,7 +43,7 @@ _HEADER_COLOUR = {
 @click.option("--context", help="Kubeconfig context (default: the current one).")
 @click.option(
     "--app-name",
-    help="Application name (default: PATH's basename); with --application, which of its Applications.",
+    help="App name (default: PATH's basename; with --application, the one to pick).",
 )
 @click.option("--dest-namespace", help="Namespace for namespaced objects that do not name one.")
 @click.option(

@@ -20,7 +20,7 @@ from gitsync.sync.task import Task
 @source_options
 @click.option(
     "--app-name",
-    help="Application name (default: PATH's basename); with --application, which of its Applications.",
+    help="App name (default: PATH's basename; with --application, the one to pick).",
 )
 @click.option("--dest-namespace", help="Namespace for namespaced objects that name none.")
 @click.option(

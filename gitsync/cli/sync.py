@@ -35,7 +35,7 @@ from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
 @click.option("--context", help="Kubeconfig context (default: the current one).")
 @click.option(
     "--app-name",
-    help="Application name (default: PATH's basename); with --application, which of its Applications.",
+    help="App name (default: PATH's basename; with --application, the one to pick).",
 )
 @click.option(
     "--dest-namespace",
