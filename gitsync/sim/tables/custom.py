@@ -39,10 +39,11 @@ def crd_columns(crd: Obj, version: str) -> list[Obj]:
     if declared is None:
         declared = spec.get("additionalPrinterColumns")
     columns = [_normalised(c) for c in declared or [] if isinstance(c, dict)]
-    return [c for c in columns if c["name"]] or [dict(c) for c in DEFAULT_COLUMNS]
+    return [c for c in columns if c["name"]] or [_normalised(c) for c in DEFAULT_COLUMNS]
 
 
 def _normalised(column: Obj) -> Obj:
+    """A column with every field the Table needs (CRDs may leave format, priority... out)."""
     # `JSONPath` is the apiextensions v1beta1 spelling of `jsonPath`
     return {
         "name": str(column.get("name") or ""),
@@ -55,7 +56,8 @@ def _normalised(column: Obj) -> Obj:
 
 
 def column_definition(column: Obj) -> Obj:
-    return {k: column[k] for k in ("name", "type", "format", "description", "priority")}
+    full = _normalised(column)
+    return {k: full[k] for k in ("name", "type", "format", "description", "priority")}
 
 
 def lookup(obj: Any, path: str) -> tuple[bool, Any]:
