@@ -7,6 +7,7 @@ import contextlib
 import json
 import socket
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -23,6 +24,10 @@ from .records import RequestRecord
 from .routes import Route, UnknownResource, resolve
 from .store import Stored, dumps
 from .watch import serve_watch
+
+Obj = dict[str, Any]
+# objects, list metadata, whether to include the column definitions -> a Table
+TablePrinter = Callable[[list[Obj], dict[str, Any], bool], Obj]
 
 _JSON = "application/json"
 _PHRASES = {s.value: s.phrase for s in HTTPStatus}
@@ -372,9 +377,25 @@ class Handler(BaseHTTPRequestHandler):
     def _table_version(self) -> str | None:
         return tables.table_version(self.headers.get("Accept"))
 
+    def table_wanted(self) -> bool:
+        return self._table_version() is not None
+
     def _send_table(
         self, route: Route, items: list[Stored], api_version: str, meta: dict[str, Any]
     ) -> None:
+        version = self._table_version() or "v1"
+        objects = [
+            s.obj
+            if s.obj.get("apiVersion") == api_version
+            else {**s.obj, "apiVersion": api_version}
+            for s in items
+        ]
+        table = self.table_printer(route)(objects, meta, True)
+        self.send_bytes(200, dumps(table), tables.content_type(version))
+
+    def table_printer(self, route: Route) -> TablePrinter:
+        """Objects -> the Table this request asked for (with or without the column
+        definitions: a watch sends them with its first event only)."""
         rtype = route.rtype
         assert rtype is not None
         version = self._table_version() or "v1"
@@ -387,25 +408,25 @@ class Handler(BaseHTTPRequestHandler):
                 "apiextensions.k8s.io", "CustomResourceDefinition", "", rtype.resource_name()
             )
             columns = tables.crd_columns(crd.obj if crd else {}, route.version)
-        objects = [
-            s.obj
-            if s.obj.get("apiVersion") == api_version
-            else {**s.obj, "apiVersion": api_version}
-            for s in items
-        ]
-        table = tables.build_table(
-            objects,
-            rtype.group,
-            rtype.kind,
-            datetime.now(UTC),
-            crd_columns=columns,
-            include_object=include,
-            version=version,
-            resource_version=str(meta.get("resourceVersion") or ""),
-            continue_token=meta.get("continue"),
-            remaining_item_count=meta.get("remainingItemCount"),
-        )
-        self.send_bytes(200, dumps(table), tables.content_type(version))
+
+        def table(objects: list[Obj], meta: dict[str, Any], with_columns: bool) -> Obj:
+            built = tables.build_table(
+                objects,
+                rtype.group,
+                rtype.kind,
+                datetime.now(UTC),
+                crd_columns=columns,
+                include_object=include,
+                version=version,
+                resource_version=str(meta.get("resourceVersion") or ""),
+                continue_token=meta.get("continue"),
+                remaining_item_count=meta.get("remainingItemCount"),
+            )
+            if not with_columns:
+                built["columnDefinitions"] = []
+            return built
+
+        return table
 
 
 def _verb(method: str, route: Route | None, query: dict[str, str]) -> str:

@@ -42,12 +42,26 @@ def serve_watch(handler: Handler, route: Route, query: dict[str, str], api_versi
     since = query.get("resourceVersion") or ""
     initial: list[bytes] = []
     too_old = False
+    # `kubectl get -w` asks for Tables: each event's object is then a one-row Table, the
+    # column definitions in the first one only, as a real API server sends them
+    printer = handler.table_printer(route) if handler.table_wanted() else None
+    first_table = True
+
+    def encode(event_type: str, obj: dict[str, Any], raw: bytes) -> bytes:
+        nonlocal first_table
+        if printer is None:
+            return _line(event_type, _versioned(obj, raw, api_version))
+        rv = str((obj.get("metadata") or {}).get("resourceVersion") or "")
+        table = printer([{**obj, "apiVersion": api_version}], {"resourceVersion": rv}, first_table)
+        first_table = False
+        return _line(event_type, dumps(table))
+
     with api.store.lock:
         if since in ("", "0"):
             items, _ = api.list_items(
                 rtype, namespace, query.get("labelSelector"), query.get("fieldSelector")
             )
-            initial = [_line("ADDED", _versioned(s.obj, s.raw, api_version)) for s in items]
+            initial = [encode("ADDED", s.obj, s.raw) for s in items]
             seq = hub.next_seq()
         else:
             try:
@@ -83,9 +97,7 @@ def serve_watch(handler: Handler, route: Route, query: dict[str, str], api_versi
             if remaining <= 0:
                 break
             events, seq = hub.wait(seq, min(remaining, BOOKMARK_EVERY))
-            lines = [
-                _line(e.type, _versioned(e.obj, e.raw, api_version)) for e in events if wanted(e)
-            ]
+            lines = [encode(e.type, e.obj, e.raw) for e in events if wanted(e)]
             if events:
                 last_rv = events[-1].rv
             if lines:

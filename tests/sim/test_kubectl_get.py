@@ -127,3 +127,34 @@ def test_get_single_configmap_as_yaml_is_the_full_object(kubectl: Kubectl) -> No
     obj = yaml.safe_load(kubectl("get", "cm", "settings", "-o", "yaml"))
     assert obj["kind"] == "ConfigMap" and obj["data"] == {"mode": "fast"}
     assert obj["metadata"]["uid"]
+
+
+def test_watch_prints_one_header_and_full_rows(kubectl: Kubectl, tmp_path: Path) -> None:
+    # kubectl get -w: the first list and every later event come as Tables; the column
+    # definitions only in the first, so kubectl prints one header and full rows
+    server = yaml.safe_load(kubectl("config", "view", "--minify", "-o", "yaml"))
+    env = {
+        **os.environ,
+        "KUBECONFIG": os.environ.get("KUBECONFIG", ""),
+        "HOME": str(tmp_path),
+    }
+    url = server["clusters"][0]["cluster"]["server"]
+    args = [str(KUBECTL), "--server", url, "--insecure-skip-tls-verify", "get", "cm", "-w"]
+    watcher = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert watcher.stdout is not None
+        lines = [watcher.stdout.readline()]  # header
+        lines.append(watcher.stdout.readline())  # the existing ConfigMap
+        later = tmp_path / "later.yaml"
+        later.write_text(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later, namespace: default}\n"
+            "data: {a: '1', b: '2'}\n"
+        )
+        kubectl("apply", "--server-side", "-f", str(later))
+        lines.append(watcher.stdout.readline())
+    finally:
+        watcher.kill()
+        watcher.wait(10)
+    rows = table("".join(lines))
+    assert rows[0] == ["NAME", "DATA", "AGE"]
+    assert [r[:2] for r in rows[1:]] == [["settings", "1"], ["later", "2"]]
