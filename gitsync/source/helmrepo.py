@@ -452,6 +452,8 @@ def _chart_directory(members: list[tarfile.TarInfo], chart: str, limit: int, lab
     for member in members:
         name = member.name
         parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+        if not parts and member.isdir() and not name.startswith(("/", "\\")):
+            continue  # "./", as some tar tools write
         if name.startswith(("/", "\\")) or ".." in parts or not parts:
             raise SourceError(f"{label}: archive member {name!r} leaves the chart directory")
         if not (member.isfile() or member.isdir()):

@@ -436,6 +436,20 @@ def test_archive_in_another_top_directory_is_read_like_helm(
     assert cache.tree(chart_repo.url, "renamed", "1.0.0").is_file("Chart.yaml")
 
 
+def test_archive_with_dot_slash_names(chart_repo: ChartRepo, cache: HelmRepoCache) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        top = tarfile.TarInfo("./")
+        top.type = tarfile.DIRTYPE
+        archive.addfile(top)
+        data = b"apiVersion: v2\nname: dots\nversion: 1.0.0\n"
+        info = tarfile.TarInfo("./dots/Chart.yaml")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    chart_repo.add("dots", "1.0.0", archive=buffer.getvalue())
+    assert cache.tree(chart_repo.url, "dots", "1.0.0").read_bytes("Chart.yaml") == data
+
+
 def test_oversized_archives_are_refused(chart_repo: ChartRepo, tmp_path: Path) -> None:
     noise = os.urandom(8000)  # gzip cannot shrink random bytes
     chart_repo.add("big", "1.0.0", archive=chart_archive("big", "1.0.0", {"big/blob": noise}))
