@@ -132,12 +132,17 @@ def run(resources: int, latency_ms: float, work: Path) -> Results:
         try:
             wall, requests, methods = run_gitsync(sim, directory)
             applied = len(sim.list_objects("v1", "ConfigMap", NAMESPACE))
+            sim.reset_requests()
+            again_wall, again, again_methods = run_gitsync(sim, directory)
         finally:
             sim.stop()
         results.add(f"[{label}] gitsync sync wall", wall, "s", "< kubectl")
         results.add(f"[{label}] gitsync sync requests", requests, "", "<= kubectl")
         results.add(f"[{label}] gitsync sync by verb", verbs(methods))
         results.add(f"[{label}] ConfigMaps in cluster after sync", applied)
+        results.add(f"[{label}] gitsync sync again, nothing changed, wall", again_wall, "s")
+        results.add(f"[{label}] gitsync sync again, requests", again)
+        results.add(f"[{label}] gitsync sync again by verb", verbs(again_methods))
         sim = fresh_cluster(latency)
         try:
             p_wall, p_requests = run_in_process(sim, directory, qps=10_000)

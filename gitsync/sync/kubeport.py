@@ -21,9 +21,9 @@ from gitsync.sync.tracking import finalizers_of, is_tracked_by
 
 T = TypeVar("T")
 
-# A LIST pages through every object of the kind in the namespace, not just the wanted
-# ones: allow one page per this many wanted names before reading the rest one by one.
-NAMES_PER_PAGE = 4
+# A LIST returns every object of the kind in the namespace, not just the wanted ones:
+# read at most this many per wanted name before reading the rest one by one.
+ITEMS_PER_NAME = 8
 
 
 class KubePort:
@@ -71,7 +71,7 @@ class KubePort:
             return None
 
     def list_live(
-        self, api_version: str, kind: str, namespace: str, names: Sequence[str]
+        self, api_version: str, kind: str, namespace: str, names: Sequence[str], app: str = ""
     ) -> dict[str, dict[str, Any] | None]:
         wanted = set(names)
         scoped = self.namespaced(api_version, kind)
@@ -79,28 +79,22 @@ class KubePort:
             return dict.fromkeys(wanted)  # not served: none of them can exist
         if scoped and not namespace:
             return {}  # `get` resolves the default namespace
-        budget = max(1, len(wanted) // NAMES_PER_PAGE)
+        where = namespace if scoped else None
 
         def call() -> dict[str, dict[str, Any] | None]:
-            found: dict[str, dict[str, Any] | None] = {}
-            pages = self.cluster.list_pages(
-                api_version,
-                kind,
-                namespace=namespace if scoped else None,
-                limit=self.list_page_size,
-            )
-            for number, page in enumerate(pages, start=1):
-                for item in page.items:
-                    name = (item.get("metadata") or {}).get("name")
-                    if name in wanted:
-                        found[name] = item
-                if len(found) == len(wanted):
-                    return found
-                if not page.more:
-                    break
-                if number >= budget:
-                    return found  # more pages than reading the rest one by one would cost
-            return {name: found.get(name) for name in wanted}  # the whole list: absent = gone
+            # First everything of the kind there, reading at most ITEMS_PER_NAME objects
+            # per wanted name: in a namespace of the app's own this is the whole list.
+            budget = ITEMS_PER_NAME * len(wanted)
+            found, complete = self._scan(api_version, kind, where, None, wanted, budget)
+            if complete:
+                return {name: found.get(name) for name in wanted}  # absent = gone
+            if app and len(found) < len(wanted):
+                # A crowded namespace: what the app applied before carries its label.
+                selector = f"{TRACKING_LABEL}={app}"
+                rest = wanted - set(found)
+                more, _ = self._scan(api_version, kind, where, selector, rest, budget)
+                found.update(more)
+            return dict(found)  # the names not found are left to `get`
 
         try:
             return self._retry(call)
@@ -108,6 +102,35 @@ class KubePort:
             return dict.fromkeys(wanted)
         except ForbiddenError:
             return {}  # allowed to get but not to list: read one by one
+
+    def _scan(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        selector: str | None,
+        wanted: set[str],
+        budget: int,
+    ) -> tuple[dict[str, dict[str, Any] | None], bool]:
+        """Wanted objects met in a list, reading at most about `budget` items; and whether
+        the list was read to its end."""
+        found: dict[str, dict[str, Any] | None] = {}
+        size = max(1, min(self.list_page_size, budget))
+        pages = self.cluster.list_pages(
+            api_version, kind, namespace=namespace, label_selector=selector, limit=size
+        )
+        read = 0
+        for page in pages:
+            read += len(page.items)
+            for item in page.items:
+                name = (item.get("metadata") or {}).get("name")
+                if name in wanted:
+                    found[name] = item
+            if not page.more:
+                return found, True
+            if len(found) == len(wanted) or read >= budget:
+                break
+        return found, False
 
     def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

@@ -200,7 +200,7 @@ class _Step:
             (api_version, kind, namespace), idx = batch
             try:
                 return self.port.list_live(
-                    api_version, kind, namespace, [tasks[i].name for i in idx]
+                    api_version, kind, namespace, [tasks[i].name for i in idx], self.state.app
                 )
             except KubeError:
                 return {}  # read each one, so a failure lands on its own task

@@ -30,10 +30,11 @@ class ClusterPort(Protocol):
         ...
 
     def list_live(
-        self, api_version: str, kind: str, namespace: str, names: Sequence[str]
+        self, api_version: str, kind: str, namespace: str, names: Sequence[str], app: str = ""
     ) -> dict[str, dict[str, Any] | None]:
         """Several objects of one kind in one namespace ("" when cluster-scoped) read at
         once, e.g. with one LIST: name -> live object, or None when it does not exist.
+        `app` names the app syncing them (its tracking label may narrow a long list).
 
         A name left out of the answer was not decided (the list was too long to page
         through, or may not be listed); the caller reads it with `get`.

@@ -106,7 +106,7 @@ class FakePort:
             return copy.deepcopy(obj)
 
     def list_live(
-        self, api_version: str, kind: str, namespace: str, names: Sequence[str]
+        self, api_version: str, kind: str, namespace: str, names: Sequence[str], app: str = ""
     ) -> dict[str, dict[str, Any] | None]:
         self.lists += 1
         return {name: self.get(api_version, kind, namespace, name) for name in names}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitsync.model.annotations import TRACKING_LABEL
 from gitsync.sim import RequestRecord, SimCluster
 from gitsync.sync.kubeport import KubePort
 from tests.sync.e2e import STATE_NAMESPACE, configmap, sync_in_process, sync_json, write_app
@@ -111,31 +112,35 @@ def test_an_invalid_object_among_many_still_stops_every_write(
     assert [r for r in app_requests(sim) if r.is_write] == []
 
 
-def test_list_live_pages_within_a_budget_then_leaves_the_rest_to_get(
-    sim: SimCluster,
-) -> None:
-    """A namespace crowded with other objects of the kind: the LIST stops after a bounded
-    number of pages and says nothing about names it did not reach."""
-    for i in range(12):
+def test_list_live_reads_a_bounded_list_then_the_apps_own_objects(sim: SimCluster) -> None:
+    """A namespace crowded with other objects of the kind: the plain LIST stops after a few
+    items per wanted name, a LIST by the app's tracking label finds what the app applied
+    before, and names neither decides are left to GET (never reported as gone)."""
+    sim.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "crowded"}})
+    for i in range(40):
+        labels = {TRACKING_LABEL: "mine"} if i == 39 else {}
         sim.apply(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": {"name": f"other-{i:02d}", "namespace": "default"},
+                "metadata": {"name": f"other-{i:02d}", "namespace": "crowded", "labels": labels},
             }
         )
     port = KubePort.from_kubeconfig(str(sim.kubeconfig), None)
-    port.list_page_size = 2
-    wanted = ["other-00", "other-01", "other-11", "absent"]
+    wanted = ["other-39", "absent"]
     sim.reset_requests()
-    partial = port.list_live("v1", "ConfigMap", "default", wanted)
-    assert set(partial) == {"other-00", "other-01"}  # one page: 4 names allow one
-    assert len([r for r in sim.requests if r.verb == "list"]) == 1
-    port.list_page_size = 500
-    whole = port.list_live("v1", "ConfigMap", "default", wanted)
-    assert set(whole) == set(wanted)
-    assert whole["absent"] is None
-    live = whole["other-11"]
+    plain = port.list_live("v1", "ConfigMap", "crowded", wanted)
+    assert "absent" not in plain  # the list was not read to its end: undecided
+    lists = [r for r in sim.requests if r.verb == "list"]
+    assert len(lists) == 1 and int(lists[0].query["limit"]) <= 8 * len(wanted)
+    mine = port.list_live("v1", "ConfigMap", "crowded", wanted, app="mine")
+    live = mine["other-39"]
     assert live is not None and live["kind"] == "ConfigMap"
+    assert "absent" not in mine
+    # a namespace holding just the wanted objects: one LIST decides every name
+    sim.reset_requests()
+    quiet = port.list_live("v1", "ConfigMap", "default", ["a", "b"])
+    assert quiet == {"a": None, "b": None}
+    assert [r.verb for r in sim.requests if r.verb] == ["list"]
     assert port.list_live("example.com/v1", "Widget", "default", ["w"]) == {"w": None}
     port.cluster.close()

@@ -19,7 +19,7 @@ class UnlistablePort(FakePort):
     """May get but not list (RBAC without the list verb)."""
 
     def list_live(
-        self, api_version: str, kind: str, namespace: str, names: Sequence[str]
+        self, api_version: str, kind: str, namespace: str, names: Sequence[str], app: str = ""
     ) -> dict[str, dict[str, Any] | None]:
         raise ForbiddenError("list is forbidden", f"{kind} list", 403)
 
@@ -28,7 +28,7 @@ class BrokenGetPort(FakePort):
     """Reads of one object fail however often they are tried."""
 
     def list_live(
-        self, api_version: str, kind: str, namespace: str, names: Sequence[str]
+        self, api_version: str, kind: str, namespace: str, names: Sequence[str], app: str = ""
     ) -> dict[str, dict[str, Any] | None]:
         return {}  # undecided: the operation falls back to get
 
