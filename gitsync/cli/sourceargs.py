@@ -13,6 +13,7 @@ click context), so commands only ever see `repo` and `revision`.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from gitsync.cli.appfile import load_application, render_options
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
 from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
-from gitsync.source import LocalTree, RepoCache
+from gitsync.source import HelmRepoCache, LocalTree, RepoCache
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
@@ -110,7 +111,7 @@ def _from_application(
     context.meta[_APP_KEY] = app
     kwargs["path"] = app.source.path
     kwargs["repo"] = kwargs.get("repo") or app.source.repo_url
-    kwargs["revision"] = kwargs.get("revision") or app.source.target_revision or "HEAD"
+    kwargs["revision"] = kwargs.get("revision") or app.source.key.revision
     if "app_name" in kwargs:
         kwargs["app_name"] = app.name
     namespace_source = context.get_parameter_source("dest_namespace")
@@ -158,6 +159,9 @@ def load_manifests(
     """Render PATH: in `repo` at `revision` when a repository is given (or a revision is
     asked of a PATH inside a Git work tree), else the local directory as it is on disk."""
     opts = options or _context_options()
+    app = current_application()
+    if app is not None and app.source.chart:
+        return _from_chart_repo(repo or app.source.repo_url, app.source.chart, revision, opts)
     if repo:
         return _from_repo(repo, path, revision, opts)
     local = Path(path)
@@ -180,6 +184,24 @@ def _from_repo(repo: str, path: str, revision: str | None, opts: RenderOptions) 
     tree = cache.tree(repo, sha)
     manifests = _renderer().render(tree, path, opts)
     return RenderedSource(manifests=manifests, revision=sha, repo=repo, path=path)
+
+
+def _from_chart_repo(
+    repo: str, chart: str, constraint: str | None, opts: RenderOptions
+) -> RenderedSource:
+    charts = _chart_cache()
+    version = charts.resolve(repo, chart, constraint or "*")
+    tree = charts.tree(repo, chart, version)
+    key = ("helm-repository", repo, chart, version)
+    manifests = _renderer().render(tree, "", opts, cache_key=key)
+    return RenderedSource(manifests=manifests, revision=version, repo=repo, path="")
+
+
+@functools.cache
+def _chart_cache() -> HelmRepoCache:
+    cache = HelmRepoCache()
+    atexit.register(cache.close)  # its downloads live in a temp dir
+    return cache
 
 
 def _context_options() -> RenderOptions:

@@ -50,13 +50,13 @@ from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, UnknownKindError
 from gitsync.health import aggregate, assess
 from gitsync.kube import Cluster
-from gitsync.model import Application, AutomatedSync, Manifest
+from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
 from gitsync.model.annotations import SYNC_OPTIONS, TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
 from gitsync.render import Renderer, RenderOptions
 from gitsync.server.metrics import Metrics
 from gitsync.server.payloads import PushEvent
-from gitsync.source import RepoCache, redact_url
+from gitsync.source import HelmRepoCache, RepoCache, redact_url
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
@@ -110,6 +110,11 @@ class Controller:
         self.self_heal_base = self_heal_base if self_heal_base is not None else float(base or 2.0)
         cache_dir = Path(config.cache_dir) if config.cache_dir else None
         self.repos = repo_cache or RepoCache(cache_dir)
+        # The index TTL only merges the fetches of one poll's apps: every poll sees new charts.
+        self.charts = HelmRepoCache(
+            cache_dir / "helm" if cache_dir else None,
+            index_ttl=min(config.poll_interval / 2, 30.0),
+        )
         self.renderer = Renderer()
         self.queue = WorkQueue()
         self._lock = threading.RLock()
@@ -118,9 +123,9 @@ class Controller:
         self._saved: dict[str, dict[str, Any]] = {}
         self._root_sha = ""
         self._root_error = ""
-        self._shas: dict[tuple[str, str], str] = {}
-        self._stale: set[tuple[str, str]] = set()
-        self._git_errors: dict[tuple[str, str], str] = {}
+        self._shas: dict[SourceKey, str] = {}
+        self._stale: set[SourceKey] = set()
+        self._git_errors: dict[SourceKey, str] = {}
         self._ops: dict[str, _Operation] = {}
         self._sync_requested: set[str] = set()
         self._heal_attempts: dict[str, int] = {}
@@ -246,6 +251,7 @@ class Controller:
             self._leader.stop(release=True)
         self._registry.close()
         self.repos.close()
+        self.charts.close()
         log.info("controller stopped")
 
     @property
@@ -270,9 +276,7 @@ class Controller:
             apps = list(self._inventory.apps.values())
         matched = apps_for_push(apps, event)
         with self._lock:
-            self._stale.update(
-                (a.source.repo_url, a.source.target_revision or "HEAD") for a in matched
-            )
+            self._stale.update(a.source.key for a in matched)
         for app in matched:
             self.queue.add(app.name)
         queued = len(matched)
@@ -325,8 +329,9 @@ class Controller:
                 self.queue.done(key)
 
     # -- Git --------------------------------------------------------------------------------
-    def _resolve(self, repo: str, revision: str, *, force: bool) -> str:
-        key = (repo, revision or "HEAD")
+    def _resolve(self, key: SourceKey, *, force: bool) -> str:
+        """The commit SHA (or, for a Helm repository chart, the version) `key` stands for."""
+        repo = key.repo
         with self._lock:
             known = self._shas.get(key)
             force = force or key in self._stale
@@ -334,7 +339,10 @@ class Controller:
             return known
         started = time.perf_counter()
         try:
-            sha = self.repos.resolve(repo, key[1])
+            if key.chart:
+                sha = self.charts.resolve(repo, key.chart, key.revision)
+            else:
+                sha = self.repos.resolve(repo, key.revision)
         except GitsyncError as err:
             self.metrics.git_fetch(redact_url(repo), time.perf_counter() - started, False)
             with self._lock:
@@ -353,7 +361,7 @@ class Controller:
     def _refresh_root(self) -> None:
         cfg = self.config
         try:
-            sha = self._resolve(cfg.repo, cfg.revision, force=True)
+            sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
             self._refresh_cluster_secrets()
             if sha != self._root_sha or self._root_error:
                 self._load_root(sha)
@@ -364,11 +372,11 @@ class Controller:
         with self._lock:
             sources = sources_of(self._inventory.apps)
             names = sorted(self._inventory.apps)
-        for repo, revision in sorted(sources):
+        for key in sorted(sources):
             try:
-                self._resolve(repo, revision, force=True)
+                self._resolve(key, force=True)
             except GitsyncError as err:
-                log.warning("source unreachable", repo=redact_url(repo), error=str(err))
+                log.warning("source unreachable", repo=redact_url(key.repo), error=str(err))
         for name in names:  # periodic resync: cheap when nothing changed
             self.queue.add(name)
         if not self._root_error or self._root_sha:
@@ -479,7 +487,8 @@ class Controller:
         status.project = app.project
         status.repo = redact_url(src.repo_url)
         status.path = src.path
-        status.target_revision = src.target_revision or "HEAD"
+        status.chart = src.chart
+        status.target_revision = src.key.revision
         status.destination = app.destination.server or app.destination.name
         try:
             self._reconcile_app(app, status)
@@ -488,7 +497,7 @@ class Controller:
             status.message = str(err)
             status.conditions = [f"ComparisonError: {err}"]
             log.warning("reconcile error", error=str(err))
-        git_error = self._git_errors.get((src.repo_url, src.target_revision or "HEAD"))
+        git_error = self._git_errors.get(src.key)
         if git_error:
             status.conditions.append(f"SourceError: {git_error}")
         status.reconciled_at = time.time()
@@ -501,7 +510,7 @@ class Controller:
         unsupported = app.unsupported_source()
         if unsupported:
             raise UnsupportedSourceError(unsupported)
-        sha = self._resolve(src.repo_url, src.target_revision or "HEAD", force=False)
+        sha = self._resolve(src.key, force=False)
         structlog.contextvars.bind_contextvars(revision=sha[:12])
         status.revision = sha
         dest = self._registry.find(app.destination.server, app.destination.name)
@@ -509,9 +518,13 @@ class Controller:
             wanted = app.destination.server or app.destination.name
             raise UnknownDestinationError(f"destination cluster {wanted!r} is not registered")
         namespace = app.destination.namespace or "default"
-        tree = self.repos.tree(src.repo_url, sha)
         options = RenderOptions.from_source(dict(src.raw), app_name=name, namespace=namespace)
-        manifests = self.renderer.render(tree, src.path, options)
+        if src.chart:
+            chart = self.charts.tree(src.repo_url, src.chart, sha)
+            key = ("helm-repository", src.repo_url, src.chart, sha)
+            manifests = self.renderer.render(chart, "", options, cache_key=key)
+        else:
+            manifests = self.renderer.render(self.repos.tree(src.repo_url, sha), src.path, options)
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
         diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)

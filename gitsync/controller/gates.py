@@ -22,7 +22,7 @@ from gitsync.controller.ordering import (
 )
 from gitsync.controller.progressive import RollingApp, StepStatus, step_statuses
 from gitsync.controller.status import AppStatus
-from gitsync.model import Application
+from gitsync.model import Application, SourceKey
 
 
 class StartGates:
@@ -31,13 +31,13 @@ class StartGates:
         lock: threading.RLock,
         inventory: Callable[[], Inventory],
         saved: Mapping[str, Mapping[str, Any]],
-        shas: Mapping[tuple[str, str], str],
+        shas: Mapping[SourceKey, str],
         running: Callable[[str], bool],
     ) -> None:
         self._lock = lock
         self._inventory = inventory
         self._saved = saved  # app -> its last saved status, as the controller keeps it
-        self._shas = shas  # (repo, revision) -> the SHA now wanted
+        self._shas = shas  # source -> the SHA (or chart version) now wanted
         self._running = running
         self._waiting: set[str] = set()
         # apps a RollingSync step let start whose operation is not registered yet
@@ -82,7 +82,7 @@ class StartGates:
         if saved is None:
             return AppState()
         phase = str((saved.get("operation") or {}).get("phase") or "")
-        wanted = self._shas.get((app.source.repo_url, app.source.target_revision or "HEAD"))
+        wanted = self._shas.get(app.source.key)
         current = not wanted or saved.get("revision") == wanted
         return AppState(str(saved["sync_status"]), str(saved["health"]), phase, current)
 

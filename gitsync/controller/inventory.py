@@ -13,7 +13,7 @@ from gitsync.appset import Cluster as ClusterRecord
 from gitsync.appset import TreeProvider, expand, load_documents, reconcile_generated
 from gitsync.appset.rollingsync import RollingSync, parse_strategy
 from gitsync.errors import GitsyncError
-from gitsync.model import Application
+from gitsync.model import Application, SourceKey
 from gitsync.source.tree import Tree
 
 
@@ -97,5 +97,5 @@ def app_inputs(app: Application, sha: str) -> str:
     return f"{sha}:{spec_digest(app)}"
 
 
-def sources_of(apps: Mapping[str, Application]) -> set[tuple[str, str]]:
-    return {(a.source.repo_url, a.source.target_revision or "HEAD") for a in apps.values()}
+def sources_of(apps: Mapping[str, Application]) -> set[SourceKey]:
+    return {a.source.key for a in apps.values()}

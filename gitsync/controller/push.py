@@ -14,7 +14,8 @@ def apps_for_push(apps: Iterable[Application], event: PushEvent) -> list[Applica
     matched = [
         app
         for app in apps
-        if app_matches_push(
+        if not app.source.chart  # a Git push does not change a Helm repository's charts
+        and app_matches_push(
             app.source.repo_url,
             app.source.target_revision,
             app.source.path,

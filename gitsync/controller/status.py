@@ -47,6 +47,7 @@ class AppStatus:
     project: str = "default"
     repo: str = ""
     path: str = ""
+    chart: str = ""  # a chart from a Helm repository; `revision` is then its version
     target_revision: str = "HEAD"
     destination: str = ""
     revision: str = ""

@@ -8,6 +8,7 @@ from gitsync.model.application import (
     Destination,
     RetryBackoff,
     RetryPolicy,
+    SourceKey,
     SyncPolicy,
 )
 from gitsync.model.applicationset import (
@@ -44,6 +45,7 @@ __all__ = [
     "ResultCode",
     "RetryBackoff",
     "RetryPolicy",
+    "SourceKey",
     "SyncAnnotations",
     "SyncOptions",
     "SyncPhase",

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitsync.errors import ManifestError
 
 APPLICATION_API_GROUP = "argoproj.io"
 APPLICATION_KIND = "Application"
+
+
+class SourceKey(NamedTuple):
+    """What a poll resolves: a Git revision of a repository, or for a chart from a Helm
+    repository (`chart` set) the version constraint to pick a chart version with."""
+
+    repo: str
+    revision: str
+    chart: str = ""
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,14 @@ class ApplicationSource:
     chart: str = ""
     ref: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def key(self) -> SourceKey:
+        if self.chart:
+            # no targetRevision (read as HEAD) means the newest stable chart version
+            constraint = "" if self.target_revision == "HEAD" else self.target_revision
+            return SourceKey(self.repo_url, constraint or "*", self.chart)
+        return SourceKey(self.repo_url, self.target_revision or "HEAD")
 
     @property
     def helm(self) -> Mapping[str, Any] | None:
@@ -111,11 +128,6 @@ class Application:
         is refused as a whole."""
         if self.multi_source and len(self.sources) > 1:
             return "several sources (spec.sources) are not supported; use one spec.source"
-        if self.source.chart:
-            return (
-                f"Helm repository charts (source.chart {self.source.chart!r}) are not "
-                "supported; point source.path at the chart in Git"
-            )
         return ""
 
     @property

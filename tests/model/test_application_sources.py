@@ -31,10 +31,7 @@ def _app(spec: dict[str, Any]) -> Application:
             {"sources": [GIT, {**GIT, "path": "apps/db"}]},
             "several sources (spec.sources) are not supported",
         ),
-        (
-            {"source": {"repoURL": "https://charts.example.com", "chart": "web"}},
-            "Helm repository charts (source.chart 'web') are not supported",
-        ),
+        ({"source": {"repoURL": "https://charts.example.com", "chart": "web"}}, ""),
     ],
 )
 def test_unsupported_sources_are_named(spec: dict[str, Any], reason: str) -> None:
@@ -43,3 +40,13 @@ def test_unsupported_sources_are_named(spec: dict[str, Any], reason: str) -> Non
         assert found.startswith(reason)
     else:
         assert found == ""
+
+
+def test_a_chart_source_is_keyed_by_its_version_constraint() -> None:
+    chart = _app({"source": {"repoURL": "https://charts.example.com", "chart": "web"}})
+    assert tuple(chart.source.key) == ("https://charts.example.com", "*", "web")
+    pinned = _app(
+        {"source": {"repoURL": "https://c.example.com", "chart": "web", "targetRevision": "1.*"}}
+    )
+    assert tuple(pinned.source.key) == ("https://c.example.com", "1.*", "web")
+    assert tuple(_app({"source": GIT}).source.key) == (GIT["repoURL"], "HEAD", "")

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
+from gitsync.render import helm_available
 from gitsync.sim import SimCluster
 from tests.gitrepo import GitRepo
+from tests.helmrepo import serve_chart_repo
 from tests.sync.e2e import configmap, deployment, gitsync
 
 
@@ -155,3 +157,26 @@ def test_multi_source_and_no_path_are_refused(repo: GitRepo, tmp_path: Path) -> 
     nothing = gitsync("render")
     assert nothing.returncode == 2
     assert nothing.stderr.strip() == "error: give PATH, or --application FILE"
+
+
+@pytest.mark.skipif(not helm_available(), reason="needs helm-python-sdk (gitsync[helm]) or helm")
+def test_a_chart_from_a_helm_repository(tmp_path: Path) -> None:
+    with serve_chart_repo(tmp_path / "charts") as charts:
+        charts.add("web", "1.0.0")
+        charts.add("web", "1.4.0")
+        app = _application("shop", charts.url)
+        app["spec"]["source"] = {
+            "repoURL": charts.url,
+            "chart": "web",
+            "targetRevision": "~1.0",
+            "helm": {"parameters": [{"name": "greeting", "value": "hey"}]},
+        }
+        app_file = _write(tmp_path / "shop.yaml", app)
+        rendered = gitsync("render", "--application", app_file, "-o", "json")
+        assert rendered.returncode == 0, rendered.stderr
+        (config,) = yaml.safe_load(rendered.stdout)
+        assert config["metadata"] == {"name": "shop-web", "namespace": "shop"}
+        assert config["data"]["greeting"] == "hey"
+        assert config["data"]["chart"] == "1.0.0"  # ~1.0 stays below 1.1
+        newest = gitsync("render", "--application", app_file, "--revision", "*", "-o", "json")
+        assert yaml.safe_load(newest.stdout)[0]["data"]["chart"] == "1.4.0"
