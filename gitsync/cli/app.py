@@ -69,7 +69,8 @@ def get_command(server: str, token: str | None, output: str, name: str) -> None:
         click.echo(json.dumps(app, indent=2, sort_keys=True))
         return
     click.echo(_table([_row(app)]))
-    for key in ("repo", "path", "target_revision", "destination", "message", "health_message"):
+    keys = ("repo", "path", "chart", "target_revision", "destination", "message", "health_message")
+    for key in keys:
         if app.get(key):
             click.echo(f"{key}: {app[key]}")
     rolling = app.get("rolling_sync")
