@@ -38,6 +38,7 @@ from gitsync.controller.inventory import (
     app_inputs,
     build_inventory,
     sources_of,
+    spec_digest,
 )
 from gitsync.controller.leader import LeaderElector
 from gitsync.controller.ordering import parse_depends_on, parse_wave
@@ -65,7 +66,8 @@ from gitsync.sync.tracking import annotations_of, is_tracked_by
 
 log = structlog.get_logger("gitsync.controller")
 
-ROOT_KEY = "\x00root"
+ROOT_KEY = "\x00root"  # a poll: refresh the root and every source, then resync every app
+PUSH_ROOT_KEY = "\x00root-push"  # a push: refresh the root, reconcile only what it changed
 STEP_BUDGET = 0.5  # seconds of sync steps per visit before the app goes back in line
 STEP_PAUSE = 0.05
 
@@ -278,11 +280,12 @@ class Controller:
         with self._lock:
             self._stale.update(a.source.key for a in matched)
         for app in matched:
-            self.queue.add(app.name)
+            # ahead of a poll's resync of every app: a push is what someone waits for
+            self.queue.add_first(app.name)
         queued = len(matched)
         cfg = self.config
         if root_matches_push(cfg.repo, cfg.revision, cfg.path, event):
-            self.queue.add(ROOT_KEY)
+            self.queue.add(PUSH_ROOT_KEY)
             queued += 1
         return queued
 
@@ -320,10 +323,13 @@ class Controller:
                     continue
                 if key == ROOT_KEY:
                     self._refresh_root()
+                elif key == PUSH_ROOT_KEY:
+                    self._refresh_root_after_push()
                 else:
                     self._reconcile(key)
             except Exception:  # a bug in one reconcile must not kill the worker
-                log.exception("reconcile failed", key=key if key != ROOT_KEY else "root")
+                shown = "root" if key in (ROOT_KEY, PUSH_ROOT_KEY) else key
+                log.exception("reconcile failed", key=shown)
             finally:
                 structlog.contextvars.clear_contextvars()
                 self.queue.done(key)
@@ -382,7 +388,22 @@ class Controller:
         if not self._root_error or self._root_sha:
             self._ready.set()
 
-    def _load_root(self, sha: str) -> None:
+    def _refresh_root_after_push(self) -> None:
+        """Only the root: the pushed apps were queued by the push itself, and resyncing
+        every app here would put a 1,000-app backlog in front of the next push."""
+        cfg = self.config
+        try:
+            sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
+            if sha != self._root_sha or self._root_error:
+                for name in self._load_root(sha):
+                    self.queue.add(name)
+            self._root_error = ""
+        except GitsyncError as err:
+            self._root_error = f"root {redact_url(cfg.repo)}: {err}"
+            log.warning("root refresh failed", error=str(err))
+
+    def _load_root(self, sha: str) -> list[str]:
+        """Load the root at `sha`; the apps that are new or whose spec changed."""
         cfg = self.config
         tree = self.repos.tree(cfg.repo, sha)
         with self._lock:
@@ -398,6 +419,11 @@ class Controller:
         for removal in removals:
             self._remove(removal)
         log.info("root loaded", revision=sha[:12], apps=len(inventory.apps))
+        return [
+            name
+            for name, app in sorted(inventory.apps.items())
+            if name not in previous.apps or spec_digest(previous.apps[name]) != spec_digest(app)
+        ]
 
     def _refresh_cluster_secrets(self) -> None:
         try:

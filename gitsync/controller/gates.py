@@ -15,7 +15,7 @@ from gitsync.controller.ordering import (
     AppState,
     Gate,
     OrderedApp,
-    decide,
+    decide_one,
     parse_depends_on,
     parse_wave,
     sibling_group,
@@ -73,7 +73,7 @@ class StartGates:
                 )
                 for app in inventory.apps.values()
             ]
-        return decide(ordered).get(name, Gate())
+        return decide_one(name, ordered)
 
     def state(self, app: Application) -> AppState:
         # The last saved status, not the live object: a reconcile in progress has set the

@@ -12,6 +12,7 @@ blocks its dependents with a message that says so.
 from __future__ import annotations
 
 import posixpath
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -107,24 +108,51 @@ def sibling_group(annotations: Mapping[str, str], owner: str, location: str) -> 
 
 def decide(apps: Sequence[OrderedApp]) -> dict[str, Gate]:
     """For every app: may it start a sync now, and if not, what it waits for."""
-    by_name = {a.name: a for a in apps}
-    edges = {a.name: _edges(a, apps) for a in apps}
-    cycles = _cycles(edges)
-    return {app.name: _gate(app, by_name, cycles) for app in apps}
+    graph = _Graph(apps)
+    return {app.name: _gate(app, graph) for app in apps}
 
 
-def _lower_siblings(app: OrderedApp, apps: Sequence[OrderedApp]) -> list[OrderedApp]:
-    return sorted(
-        (o for o in apps if o.group == app.group and o.wave < app.wave),
-        key=lambda o: (o.wave, o.name),
-    )
+def decide_one(name: str, apps: Sequence[OrderedApp]) -> Gate:
+    """`decide(apps)[name]`, without deciding for every other app (a controller asks for
+    one app at a time, and thousands of apps would make that quadratic)."""
+    graph = _Graph(apps)
+    app = graph.by_name.get(name)
+    return OPEN if app is None else _gate(app, graph)
 
 
-def _edges(app: OrderedApp, apps: Sequence[OrderedApp]) -> list[str]:
-    return [*app.depends_on, *(o.name for o in _lower_siblings(app, apps))]
+class _Graph:
+    """The apps, their sibling groups in wave order, and the cycles among them."""
+
+    def __init__(self, apps: Sequence[OrderedApp]) -> None:
+        self.by_name = {a.name: a for a in apps}
+        groups: dict[str, list[OrderedApp]] = {}
+        for app in apps:
+            groups.setdefault(app.group, []).append(app)
+        for members in groups.values():
+            members.sort(key=lambda o: (o.wave, o.name))
+        self._groups = groups
+        self._waves = {g: [m.wave for m in members] for g, members in groups.items()}
+        self._cycles: dict[str, str] | None = None
+
+    def lower_siblings(self, app: OrderedApp) -> list[OrderedApp]:
+        """The app's siblings of a lower wave, lowest wave first."""
+        members = self._groups[app.group]
+        return members[: bisect_left(self._waves[app.group], app.wave)]
+
+    def edges(self, name: str) -> list[str]:
+        app = self.by_name[name]
+        return [*app.depends_on, *(o.name for o in self.lower_siblings(app))]
+
+    @property
+    def cycles(self) -> dict[str, str]:
+        if self._cycles is None:
+            self._cycles = _cycles(self)
+        return self._cycles
 
 
-def _gate(app: OrderedApp, by_name: dict[str, OrderedApp], cycles: dict[str, str]) -> Gate:
+def _gate(app: OrderedApp, graph: _Graph) -> Gate:
+    cycles = graph.cycles
+    by_name = graph.by_name
     if app.name in cycles:
         return Gate(f"dependency cycle: {cycles[app.name]}", blocked=True)
     for dep in app.depends_on:
@@ -139,7 +167,7 @@ def _gate(app: OrderedApp, by_name: dict[str, OrderedApp], cycles: dict[str, str
         other = by_name[dep]
         if not other.state.ready:
             return Gate(f"dependency {dep} ({other.state.describe()})")
-    for other in _lower_siblings(app, list(by_name.values())):
+    for other in graph.lower_siblings(app):
         if other.state.failure:
             return Gate(f"wave {other.wave} app {other.name} {other.state.failure}", blocked=True)
         if not other.state.ready:
@@ -147,13 +175,17 @@ def _gate(app: OrderedApp, by_name: dict[str, OrderedApp], cycles: dict[str, str
     return OPEN
 
 
-def _cycles(edges: dict[str, list[str]]) -> dict[str, str]:
-    """Every app on a cycle -> the cycle as text ("a -> b -> a"), starting at that app."""
+def _cycles(graph: _Graph) -> dict[str, str]:
+    """Every app on a cycle -> the cycle as text ("a -> b -> a"), starting at that app.
+
+    Wave edges only ever lead to a lower wave, so every cycle has a depends-on edge:
+    searching from the apps that declare dependencies finds them all."""
     out: dict[str, str] = {}
-    for start in sorted(edges):
+    starts = sorted(name for name, app in graph.by_name.items() if app.depends_on)
+    for start in starts:
         if start in out:
             continue
-        path = _path_back(start, edges)
+        path = _path_back(start, graph)
         if path is None:
             continue
         for index, name in enumerate(path[:-1]):
@@ -162,7 +194,7 @@ def _cycles(edges: dict[str, list[str]]) -> dict[str, str]:
     return out
 
 
-def _path_back(start: str, edges: dict[str, list[str]]) -> list[str] | None:
+def _path_back(start: str, graph: _Graph) -> list[str] | None:
     """A shortest path start -> ... -> start (breadth first, deterministic), or None."""
     previous: dict[str, str] = {}
     frontier = [start]
@@ -170,13 +202,13 @@ def _path_back(start: str, edges: dict[str, list[str]]) -> list[str] | None:
     while frontier:
         following: list[str] = []
         for node in frontier:
-            for nxt in edges.get(node, []):
+            for nxt in graph.edges(node):
                 if nxt == start:
                     path = [node]
                     while path[-1] != start:
                         path.append(previous[path[-1]])
                     return [start, *reversed(path[:-1]), start]
-                if nxt in seen or nxt not in edges:
+                if nxt in seen or nxt not in graph.by_name:
                     continue
                 seen.add(nxt)
                 previous[nxt] = node

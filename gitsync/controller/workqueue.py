@@ -40,6 +40,20 @@ class WorkQueue:
             self._queue.append(key)
             self._cond.notify()
 
+    def add_first(self, key: str) -> None:
+        """Like `add`, but ahead of everything queued (moved there if already queued)."""
+        with self._cond:
+            if self._shutdown:
+                return
+            if key in self._processing:
+                self._dirty.add(key)
+                return
+            if key in self._queued:
+                self._queue.remove(key)
+            self._queued.add(key)
+            self._queue.appendleft(key)
+            self._cond.notify()
+
     def add_after(self, key: str, delay: float) -> None:
         """Queue `key` once `delay` seconds have passed (earliest request wins)."""
         if delay <= 0:

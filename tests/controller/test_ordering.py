@@ -11,6 +11,7 @@ from gitsync.controller.ordering import (
     AppState,
     OrderedApp,
     decide,
+    decide_one,
     parse_depends_on,
     parse_wave,
     sibling_group,
@@ -140,6 +141,8 @@ def test_decide(case: dict[str, Any]) -> None:
         assert gate.open == (gate.waiting_for == "")
         if "blocked" in case:
             assert gate.blocked == (name in case["blocked"]), name
+    apps = [_app(a) for a in case["apps"]]
+    assert {n: decide_one(n, apps) for n in gates} == gates  # one app at a time agrees
 
 
 def test_annotations() -> None:

@@ -55,3 +55,25 @@ def test_shutdown_wakes_waiting_workers() -> None:
     worker.join(timeout=5)
     assert not worker.is_alive()
     assert got == [None]
+
+
+def test_add_first_jumps_the_queue_once() -> None:
+    q = WorkQueue()
+    for key in ("a", "b", "c"):
+        q.add(key)
+    q.add_first("c")  # already queued: moved to the front, not queued twice
+    q.add_first("d")
+    assert len(q) == 4
+    assert [q.get(timeout=0) for _ in range(4)] == ["d", "c", "a", "b"]
+    assert q.get(timeout=0) is None
+
+
+def test_add_first_of_a_key_in_process_runs_it_again_after_done() -> None:
+    q = WorkQueue()
+    q.add("a")
+    assert q.get(timeout=0) == "a"
+    q.add("b")
+    q.add_first("a")
+    assert q.get(timeout=0) == "b"  # "a" waits for its own run to end
+    q.done("a")
+    assert q.get(timeout=0) == "a"
