@@ -2,8 +2,9 @@
 GitHub webhook to `gitsync serve`, until the emulator sees the first write for that app.
 
 `gitsync serve` runs as a subprocess (as in production) with a poll interval of an hour,
-so only the webhook can start the sync. Each round commits a change to one app's
-ConfigMap, posts the push and waits for the write of that ConfigMap.
+so only the webhook can start the sync. Each round, `--interval` seconds after the last,
+commits a change to one app's ConfigMap, posts the push and waits for the write of that
+ConfigMap (seen by a listener on the emulator's store).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 from bench.common import ROOT, Results, git, make_repo, median, percentile
 from gitsync.sim import SimCluster
+from gitsync.sim.watchhub import WatchEvent
 
 SECRET = "bench-webhook-secret"
 NAMESPACE = "bench"
@@ -124,19 +127,40 @@ def _commit(repo: Path, message: str) -> None:
     )
 
 
-def _first_write_after(sim: SimCluster, name: str, since: float, timeout: float) -> float | None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for record in list(sim.requests):
-            if record.time >= since and record.is_write and record.name == name:
-                return record.time
-        time.sleep(0.002)
-    return None
+class FirstWrites:
+    """When each object was first changed after `arm`, as the emulator's store commits it.
+
+    A store listener, not a loop over the request log: polling the log in this process
+    (which also serves the emulator) would slow the very requests being timed."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._since = float("inf")
+        self._times: dict[str, float] = {}
+
+    def __call__(self, event: WatchEvent) -> None:
+        now = time.monotonic()
+        with self._cond:
+            if now >= self._since and event.kind == "ConfigMap":
+                self._times.setdefault(event.name, now)
+                self._cond.notify_all()
+
+    def arm(self, since: float) -> None:
+        with self._cond:
+            self._since = since
+            self._times.clear()
+
+    def wait(self, name: str, timeout: float) -> float | None:
+        with self._cond:
+            self._cond.wait_for(lambda: name in self._times, timeout)
+            return self._times.get(name)
 
 
-def run(apps: int, rounds: int, settle_timeout: float) -> Results:
-    results = Results("webhook_latency", {"apps": apps, "rounds": rounds})
+def run(apps: int, rounds: int, settle_timeout: float, interval: float = 1.0) -> Results:
+    results = Results("webhook_latency", {"apps": apps, "rounds": rounds, "interval_s": interval})
     with tempfile.TemporaryDirectory() as tmp, SimCluster(ready_delay=0.0) as sim:
+        writes = FirstWrites()
+        sim.store.listeners.append(writes)
         repo = Path(tmp) / "repo"
         make_repo(repo, apps, 1, workloads=False, namespace=NAMESPACE)
         repo_url = f"file://{repo}"
@@ -182,6 +206,9 @@ def run(apps: int, rounds: int, settle_timeout: float) -> Results:
             results.add("initial sync of every app, wall", time.monotonic() - started, "s")
             latencies: list[float] = []
             for number in range(rounds):
+                # Pushes come seconds apart, not back to back: in between, the client's
+                # token bucket (50 QPS, burst 100, Argo CD's defaults) refills as it would.
+                time.sleep(interval)
                 app = f"app-{(number * 7919) % apps:04d}"
                 target = next((repo / "apps" / app).glob("*.yaml"))
                 before = _head(repo)
@@ -191,13 +218,14 @@ def run(apps: int, rounds: int, settle_timeout: float) -> Results:
                 target.write_text(text, encoding="utf-8")
                 _commit(repo, f"round {number}")
                 sent = time.monotonic()
+                writes.arm(sent)
                 status = _post_push(
                     f"{base}/api/webhook", repo_url, before, _head(repo),
                     [str(target.relative_to(repo))],
                 )  # fmt: skip
                 if status != 202:
                     raise SystemExit(f"webhook answered {status}")
-                written = _first_write_after(sim, f"{app}-00", sent, timeout=30)
+                written = writes.wait(f"{app}-00", timeout=30)
                 if written is None:
                     raise SystemExit(f"no write for {app} within 30 s")
                 latencies.append(written - sent)
@@ -224,8 +252,11 @@ def main(argv: list[str] | None = None) -> Results:
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--settle-timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between pushes (default 1)"
+    )
     args = parser.parse_args(argv)
-    results = run(args.apps, args.rounds, args.settle_timeout)
+    results = run(args.apps, args.rounds, args.settle_timeout, args.interval)
     results.report()
     return results
 

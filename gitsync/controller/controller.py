@@ -713,6 +713,7 @@ class Controller:
         deadline = time.monotonic() + STEP_BUDGET
         state = op.state
         while not state.terminal:
+            before = state.to_json()
             state = runner.step(op.request, state)
             status.operation = _operation_view(state)
             status.waiting_for = "" if state.terminal else state.message
@@ -722,6 +723,8 @@ class Controller:
             if time.monotonic() >= deadline:
                 self.queue.add_after(name, STEP_PAUSE)
                 return
+            if state.to_json() != before and state.next_wave_at <= time.time():
+                continue  # the step got somewhere: take the next one now, as `gitsync sync` does
             pause = max(state.next_wave_at - time.time(), STEP_PAUSE)
             if pause > deadline - time.monotonic():
                 self.queue.add_after(name, min(pause, 1.0))

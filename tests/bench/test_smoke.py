@@ -39,5 +39,5 @@ def test_steady_state(tmp_path: Path) -> None:
 
 
 def test_webhook_latency() -> None:
-    results = webhook_latency.run(apps=3, rounds=2, settle_timeout=60)
+    results = webhook_latency.run(apps=3, rounds=2, settle_timeout=60, interval=0.1)
     assert results.value("webhook -> first apply, max") > 0
