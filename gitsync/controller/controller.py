@@ -68,6 +68,7 @@ log = structlog.get_logger("gitsync.controller")
 
 ROOT_KEY = "\x00root"  # a poll: refresh the root and every source, then resync every app
 PUSH_ROOT_KEY = "\x00root-push"  # a push: refresh the root, reconcile only what it changed
+PUSH_ROOT_DELAY = 0.3
 STEP_BUDGET = 0.5  # seconds of sync steps per visit before the app goes back in line
 STEP_PAUSE = 0.05
 
@@ -285,7 +286,9 @@ class Controller:
         queued = len(matched)
         cfg = self.config
         if root_matches_push(cfg.repo, cfg.revision, cfg.path, event):
-            self.queue.add(PUSH_ROOT_KEY)
+            # after the pushed apps have started: re-reading a large root holds the
+            # interpreter for a while, and nobody waits on it the way they wait on a sync
+            self.queue.add_after(PUSH_ROOT_KEY, PUSH_ROOT_DELAY)
             queued += 1
         return queued
 
