@@ -20,7 +20,7 @@ from tests.gitrepo import GitRepo
 DEV = ["dev-a", "dev-b"]
 PROD = ["prod-c", "prod-d", "prod-e", "prod-f"]
 UNSELECTED = "qa-x"
-READY_AFTER = "0.6"
+READY_AFTER = "1.0"  # long enough that a loaded machine still starts a batch together
 
 
 def _deployment(name: str, image: str) -> str:
