@@ -48,6 +48,11 @@ def render_options(app: Application) -> RenderOptions:
     unsupported = app.unsupported_source()
     if unsupported:
         raise UserInputError(f"Application {app.name}: {unsupported}")
+    if len(app.sources) > 1:
+        raise UserInputError(
+            f"Application {app.name} has several sources (spec.sources): the CLI renders "
+            "one source; `gitsync serve` renders them all"
+        )
     return RenderOptions.from_source(
         dict(app.source.raw),
         app_name=app.name,

@@ -9,6 +9,7 @@ not hold a worker while others wait, and every step is persisted (restart-safe).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -279,7 +280,7 @@ class Controller:
             apps = list(self._inventory.apps.values())
         matched = apps_for_push(apps, event)
         with self._lock:
-            self._stale.update(a.source.key for a in matched)
+            self._stale.update(key for a in matched for key in a.source_keys)
         for app in matched:
             # ahead of a poll's resync of every app: a push is what someone waits for
             self.queue.add_first(app.name)
@@ -512,7 +513,7 @@ class Controller:
         status.depends_on = list(parse_depends_on(app.annotations))
         structlog.contextvars.bind_contextvars(app=name)
         started = time.perf_counter()
-        src = app.source
+        src = (app.rendered_sources or app.sources)[0]
         status.project = app.project
         status.repo = redact_url(src.repo_url)
         status.path = src.path
@@ -526,20 +527,21 @@ class Controller:
             status.message = str(err)
             status.conditions = [f"ComparisonError: {err}"]
             log.warning("reconcile error", error=str(err))
-        git_error = self._git_errors.get(src.key)
-        if git_error:
-            status.conditions.append(f"SourceError: {git_error}")
+        for key in app.source_keys:
+            git_error = self._git_errors.get(key)
+            if git_error:
+                status.conditions.append(f"SourceError: {git_error}")
         status.reconciled_at = time.time()
         self.metrics.observe_reconcile(name, time.perf_counter() - started)
         self._save(status)
 
     def _reconcile_app(self, app: Application, status: AppStatus) -> None:
         name = app.name
-        src = app.source
         unsupported = app.unsupported_source()
         if unsupported:
             raise UnsupportedSourceError(unsupported)
-        sha = self._resolve(src.key, force=False)
+        resolved = {key: self._resolve(key, force=False) for key in app.source_keys}
+        sha = app.revision_of(resolved) or ""
         structlog.contextvars.bind_contextvars(revision=sha[:12])
         status.revision = sha
         dest = self._registry.find(app.destination.server, app.destination.name)
@@ -547,14 +549,10 @@ class Controller:
             wanted = app.destination.server or app.destination.name
             raise UnknownDestinationError(f"destination cluster {wanted!r} is not registered")
         namespace = app.destination.namespace or "default"
-        options = RenderOptions.from_source(dict(src.raw), app_name=name, namespace=namespace)
-        if src.chart:
-            chart = self.charts.tree(src.repo_url, src.chart, sha)
-            key = ("helm-repository", src.repo_url, src.chart, sha)
-            manifests = self.renderer.render(chart, "", options, cache_key=key)
-        else:
-            manifests = self.renderer.render(self.repos.tree(src.repo_url, sha), src.path, options)
+        rendered = self._render_sources(app, resolved, namespace)
+        manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
+        _refuse_duplicates(desired, [where for _, where in rendered])
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
         diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
         status.resources = [
@@ -579,6 +577,38 @@ class Controller:
         if op is not None:
             self._drive(name, op, status, dest)
         self.gates.show_step(app, status)
+
+    def _render_sources(
+        self, app: Application, resolved: Mapping[SourceKey, str], namespace: str
+    ) -> list[tuple[Manifest, str]]:
+        """Every rendered source's manifests, each with the source it came from."""
+        refs = {s.ref: s for s in app.sources if s.ref}
+        manifests: list[tuple[Manifest, str]] = []
+        for src in app.rendered_sources:
+            revision = resolved[src.key]
+            options = RenderOptions.from_source(
+                dict(src.raw), app_name=app.name, namespace=namespace
+            )
+            referenced = []
+            for ref, path in options.helm.referenced_entries():
+                lender = refs[ref]  # unsupported_source() made sure it exists
+                tree = self.repos.tree(lender.repo_url, resolved[lender.key])
+                if tree.is_file(path):
+                    text = tree.read_bytes(path).decode("utf-8", "replace")
+                    referenced.append((f"${ref}/{path}", text))
+            if referenced:
+                helm = dataclasses.replace(options.helm, referenced_files=tuple(referenced))
+                options = dataclasses.replace(options, helm=helm)
+            if src.chart:
+                chart = self.charts.tree(src.repo_url, src.chart, revision)
+                key = ("helm-repository", src.repo_url, src.chart, revision)
+                found = self.renderer.render(chart, "", options, cache_key=key)
+            else:
+                tree = self.repos.tree(src.repo_url, revision)
+                found = self.renderer.render(tree, src.path, options)
+            where = src.chart or src.path or "."
+            manifests.extend((manifest, where) for manifest in found)
+        return manifests
 
     def _assess_health(
         self,
@@ -781,8 +811,22 @@ class UnknownDestinationError(GitsyncError):
     """An Application names a cluster the controller does not know."""
 
 
+class DuplicateResourceError(GitsyncError):
+    """Two sources of one Application render the same object."""
+
+
 class UnsupportedSourceError(GitsyncError):
     """An Application's source is of a kind gitsync cannot render in full."""
+
+
+def _refuse_duplicates(desired: list[dict[str, Any]], sources: list[str]) -> None:
+    """An object two sources both render is an error, not a silent winner."""
+    origin: dict[ResourceKey, str] = {}
+    for obj, where in zip(desired, sources, strict=True):
+        key = ResourceKey.of(obj)
+        seen = origin.setdefault(key, where)
+        if seen != where:
+            raise DuplicateResourceError(f"{key} is rendered by two sources ({seen} and {where})")
 
 
 def _deletable_with(obj: Mapping[str, Any], app: str) -> bool:

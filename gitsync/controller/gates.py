@@ -82,7 +82,7 @@ class StartGates:
         if saved is None:
             return AppState()
         phase = str((saved.get("operation") or {}).get("phase") or "")
-        wanted = self._shas.get(app.source.key)
+        wanted = app.revision_of(self._shas)
         current = not wanted or saved.get("revision") == wanted
         return AppState(str(saved["sync_status"]), str(saved["health"]), phase, current)
 

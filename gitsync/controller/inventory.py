@@ -98,4 +98,4 @@ def app_inputs(app: Application, sha: str) -> str:
 
 
 def sources_of(apps: Mapping[str, Application]) -> set[SourceKey]:
-    return {a.source.key for a in apps.values()}
+    return {key for a in apps.values() for key in a.source_keys}

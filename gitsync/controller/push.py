@@ -11,19 +11,22 @@ from gitsync.server.payloads import PushEvent
 
 def apps_for_push(apps: Iterable[Application], event: PushEvent) -> list[Application]:
     """The Applications whose source `event` may have changed, sorted by name."""
-    matched = [
-        app
-        for app in apps
-        if not app.source.chart  # a Git push does not change a Helm repository's charts
+    matched = [app for app in apps if _any_source_matches(app, event)]
+    return sorted(matched, key=lambda a: a.name)
+
+
+def _any_source_matches(app: Application, event: PushEvent) -> bool:
+    return any(
+        not source.chart  # a Git push does not change a Helm repository's charts
         and app_matches_push(
-            app.source.repo_url,
-            app.source.target_revision,
-            app.source.path,
+            source.repo_url,
+            source.target_revision,
+            source.path,
             app.annotations.get(MANIFEST_GENERATE_PATHS),
             event,
         )
-    ]
-    return sorted(matched, key=lambda a: a.name)
+        for source in app.sources
+    )
 
 
 def root_matches_push(repo: str, revision: str, path: str, event: PushEvent) -> bool:

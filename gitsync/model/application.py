@@ -122,12 +122,36 @@ class Application:
     def multi_source(self) -> bool:
         return "sources" in (self.obj.get("spec") or {})
 
+    @property
+    def rendered_sources(self) -> tuple[ApplicationSource, ...]:
+        """The sources whose manifests make up the app: every one but those that only
+        lend files to the others (`ref` with neither `path` nor `chart`)."""
+        return tuple(s for s in self.sources if not (s.ref and not s.path and not s.chart))
+
+    @property
+    def source_keys(self) -> tuple[SourceKey, ...]:
+        """What a poll resolves for this app, each once, in the order of the sources."""
+        return tuple(dict.fromkeys(s.key for s in self.sources))
+
+    def revision_of(self, resolved: Mapping[SourceKey, str]) -> str | None:
+        """The app's revision from its sources' resolved revisions (comma-joined when it
+        has several), or None while one is unknown."""
+        found = [resolved.get(s.key) for s in self.sources]
+        if any(r is None for r in found):
+            return None
+        return ",".join(str(r) for r in found)
+
     def unsupported_source(self) -> str:
         """Why gitsync cannot render this app's source, or "". Rendering part of what an
         app declares and then pruning the rest would delete live objects, so such an app
         is refused as a whole."""
-        if self.multi_source and len(self.sources) > 1:
-            return "several sources (spec.sources) are not supported; use one spec.source"
+        if not self.rendered_sources:
+            return "no source to render: every source only names a ref"
+        refs = {s.ref for s in self.sources if s.ref}
+        for source in self.rendered_sources:
+            for entry in _value_files(source):
+                if entry.startswith("$") and entry[1:].partition("/")[0] not in refs:
+                    return f"value file {entry} names no source with that ref"
         return ""
 
     @property
@@ -209,6 +233,11 @@ def _parse_source(raw: Any, what: str, where: str | None) -> ApplicationSource:
         ref=_string(raw.get("ref"), f"{what}.ref", where),
         raw=raw,
     )
+
+
+def _value_files(source: ApplicationSource) -> list[str]:
+    files = (source.helm or {}).get("valueFiles") or []
+    return [str(f) for f in files] if isinstance(files, list) else []
 
 
 def _parse_destination(raw: Any, label: str, where: str | None) -> Destination:

@@ -68,7 +68,14 @@ def render_helm(
 def _value_files(tree: Tree, path: str, options: HelmOptions) -> list[tuple[str, bytes]]:
     """(repo path, content) of each value file, resolved against the chart's path."""
     found: list[tuple[str, bytes]] = []
+    referenced = dict(options.referenced_files)
     for entry in options.value_files:
+        if entry.startswith("$"):
+            if entry in referenced:
+                found.append((entry, referenced[entry].encode("utf-8")))
+            elif not options.ignore_missing_value_files:
+                raise RenderError(f"{path}: value file {entry} not found in the source it names")
+            continue
         if "://" in entry:
             raise RenderError(f"{path}: remote value file {entry} is not supported")
         # "/x.yaml" is relative to the repository root, anything else to the chart.

@@ -53,6 +53,18 @@ class HelmOptions:
     parameters: tuple[HelmParameter, ...] = ()
     skip_crds: bool = False
     ignore_missing_value_files: bool = False
+    # `$ref/path` value files of a multi-source app, read from the source named `ref`:
+    # (the entry as written, its content)
+    referenced_files: tuple[tuple[str, str], ...] = ()
+
+    def referenced_entries(self) -> list[tuple[str, str]]:
+        """(ref, path) of each `$ref/path` value file."""
+        found: list[tuple[str, str]] = []
+        for entry in self.value_files:
+            if entry.startswith("$"):
+                ref, _, path = entry[1:].partition("/")
+                found.append((ref, path))
+        return found
 
 
 @dataclass(frozen=True)

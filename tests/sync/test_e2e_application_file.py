@@ -153,7 +153,7 @@ def test_multi_source_and_no_path_are_refused(repo: GitRepo, tmp_path: Path) -> 
     app["spec"]["sources"] = [source, {**source, "path": "apps/db"}]
     done = gitsync("render", "--application", _write(tmp_path / "multi.yaml", app))
     assert done.returncode == 2
-    assert "several sources (spec.sources) are not supported" in done.stderr
+    assert "has several sources (spec.sources): the CLI renders one source" in done.stderr
     nothing = gitsync("render")
     assert nothing.returncode == 2
     assert nothing.stderr.strip() == "error: give PATH, or --application FILE"
