@@ -9,7 +9,6 @@ not hold a worker while others wait, and every step is persisted (restart-safe).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
@@ -23,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
+from gitsync.controller.appsources import SourceRenderer, refuse_duplicates
 from gitsync.controller.cachedcluster import CachedCluster
 from gitsync.controller.clusters import (
     ClusterRegistry,
@@ -44,6 +44,7 @@ from gitsync.controller.inventory import (
 from gitsync.controller.leader import LeaderElector
 from gitsync.controller.ordering import parse_depends_on, parse_wave
 from gitsync.controller.push import apps_for_push, root_matches_push
+from gitsync.controller.removal import delete_owned
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
@@ -53,9 +54,9 @@ from gitsync.errors import GitsyncError, UnknownKindError
 from gitsync.health import aggregate, assess
 from gitsync.kube import Cluster
 from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
-from gitsync.model.annotations import SYNC_OPTIONS, TRACKING_LABEL, SyncOptions
+from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
-from gitsync.render import Renderer, RenderOptions
+from gitsync.render import Renderer
 from gitsync.server.metrics import Metrics
 from gitsync.server.payloads import PushEvent
 from gitsync.source import HelmRepoCache, RepoCache, redact_url
@@ -63,7 +64,6 @@ from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
 from gitsync.sync.store import OperationStore
-from gitsync.sync.tracking import annotations_of, is_tracked_by
 
 log = structlog.get_logger("gitsync.controller")
 
@@ -120,6 +120,7 @@ class Controller:
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
         self.renderer = Renderer()
+        self.sources = SourceRenderer(self.repos, self.charts, self.renderer)
         self.queue = WorkQueue()
         self._lock = threading.RLock()
         self._inventory = Inventory()
@@ -458,19 +459,9 @@ class Controller:
         if removal.prune:
             dest = self._registry.find(app.destination.server, app.destination.name)
             if dest is not None:
-                for obj in dest.cache.by_label(f"{TRACKING_LABEL}={app.name}"):
-                    if not _deletable_with(obj, app.name):
-                        continue
-                    meta = obj.get("metadata") or {}
-                    try:
-                        dest.cluster.delete(
-                            str(obj.get("apiVersion")),
-                            str(obj.get("kind")),
-                            meta.get("namespace") or None,
-                            str(meta.get("name")),
-                        )
-                    except GitsyncError as err:
-                        log.warning("prune of removed app failed", app=app.name, error=str(err))
+                delete_owned(
+                    dest.cluster, dest.cache.by_label(f"{TRACKING_LABEL}={app.name}"), app.name
+                )
         with self._lock:
             self._statuses.pop(app.name, None)
             self._saved.pop(app.name, None)
@@ -549,10 +540,10 @@ class Controller:
             wanted = app.destination.server or app.destination.name
             raise UnknownDestinationError(f"destination cluster {wanted!r} is not registered")
         namespace = app.destination.namespace or "default"
-        rendered = self._render_sources(app, resolved, namespace)
+        rendered = self.sources.render(app, resolved, namespace)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
-        _refuse_duplicates(desired, [where for _, where in rendered])
+        refuse_duplicates(desired, [where for _, where in rendered])
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
         diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
         status.resources = [
@@ -577,38 +568,6 @@ class Controller:
         if op is not None:
             self._drive(name, op, status, dest)
         self.gates.show_step(app, status)
-
-    def _render_sources(
-        self, app: Application, resolved: Mapping[SourceKey, str], namespace: str
-    ) -> list[tuple[Manifest, str]]:
-        """Every rendered source's manifests, each with the source it came from."""
-        refs = {s.ref: s for s in app.sources if s.ref}
-        manifests: list[tuple[Manifest, str]] = []
-        for src in app.rendered_sources:
-            revision = resolved[src.key]
-            options = RenderOptions.from_source(
-                dict(src.raw), app_name=app.name, namespace=namespace
-            )
-            referenced = []
-            for ref, path in options.helm.referenced_entries():
-                lender = refs[ref]  # unsupported_source() made sure it exists
-                tree = self.repos.tree(lender.repo_url, resolved[lender.key])
-                if tree.is_file(path):
-                    text = tree.read_bytes(path).decode("utf-8", "replace")
-                    referenced.append((f"${ref}/{path}", text))
-            if referenced:
-                helm = dataclasses.replace(options.helm, referenced_files=tuple(referenced))
-                options = dataclasses.replace(options, helm=helm)
-            if src.chart:
-                chart = self.charts.tree(src.repo_url, src.chart, revision)
-                key = ("helm-repository", src.repo_url, src.chart, revision)
-                found = self.renderer.render(chart, "", options, cache_key=key)
-            else:
-                tree = self.repos.tree(src.repo_url, revision)
-                found = self.renderer.render(tree, src.path, options)
-            where = src.chart or src.path or "."
-            manifests.extend((manifest, where) for manifest in found)
-        return manifests
 
     def _assess_health(
         self,
@@ -811,31 +770,8 @@ class UnknownDestinationError(GitsyncError):
     """An Application names a cluster the controller does not know."""
 
 
-class DuplicateResourceError(GitsyncError):
-    """Two sources of one Application render the same object."""
-
-
 class UnsupportedSourceError(GitsyncError):
     """An Application's source is of a kind gitsync cannot render in full."""
-
-
-def _refuse_duplicates(desired: list[dict[str, Any]], sources: list[str]) -> None:
-    """An object two sources both render is an error, not a silent winner."""
-    origin: dict[ResourceKey, str] = {}
-    for obj, where in zip(desired, sources, strict=True):
-        key = ResourceKey.of(obj)
-        seen = origin.setdefault(key, where)
-        if seen != where:
-            raise DuplicateResourceError(f"{key} is rendered by two sources ({seen} and {where})")
-
-
-def _deletable_with(obj: Mapping[str, Any], app: str) -> bool:
-    """Only what the app provably owns goes with it (label and a tracking annotation that
-    names this very object), and nothing marked `Delete=false`."""
-    if not is_tracked_by(obj, app):
-        return False
-    options = str(annotations_of(obj).get(SYNC_OPTIONS, ""))
-    return not SyncOptions.parse(options.split(",")).is_set("Delete", "false")
 
 
 def _running(status: AppStatus) -> bool:
