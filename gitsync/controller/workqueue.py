@@ -28,20 +28,13 @@ class WorkQueue:
         self._shutdown = False
 
     def add(self, key: str) -> None:
-        with self._cond:
-            if self._shutdown:
-                return
-            if key in self._processing:
-                self._dirty.add(key)
-                return
-            if key in self._queued:
-                return
-            self._queued.add(key)
-            self._queue.append(key)
-            self._cond.notify()
+        self._enqueue(key, first=False)
 
     def add_first(self, key: str) -> None:
         """Like `add`, but ahead of everything queued (moved there if already queued)."""
+        self._enqueue(key, first=True)
+
+    def _enqueue(self, key: str, *, first: bool) -> None:
         with self._cond:
             if self._shutdown:
                 return
@@ -49,9 +42,14 @@ class WorkQueue:
                 self._dirty.add(key)
                 return
             if key in self._queued:
+                if not first:
+                    return
                 self._queue.remove(key)
             self._queued.add(key)
-            self._queue.appendleft(key)
+            if first:
+                self._queue.appendleft(key)
+            else:
+                self._queue.append(key)
             self._cond.notify()
 
     def add_after(self, key: str, delay: float) -> None:

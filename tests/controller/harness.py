@@ -216,6 +216,16 @@ class Env:
         return path.read_text(errors="replace") if path.exists() else ""
 
     # -- API --------------------------------------------------------------------------------
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`gitsync ARGS --server <this controller>` as a subprocess."""
+        return subprocess.run(
+            [sys.executable, "-m", "gitsync", *args, "--server", self.url],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=check,
+        )
+
     def apps(self) -> dict[str, dict[str, Any]]:
         with urllib.request.urlopen(f"{self.url}/api/v1/applications", timeout=5) as resp:
             items = json.loads(resp.read())["items"]

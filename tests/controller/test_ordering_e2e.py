@@ -3,8 +3,6 @@ generated apps, a depends-on chain across ApplicationSets, and a reported cycle.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from itertools import pairwise
@@ -161,13 +159,7 @@ def test_waves_dependencies_and_cycles_between_apps(tmp_path: Path) -> None:
                 assert apps[name]["sync_status"] == "OutOfSync"
                 assert apps[name]["history"] == []
             # A manual request waits behind the same gate.
-            requested = subprocess.run(
-                [sys.executable, "-m", "gitsync", "app", "sync", "cyc-a", "--server", env.url],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=True,
-            )
+            requested = env.cli("app", "sync", "cyc-a")
             assert "queued" in requested.stdout
             time.sleep(1.0)
             assert env.apps()["cyc-a"]["waiting_for"] == cycle["cyc-a"]
@@ -175,13 +167,7 @@ def test_waves_dependencies_and_cycles_between_apps(tmp_path: Path) -> None:
             deploys = [r.key for r in sim.requests if r.is_write and r.kind == "Deployment"]
             assert not [k for k in deploys if "d-cyc-" in (k or "")]
 
-            listed = subprocess.run(
-                [sys.executable, "-m", "gitsync", "app", "list", "--server", env.url],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=True,
-            )
+            listed = env.cli("app", "list")
             rows = {line.split()[0]: line for line in listed.stdout.splitlines()[1:]}
             assert "  -1" in rows["wave-m1"]
             assert "0 <- wave-w2" in rows["late-x"]

@@ -4,8 +4,6 @@ step by step and two at a time, on the first sync and after a commit touching th
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -154,22 +152,10 @@ def test_rolling_sync_two_steps_half_at_a_time(tmp_path: Path) -> None:
             env.wait_apps(settled(2), timeout=60, what="the rollout of the new commit")
             _assert_steps_and_batches(sim, ready, since, 2)
 
-            shown = subprocess.run(
-                [sys.executable, "-m", "gitsync", "app", "get", "prod-e", "--server", env.url],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=True,
-            )
+            shown = env.cli("app", "get", "prod-e")
             assert "rolling sync: step 2, Healthy" in shown.stdout
 
-            status = subprocess.run(
-                [sys.executable, "-m", "gitsync", "appset", "status", "shop", "--server", env.url],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=True,
-            )
+            status = env.cli("appset", "status", "shop")
             rows = [line.split(None, 5) for line in status.stdout.splitlines()]
             assert rows[0] == ["STEP", "NAME", "SYNC", "HEALTH", "STATUS", "MESSAGE"]
             assert [(r[0], r[1]) for r in rows[1:]] == [
@@ -178,12 +164,7 @@ def test_rolling_sync_two_steps_half_at_a_time(tmp_path: Path) -> None:
                 ("-", UNSELECTED),
             ]
             assert all(r[4] == "Healthy" for r in rows[1:-1])
-            unknown = subprocess.run(
-                [sys.executable, "-m", "gitsync", "appset", "status", "nope", "--server", env.url],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            )
+            unknown = env.cli("appset", "status", "nope", check=False)
             assert unknown.returncode != 0
             assert unknown.stderr.strip().splitlines() == [
                 f"error: no Applications of ApplicationSet 'nope' on {env.url}"
