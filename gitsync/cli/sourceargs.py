@@ -29,7 +29,7 @@ from gitsync.cli.appfile import load_application, render_options
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
 from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
-from gitsync.source import HelmRepoCache, LocalTree, RepoCache
+from gitsync.source import HelmRepoCache, LocalTree, RepoCache, helm_credentials_from_env
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
@@ -190,8 +190,9 @@ def _from_chart_repo(
     repo: str, chart: str, constraint: str | None, opts: RenderOptions
 ) -> RenderedSource:
     charts = _chart_cache()
-    version = charts.resolve(repo, chart, constraint or "*")
-    tree = charts.tree(repo, chart, version)
+    credentials = helm_credentials_from_env()
+    version = charts.resolve(repo, chart, constraint or "*", credentials)
+    tree = charts.tree(repo, chart, version, credentials)
     key = ("helm-repository", repo, chart, version)
     manifests = _renderer().render(tree, "", opts, cache_key=key)
     return RenderedSource(manifests=manifests, revision=version, repo=repo, path="")

@@ -11,7 +11,7 @@ from gitsync.errors import GitsyncError
 from gitsync.model import Application, Manifest, SourceKey
 from gitsync.model.keys import ResourceKey
 from gitsync.render import Renderer, RenderOptions
-from gitsync.source import HelmRepoCache, RepoCache
+from gitsync.source import Credentials, HelmRepoCache, RepoCache
 
 
 class DuplicateResourceError(GitsyncError):
@@ -19,10 +19,17 @@ class DuplicateResourceError(GitsyncError):
 
 
 class SourceRenderer:
-    def __init__(self, repos: RepoCache, charts: HelmRepoCache, renderer: Renderer) -> None:
+    def __init__(
+        self,
+        repos: RepoCache,
+        charts: HelmRepoCache,
+        renderer: Renderer,
+        chart_credentials: Credentials | None = None,
+    ) -> None:
         self.repos = repos
         self.charts = charts
         self.renderer = renderer
+        self.chart_credentials = chart_credentials
 
     def render(
         self, app: Application, resolved: Mapping[SourceKey, str], namespace: str
@@ -46,7 +53,7 @@ class SourceRenderer:
                 helm = dataclasses.replace(options.helm, referenced_files=tuple(referenced))
                 options = dataclasses.replace(options, helm=helm)
             if src.chart:
-                chart = self.charts.tree(src.repo_url, src.chart, revision)
+                chart = self.charts.tree(src.repo_url, src.chart, revision, self.chart_credentials)
                 key = ("helm-repository", src.repo_url, src.chart, revision)
                 found = self.renderer.render(chart, "", options, cache_key=key)
             else:

@@ -59,7 +59,7 @@ from gitsync.model.keys import ResourceKey
 from gitsync.render import Renderer
 from gitsync.server.metrics import Metrics
 from gitsync.server.payloads import PushEvent
-from gitsync.source import HelmRepoCache, RepoCache, redact_url
+from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
@@ -120,7 +120,10 @@ class Controller:
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
         self.renderer = Renderer()
-        self.sources = SourceRenderer(self.repos, self.charts, self.renderer)
+        self.chart_credentials = helm_credentials_from_env()
+        self.sources = SourceRenderer(
+            self.repos, self.charts, self.renderer, self.chart_credentials
+        )
         self.queue = WorkQueue()
         self._lock = threading.RLock()
         self._inventory = Inventory()
@@ -351,7 +354,7 @@ class Controller:
         started = time.perf_counter()
         try:
             if key.chart:
-                sha = self.charts.resolve(repo, key.chart, key.revision)
+                sha = self.charts.resolve(repo, key.chart, key.revision, self.chart_credentials)
             else:
                 sha = self.repos.resolve(repo, key.revision)
         except GitsyncError as err:

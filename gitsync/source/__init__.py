@@ -1,6 +1,6 @@
 """Git access: bare mirrors, revision -> SHA, read-only trees at a SHA, credentials."""
 
-from gitsync.source.credentials import Credentials
+from gitsync.source.credentials import Credentials, helm_credentials_from_env
 from gitsync.source.gittree import GitTree
 from gitsync.source.helmrepo import ChartTree, HelmRepoCache, HelmRepoStats
 from gitsync.source.localtree import LocalTree
@@ -26,6 +26,7 @@ __all__ = [
     "best_match",
     "clean_path",
     "default_cache_dir",
+    "helm_credentials_from_env",
     "join_path",
     "normalize_repo_url",
     "parse_constraint",

@@ -11,6 +11,7 @@ Environment variables:
                                            ``https://user:secret@host``, one per host
     GITSYNC_GIT_SSH_KEY_FILE               private key for ssh URLs
     GITSYNC_GIT_KNOWN_HOSTS_FILE           known_hosts for ssh (strict checking when set)
+    GITSYNC_HELM_CREDENTIALS_FILE          the same lines, for Helm chart repositories
 """
 
 from __future__ import annotations
@@ -98,6 +99,15 @@ class Credentials:
                 "StrictHostKeyChecking=yes",
             ]
         return shlex.join(words)
+
+
+def helm_credentials_from_env(environ: Mapping[str, str] | None = None) -> Credentials:
+    """Credentials for Helm chart repositories: only the per-host lines of
+    ``GITSYNC_HELM_CREDENTIALS_FILE`` (git-credential-store format). Git's token or
+    password is never sent to a chart repository's host."""
+    env = os.environ if environ is None else environ
+    file_name = env.get("GITSYNC_HELM_CREDENTIALS_FILE", "")
+    return Credentials(per_host=read_credentials_file(Path(file_name)) if file_name else {})
 
 
 def read_credentials_file(path: Path) -> dict[str, tuple[str, str]]:

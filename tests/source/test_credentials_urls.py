@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from gitsync.errors import SourceError
-from gitsync.source import Credentials, clean_path, normalize_repo_url, redact_url
+from gitsync.source import (
+    Credentials,
+    clean_path,
+    helm_credentials_from_env,
+    normalize_repo_url,
+    redact_url,
+)
 
 
 def test_token_goes_in_a_scoped_header_not_the_url() -> None:
@@ -73,3 +79,14 @@ def test_clean_path_refuses_escapes(bad: str) -> None:
 def test_clean_path_normalises() -> None:
     assert clean_path("./a//b/../c/") == "a/c"
     assert clean_path("") == clean_path(".") == ""
+
+
+def test_chart_repositories_get_only_their_own_credentials(tmp_path: Path) -> None:
+    lines = tmp_path / "helm-credentials"
+    lines.write_text("https://robot:chart-secret@charts.example.com\n")
+    env = {"GITSYNC_GIT_TOKEN": "git-secret", "GITSYNC_HELM_CREDENTIALS_FILE": str(lines)}
+    helm = helm_credentials_from_env(env)
+    assert helm.basic_auth_for("https://charts.example.com/stable") == ("robot", "chart-secret")
+    assert helm.basic_auth_for("https://other.example.com") is None  # not git's token
+    assert helm_credentials_from_env({"GITSYNC_GIT_TOKEN": "git-secret"}).per_host == {}
+    assert "chart-secret" not in repr(helm)
