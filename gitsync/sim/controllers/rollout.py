@@ -284,15 +284,7 @@ class _Step:
             block["activeSelector"] = self.hash
             if preview:
                 block["previewSelector"] = self.hash
-            self.clear_pause()
-            self.status.pop("promoteFull", None)
-            if self.available(self.hash, self.n):
-                self.status["stableRS"] = self.hash
-                self.scale_down_others({self.hash})
-                self.set_phase("Healthy")
-            else:
-                self.set_phase("Progressing", "waiting for the ReplicaSet to become available")
-                self.wait()
+            self.settle_current()
             return
         if self.status.get("abort"):
             self.scale(self.hash, 0)
@@ -338,21 +330,25 @@ class _Step:
         self.scale_down_others({self.hash})
         self.set_phase("Healthy")
 
+    def settle_current(self) -> None:
+        """The current version is the only one: it turns stable once available."""
+        self.clear_pause()
+        self.status.pop("promoteFull", None)
+        if self.available(self.hash, self.n):
+            self.status["stableRS"] = self.hash
+            self.scale_down_others({self.hash})
+            self.set_phase("Healthy")
+        else:
+            self.set_phase("Progressing", "waiting for the ReplicaSet to become available")
+            self.wait()
+
     def canary_step(self) -> None:
         steps = [s for s in (self.canary.get("steps") or []) if isinstance(s, dict)]
         stable = str(self.status.get("stableRS") or "")
         if not stable or stable == self.hash:
             self.scale(self.hash, self.n)
             self.status["currentStepIndex"] = len(steps)
-            self.clear_pause()
-            self.status.pop("promoteFull", None)
-            if self.available(self.hash, self.n):
-                self.status["stableRS"] = self.hash
-                self.scale_down_others({self.hash})
-                self.set_phase("Healthy")
-            else:
-                self.set_phase("Progressing", "waiting for the ReplicaSet to become available")
-                self.wait()
+            self.settle_current()
             return
         if self.status.get("abort"):
             self.scale(self.hash, 0)

@@ -76,26 +76,23 @@ class DeploymentController(_Workload):
         return {k: v for k, v in status.items() if v != 0 or k == "observedGeneration"}
 
     def progressing(self, obj: Obj) -> Obj:
-        n = _replicas(obj)
         rs = f"{obj['metadata']['name']}-{_revision(obj)}"
-        status = self._base(obj)
-        status.update(updatedReplicas=n, unavailableReplicas=n)
-        status["conditions"] = [
-            condition(
-                "Available",
-                "False",
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.",
-            ),
-            condition(
-                "Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{rs}" is progressing.'
-            ),
-        ]
-        return status
+        return self._unavailable(
+            obj, "True", "ReplicaSetUpdated", f'ReplicaSet "{rs}" is progressing.'
+        )
 
     def failed(self, obj: Obj) -> Obj:
-        n = _replicas(obj)
         rs = f"{obj['metadata']['name']}-{_revision(obj)}"
+        return self._unavailable(
+            obj,
+            "False",
+            "ProgressDeadlineExceeded",
+            f'ReplicaSet "{rs}" has timed out progressing.',
+        )
+
+    def _unavailable(self, obj: Obj, progressing: str, reason: str, message: str) -> Obj:
+        """Every replica updated, none available yet; the Progressing condition as given."""
+        n = _replicas(obj)
         status = self._base(obj)
         status.update(updatedReplicas=n, unavailableReplicas=n)
         status["conditions"] = [
@@ -105,12 +102,7 @@ class DeploymentController(_Workload):
                 "MinimumReplicasUnavailable",
                 "Deployment does not have minimum availability.",
             ),
-            condition(
-                "Progressing",
-                "False",
-                "ProgressDeadlineExceeded",
-                f'ReplicaSet "{rs}" has timed out progressing.',
-            ),
+            condition("Progressing", progressing, reason, message),
         ]
         return status
 
