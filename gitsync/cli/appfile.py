@@ -9,25 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitsync.appset import expand, load_documents, repo_tree_provider
+from gitsync.appset import repo_tree_provider
+from gitsync.cli.appset import applications_in
 from gitsync.errors import UserInputError
 from gitsync.model import Application
 from gitsync.render import RenderOptions
-from gitsync.source import LocalTree, RepoCache
+from gitsync.source import RepoCache
 
 
 def load_application(file: str, name: str | None, repos: RepoCache) -> Application:
     """The one Application of FILE (or the one called `name`); UserInputError otherwise."""
-    target = Path(file)
-    if not target.is_file():
+    if not Path(file).is_file():
         raise UserInputError(f"--application {file}: no such file")
-    applications, appsets = load_documents(LocalTree(target.parent), target.name)
-    found = list(applications)
-    for appset in appsets:
-        found.extend(expand(appset, trees=repo_tree_provider(repos), clusters=[]))
+    found = applications_in(file, repo_tree_provider(repos), [])
     if not found:
         raise UserInputError(f"--application {file}: no Application or ApplicationSet in it")
-    names = sorted(a.name for a in found)
+    names = [a.name for a in found]  # sorted by applications_in
     if name:
         picked = [a for a in found if a.name == name]
         if not picked:

@@ -13,6 +13,7 @@ import yaml
 
 from gitsync.appset import (
     Cluster,
+    TreeProvider,
     clusters_from_documents,
     expand,
     load_documents,
@@ -56,13 +57,11 @@ def generate_command(
 ) -> None:
     """Expand the ApplicationSets in FILE or DIR (recursively); Applications found there
     are printed as they are, together with the generated ones, sorted by name."""
-    applications, appsets = _load(path)
     clusters = _load_clusters(clusters_file)
     cache = RepoCache()
     try:
         trees = repo_tree_provider(cache, repo_override=repo, revision_override=revision)
-        generated = [(a, expand(a, trees=trees, clusters=clusters)) for a in appsets]
-        result = _merge(applications, generated)
+        result = applications_in(path, trees, clusters)
     finally:
         cache.close()
     objects = [app.to_object() for app in result]
@@ -73,6 +72,14 @@ def generate_command(
             yaml.dump_all(objects, Dumper=yaml.CSafeDumper, sort_keys=False, explicit_start=True),
             nl=False,
         )
+
+
+def applications_in(path: str, trees: TreeProvider, clusters: list[Cluster]) -> list[Application]:
+    """The Applications of FILE or DIR: those written there and those its ApplicationSets
+    generate, sorted by name; one name from two places is an error."""
+    applications, appsets = _load(path)
+    generated = [(a, expand(a, trees=trees, clusters=clusters)) for a in appsets]
+    return _merge(applications, generated)
 
 
 def _load(path: str) -> tuple[list[Application], list[Any]]:

@@ -373,16 +373,7 @@ class Controller:
         return sha
 
     def _refresh_root(self) -> None:
-        cfg = self.config
-        try:
-            sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
-            self._refresh_cluster_secrets()
-            if sha != self._root_sha or self._root_error:
-                self._load_root(sha)
-            self._root_error = ""
-        except GitsyncError as err:
-            self._root_error = f"root {redact_url(cfg.repo)}: {err}"
-            log.warning("root refresh failed", error=str(err))
+        self._reload_root(with_cluster_secrets=True)
         with self._lock:
             sources = sources_of(self._inventory.apps)
             names = sorted(self._inventory.apps)
@@ -399,16 +390,25 @@ class Controller:
     def _refresh_root_after_push(self) -> None:
         """Only the root: the pushed apps were queued by the push itself, and resyncing
         every app here would put a 1,000-app backlog in front of the next push."""
+        for name in self._reload_root(with_cluster_secrets=False):
+            self.queue.add(name)
+
+    def _reload_root(self, *, with_cluster_secrets: bool) -> list[str]:
+        """Re-read the root when its commit moved (or the last read failed); the apps that
+        are new or changed, [] when nothing was re-read. A failure is kept for /readyz."""
         cfg = self.config
+        changed: list[str] = []
         try:
             sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
+            if with_cluster_secrets:
+                self._refresh_cluster_secrets()
             if sha != self._root_sha or self._root_error:
-                for name in self._load_root(sha):
-                    self.queue.add(name)
+                changed = self._load_root(sha)
             self._root_error = ""
         except GitsyncError as err:
             self._root_error = f"root {redact_url(cfg.repo)}: {err}"
             log.warning("root refresh failed", error=str(err))
+        return changed
 
     def _load_root(self, sha: str) -> list[str]:
         """Load the root at `sha`; the apps that are new or whose spec changed."""
