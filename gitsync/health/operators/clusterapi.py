@@ -1,0 +1,97 @@
+"""Cluster API (cluster.x-k8s.io): Cluster, Machine, MachineDeployment.
+
+Each kind sums itself up in `status.phase`. v1beta1 objects report failures in
+`status.failureReason`/`failureMessage` and readiness in a `Ready` condition; v1beta2
+moves those under `status.deprecated.v1beta1` and reports `Available`. `spec.paused`,
+or the `cluster.x-k8s.io/paused` annotation, stops the controllers: Suspended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gitsync.health.fields import flag, mapping, optional_integer, text
+from gitsync.health.operators.conditions_util import (
+    FALSE,
+    condition,
+    describe,
+    status_behind,
+)
+from gitsync.health.types import Check, Health, degraded, healthy, progressing, suspended
+from gitsync.model.enums import HealthStatus
+
+GROUP = "cluster.x-k8s.io"
+PAUSED = "cluster.x-k8s.io/paused"
+
+
+def _paused(obj: Mapping[str, Any]) -> bool:
+    return flag(obj, "spec", "paused") or PAUSED in mapping(obj, "metadata", "annotations")
+
+
+def _failure(obj: Mapping[str, Any]) -> str:
+    for status in (mapping(obj, "status"), mapping(obj, "status", "deprecated", "v1beta1")):
+        reason = text(status, "failureReason")
+        message = text(status, "failureMessage")
+        if reason or message:
+            return f"{reason}: {message}".strip(": ")
+    return ""
+
+
+def _not_ready(obj: Mapping[str, Any]) -> str:
+    """The message of a False `Ready` (v1beta1) or `Available` (v1beta2) condition."""
+    for ctype in ("Ready", "Available"):
+        cond = condition(obj, ctype)
+        if cond is not None and cond.get("status") == FALSE:
+            return describe(cond) or f"{ctype} is False"
+    return ""
+
+
+def _judge(obj: Mapping[str, Any], done_phase: str, what: str) -> Health:
+    if _paused(obj):
+        return suspended(f"{what} is paused")
+    failure = _failure(obj)
+    if failure:
+        return degraded(failure)
+    phase = text(obj, "status", "phase")
+    if phase == "Failed":
+        return degraded(f"{what} failed")
+    if status_behind(obj):
+        return progressing(f"Waiting for the controller to reconcile the new spec ({phase})")
+    if phase != done_phase:
+        return progressing(f"{what} is {phase}" if phase else f"Waiting for the {what} controller")
+    not_ready = _not_ready(obj)
+    if not_ready:
+        return progressing(not_ready)
+    return healthy(f"{what} is {phase}")
+
+
+def cluster(obj: Mapping[str, Any]) -> Health:
+    return _judge(obj, "Provisioned", "Cluster")
+
+
+def machine(obj: Mapping[str, Any]) -> Health:
+    return _judge(obj, "Running", "Machine")
+
+
+def machine_deployment(obj: Mapping[str, Any]) -> Health:
+    health = _judge(obj, "Running", "MachineDeployment")
+    wanted = optional_integer(obj, "spec", "replicas")
+    updated = optional_integer(obj, "status", "updatedReplicas")
+    if updated is None:
+        updated = optional_integer(obj, "status", "upToDateReplicas")
+    if (
+        health.status is HealthStatus.HEALTHY
+        and wanted is not None
+        and updated is not None
+        and updated < wanted
+    ):
+        return progressing(f"{updated} of {wanted} machines updated")
+    return health
+
+
+CHECKS: dict[tuple[str, str], Check] = {
+    (GROUP, "Cluster"): cluster,
+    (GROUP, "Machine"): machine,
+    (GROUP, "MachineDeployment"): machine_deployment,
+}
