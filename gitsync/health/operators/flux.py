@@ -33,8 +33,12 @@ _WAITING_REASONS = frozenset({"DependencyNotReady"})
 def flux_object(obj: Mapping[str, Any]) -> Health:
     if flag(obj, "spec", "suspend"):
         return suspended("Reconciliation is suspended")
+    reconciling = condition(obj, "Reconciling")
+    working = reconciling is not None and reconciling.get("status") == TRUE
     if status_behind(obj):
-        return progressing("Waiting for Flux to reconcile the new spec")
+        return progressing(
+            describe(reconciling) if working else "Waiting for Flux to reconcile the new spec"
+        )
     requested = annotation(obj, REQUESTED_AT)
     if requested and requested != text(obj, "status", "lastHandledReconcileAt"):
         return progressing(f"Reconcile requested at {requested}")
@@ -50,7 +54,7 @@ def flux_object(obj: Mapping[str, Any]) -> Health:
         return healthy(why)
     if (
         ready.get("status") == FALSE
-        and not is_true(obj, "Reconciling")
+        and not working
         and text(ready, "reason") not in _WAITING_REASONS
     ):
         return degraded(why or "Ready is False")
