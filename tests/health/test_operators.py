@@ -45,6 +45,20 @@ REQUIRED: dict[str, set[HealthStatus]] = {
     "flux-bucket": _PAUSABLE,
     "flux-imagerepository": _PAUSABLE,
     "flux-imagepolicy": _BASIC,
+    "crossplane-provider": _BASIC,
+    "crossplane-configuration": _BASIC,
+    "crossplane-compositeresourcedefinition": {HealthStatus.HEALTHY, HealthStatus.PROGRESSING},
+    "crossplane-bucket": _PAUSABLE,
+    "crossplane-object": _BASIC,
+    "crossplane-providerconfig": {HealthStatus.HEALTHY},
+    "crossplane-xcluster": _BASIC,
+    "crossplane-cluster": _BASIC,
+    "argoworkflows-workflow": _PAUSABLE,
+    "argoworkflows-cronworkflow": {HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.SUSPENDED},
+    "knative-service": _BASIC,
+    "knative-route": _BASIC,
+    "knative-configuration": _BASIC,
+    "knative-revision": _BASIC,
 }
 
 
