@@ -24,6 +24,9 @@ _SECRET_KEYS = frozenset(
 )
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 @dataclass(frozen=True)
 class ControllerConfig:
     repo: str = ""
@@ -51,6 +54,7 @@ class ControllerConfig:
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
     log_format: str = "json"
+    log_level: str = "info"
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -64,6 +68,8 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
         return self
 
     @property
