@@ -28,12 +28,24 @@ from click.core import ParameterSource
 from gitsync.cli.appfile import load_application, render_options
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
-from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
+from gitsync.render import (
+    PLUGIN_TIMEOUT,
+    BuildContext,
+    DirectoryOptions,
+    HelmOptions,
+    HelmParameter,
+    PluginLimits,
+    Renderer,
+    RenderOptions,
+    load_plugins,
+)
+from gitsync.render.helmdeps import ChartDependencies
 from gitsync.source import HelmRepoCache, LocalTree, RepoCache, helm_credentials_from_env
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
 _APP_KEY = "gitsync.application"
+_RENDERER_KEY = "gitsync.renderer"
 _EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "release_name")
 
 
@@ -53,6 +65,9 @@ def source_options(func: F) -> F:
         extras = {name: kwargs.pop(name) for name in _EXTRA_FLAGS}
         application = kwargs.pop("application")
         context = click.get_current_context()
+        context.meta[_RENDERER_KEY] = _renderer_with_plugins(
+            kwargs.pop("plugin"), kwargs.pop("plugin_timeout")
+        )
         if application:
             _from_application(context, application, extras, kwargs)
         else:
@@ -80,6 +95,21 @@ def source_options(func: F) -> F:
             "--helm-values", multiple=True, metavar="FILE", help="Helm values file in the repo."
         ),
         click.option("--release-name", default="", help="Helm release name."),
+        # Config management plugins: configuration, so allowed with --application too.
+        click.option(
+            "--plugin",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            help="ConfigManagementPlugin YAML (Argo CD CMP v2); repeatable.",
+        ),
+        click.option(
+            "--plugin-timeout",
+            type=float,
+            default=PLUGIN_TIMEOUT,
+            show_default=True,
+            help="Seconds each plugin command may run.",
+        ),
     ]
     decorated: Callable[..., Any] = wrapper
     for decorator in reversed(decorators):
@@ -143,9 +173,39 @@ def _options_from_flags(
     )
 
 
-@functools.cache
+def _renderer_with_plugins(files: tuple[str, ...], timeout: float) -> Renderer:
+    if timeout <= 0:
+        raise UserInputError("--plugin-timeout must be positive")
+    return Renderer(
+        plugins=load_plugins(files),
+        plugin_limits=PluginLimits(timeout=timeout),
+        dependencies=ChartDependencies(None, helm_credentials_from_env()),
+    )
+
+
 def _renderer() -> Renderer:
-    return Renderer()
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_RENDERER_KEY) if context is not None else None
+    return found if isinstance(found, Renderer) else _default_renderer()
+
+
+@functools.cache
+def _default_renderer() -> Renderer:
+    return Renderer(dependencies=ChartDependencies(None, helm_credentials_from_env()))
+
+
+def _build_context(repo: str | None, revision: str | None) -> BuildContext:
+    """What a plugin learns of the app: from --application, else from the flags."""
+    app = current_application()
+    if app is None:
+        return BuildContext(repo_url=repo or "", target_revision=revision or "HEAD")
+    return BuildContext(
+        app_name=app.name,
+        app_namespace=app.destination.namespace,
+        project=app.project,
+        repo_url=app.source.repo_url,
+        target_revision=app.source.target_revision,
+    )
 
 
 @functools.cache
@@ -174,7 +234,9 @@ def load_manifests(
         return _from_repo(str(top), _relative(local, top), revision, opts)
     root = top or Path(os.path.realpath(local))
     relative = _relative(local, root)
-    manifests = _renderer().render(LocalTree(root), relative, opts)
+    manifests = _renderer().render(
+        LocalTree(root), relative, opts, context=_build_context(None, None)
+    )
     return RenderedSource(manifests=manifests, revision="local", repo=None, path=relative)
 
 
@@ -182,7 +244,7 @@ def _from_repo(repo: str, path: str, revision: str | None, opts: RenderOptions) 
     cache = _repo_cache()
     sha = cache.resolve(repo, revision or "HEAD")
     tree = cache.tree(repo, sha)
-    manifests = _renderer().render(tree, path, opts)
+    manifests = _renderer().render(tree, path, opts, context=_build_context(repo, revision))
     return RenderedSource(manifests=manifests, revision=sha, repo=repo, path=path)
 
 
@@ -194,7 +256,9 @@ def _from_chart_repo(
     version = charts.resolve(repo, chart, constraint or "*", credentials)
     tree = charts.tree(repo, chart, version, credentials)
     key = ("helm-repository", repo, chart, version)
-    manifests = _renderer().render(tree, "", opts, cache_key=key)
+    manifests = _renderer().render(
+        tree, "", opts, cache_key=key, context=_build_context(repo, constraint)
+    )
     return RenderedSource(manifests=manifests, revision=version, repo=repo, path="")
 
 

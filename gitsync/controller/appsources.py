@@ -7,15 +7,30 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from gitsync.controller.config import ControllerConfig
 from gitsync.errors import GitsyncError
-from gitsync.model import Application, Manifest, SourceKey
+from gitsync.model import Application, ApplicationSource, Manifest, SourceKey
 from gitsync.model.keys import ResourceKey
-from gitsync.render import Renderer, RenderOptions
+from gitsync.render import BuildContext, PluginLimits, Renderer, RenderOptions, load_plugins
+from gitsync.render.helmdeps import ChartDependencies
 from gitsync.source import Credentials, HelmRepoCache, RepoCache
 
 
 class DuplicateResourceError(GitsyncError):
     """Two sources of one Application render the same object."""
+
+
+def renderer_for(
+    config: ControllerConfig, charts: HelmRepoCache, credentials: Credentials | None
+) -> Renderer:
+    """The controller's renderer: its plugins, and chart dependencies through `charts`.
+    UserInputError when a plugin file is invalid."""
+    plugins = load_plugins(config.plugins, [config.plugins_dir] if config.plugins_dir else [])
+    return Renderer(
+        plugins=plugins,
+        plugin_limits=PluginLimits(timeout=config.plugin_timeout),
+        dependencies=ChartDependencies(charts, credentials),
+    )
 
 
 class SourceRenderer:
@@ -52,16 +67,28 @@ class SourceRenderer:
             if referenced:
                 helm = dataclasses.replace(options.helm, referenced_files=tuple(referenced))
                 options = dataclasses.replace(options, helm=helm)
+            context = build_context(app, src, namespace)
             if src.chart:
                 chart = self.charts.tree(src.repo_url, src.chart, revision, self.chart_credentials)
                 key = ("helm-repository", src.repo_url, src.chart, revision)
-                found = self.renderer.render(chart, "", options, cache_key=key)
+                found = self.renderer.render(chart, "", options, cache_key=key, context=context)
             else:
                 tree = self.repos.tree(src.repo_url, revision)
-                found = self.renderer.render(tree, src.path, options)
+                found = self.renderer.render(tree, src.path, options, context=context)
             where = src.chart or src.path or "."
             manifests.extend((manifest, where) for manifest in found)
         return manifests
+
+
+def build_context(app: Application, src: ApplicationSource, namespace: str) -> BuildContext:
+    """What a config management plugin learns of the app, as Argo CD tells it."""
+    return BuildContext(
+        app_name=app.name,
+        app_namespace=namespace,
+        project=app.project,
+        repo_url=src.repo_url,
+        target_revision=src.target_revision,
+    )
 
 
 def refuse_duplicates(desired: list[dict[str, Any]], sources: list[str]) -> None:

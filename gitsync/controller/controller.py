@@ -22,7 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
-from gitsync.controller.appsources import SourceRenderer, refuse_duplicates
+from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
 from gitsync.controller.cachedcluster import CachedCluster
 from gitsync.controller.clusters import (
     ClusterRegistry,
@@ -56,7 +56,6 @@ from gitsync.kube import Cluster
 from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
-from gitsync.render import Renderer
 from gitsync.server.metrics import Metrics
 from gitsync.server.payloads import PushEvent
 from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
@@ -119,8 +118,8 @@ class Controller:
             cache_dir / "helm" if cache_dir else None,
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
-        self.renderer = Renderer()
         self.chart_credentials = helm_credentials_from_env()
+        self.renderer = renderer_for(config, self.charts, self.chart_credentials)
         self.sources = SourceRenderer(
             self.repos, self.charts, self.renderer, self.chart_credentials
         )

@@ -16,6 +16,7 @@ import yaml
 
 from gitsync.errors import ManifestError, RenderError
 from gitsync.model import Manifest
+from gitsync.render.helmdeps import ChartDependencies
 from gitsync.render.materialize import materialize
 from gitsync.render.objects import manifests_from_documents
 from gitsync.render.options import HelmOptions
@@ -42,7 +43,11 @@ def helm_available() -> bool:
 
 
 def render_helm(
-    tree: Tree, path: str, options: HelmOptions, parser: DocumentParser
+    tree: Tree,
+    path: str,
+    options: HelmOptions,
+    parser: DocumentParser,
+    dependencies: ChartDependencies | None = None,
 ) -> list[Manifest]:
     sdk = _sdk()
     binary = shutil.which("helm")
@@ -53,6 +58,7 @@ def render_helm(
         chart_dir = Path(tmp) / "chart"
         materialize(tree, path, chart_dir)
         chart_dir = chart_dir / path if path else chart_dir
+        (dependencies or ChartDependencies()).vendor(tree, path, chart_dir)
         if sdk is not None:
             outputs = _render_sdk(sdk, chart_dir, path, options, value_docs)
         else:

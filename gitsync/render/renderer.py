@@ -13,6 +13,7 @@ from gitsync.errors import SourceError
 from gitsync.model import Manifest
 from gitsync.render.directory import render_directory
 from gitsync.render.helm import render_helm
+from gitsync.render.helmdeps import ChartDependencies
 from gitsync.render.kustomize import kustomization_file, render_kustomize
 from gitsync.render.lru import LRU
 from gitsync.render.options import RenderOptions
@@ -57,10 +58,14 @@ class Renderer:
         *,
         plugins: PluginSet | None = None,
         plugin_limits: PluginLimits | None = None,
+        dependencies: ChartDependencies | None = None,
     ) -> None:
+        """`dependencies` fetches Helm chart dependencies (through its own Helm
+        repository cache when none is given)."""
         self.cache: LRU[Hashable, tuple[Manifest, ...]] = LRU(cache_size)
         self.parser = DocumentParser(parse_cache_size)
         self.plugins = PluginRunner(plugins or PluginSet(), plugin_limits)
+        self.dependencies = dependencies or ChartDependencies()
 
     def render(
         self,
@@ -107,7 +112,7 @@ class Renderer:
         if kind == KUSTOMIZE:
             return render_kustomize(tree, path, options.kustomize, self.parser)
         if kind == HELM:
-            manifests = render_helm(tree, path, options.helm, self.parser)
+            manifests = render_helm(tree, path, options.helm, self.parser, self.dependencies)
             return _without_tests(manifests) if options.helm.skip_tests else manifests
         return render_directory(tree, path, options.directory, self.parser)
 
