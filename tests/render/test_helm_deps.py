@@ -165,7 +165,7 @@ def test_repository_dependencies_constraints_and_lock(tmp_path: Path) -> None:
         ]
 
         stale = {**lock, "digest": lock_digest([{**declared[0], "version": "^2.0.0"}], locked)}
-        with pytest.raises(RenderError, match="Chart.lock is out of sync"):
+        with pytest.raises(RenderError, match=r"Chart\.lock is out of sync"):
             render({**parent(declared), "app/Chart.lock": yaml.safe_dump(stale)})
 
         missing = [{"name": "nope", "version": "1.0.0", "repository": charts.url}]
