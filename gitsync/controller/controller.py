@@ -542,7 +542,7 @@ class Controller:
             wanted = app.destination.server or app.destination.name
             raise UnknownDestinationError(f"destination cluster {wanted!r} is not registered")
         namespace = app.destination.namespace or "default"
-        rendered = self.sources.render(app, resolved, namespace)
+        rendered = self.sources.render(app, resolved, namespace, dest.cluster)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
         refuse_duplicates(desired, [where for _, where in rendered])

@@ -110,6 +110,7 @@ metadata:
 data:
   greeting: "$ARGOCD_ENV_GREETING"
   revision: "$ARGOCD_APP_REVISION_SHORT"
+  kube: "$KUBE_VERSION"
   template: "$(cat template.txt)"
 EOF
 """
@@ -174,6 +175,7 @@ def test_cmp_plugin_renders_syncs_and_caches(tmp_path: Path) -> None:
                 source.head[:7],
                 "v1",
             )
+            assert live("kube") == "1.32.0"  # the destination's version
             assert runs() == 1
             # Polls at the same revision and env render from the cache.
             seen = apps["shop"]["reconciled_at"]
