@@ -100,15 +100,21 @@ class PluginSet:
                     f"{plugin.origin})"
                 )
             self.plugins[plugin.full_name] = plugin
+        # Asked on every render-cache lookup: computed once.
+        self._discoverable = [
+            self.plugins[name] for name in sorted(self.plugins) if self.plugins[name].discoverable
+        ]
+        self._digest = hashlib.sha256(
+            json.dumps(sorted(p.digest() for p in self.plugins.values())).encode()
+        ).hexdigest()
 
     def __bool__(self) -> bool:
         return bool(self.plugins)
 
     @property
     def discoverable(self) -> list[ConfigManagementPlugin]:
-        return [
-            self.plugins[name] for name in sorted(self.plugins) if self.plugins[name].discoverable
-        ]
+        """Plugins with discovery rules, by name (the order Argo CD tries them in)."""
+        return self._discoverable
 
     def named(self, name: str) -> ConfigManagementPlugin:
         plugin = self.plugins.get(name)
@@ -121,8 +127,7 @@ class PluginSet:
         return plugin
 
     def digest(self) -> str:
-        text = json.dumps(sorted(p.digest() for p in self.plugins.values()))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return self._digest
 
 
 def load_plugins(files: Iterable[str] = (), directories: Iterable[str] = ()) -> PluginSet:
