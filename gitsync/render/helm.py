@@ -16,7 +16,6 @@ import yaml
 
 from gitsync.errors import ManifestError, RenderError
 from gitsync.model import Manifest
-from gitsync.render.helmdeps import ChartDependencies
 from gitsync.render.materialize import materialize
 from gitsync.render.objects import manifests_from_documents
 from gitsync.render.options import HelmOptions
@@ -43,11 +42,7 @@ def helm_available() -> bool:
 
 
 def render_helm(
-    tree: Tree,
-    path: str,
-    options: HelmOptions,
-    parser: DocumentParser,
-    dependencies: ChartDependencies | None = None,
+    tree: Tree, path: str, options: HelmOptions, parser: DocumentParser
 ) -> list[Manifest]:
     sdk = _sdk()
     binary = shutil.which("helm")
@@ -58,7 +53,6 @@ def render_helm(
         chart_dir = Path(tmp) / "chart"
         materialize(tree, path, chart_dir)
         chart_dir = chart_dir / path if path else chart_dir
-        (dependencies or ChartDependencies()).vendor(tree, path, chart_dir)
         if sdk is not None:
             outputs = _render_sdk(sdk, chart_dir, path, options, value_docs)
         else:

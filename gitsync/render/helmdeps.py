@@ -1,5 +1,5 @@
 """Helm chart dependencies, put into ``charts/`` before a chart is rendered (what
-``helm dependency build`` does for Argo CD).
+``helm dependency build`` does for Argo CD), by mounting them into a view of the tree.
 
 A dependency already in ``charts/`` (a directory or an archive) is used as it is. Else:
 ``file://`` paths are copied from the repository (they must stay inside it), and
@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import io
 import json
 import posixpath
-import shutil
 import tarfile
-import tempfile
 import threading
-from pathlib import Path
+import zlib
 from typing import Any
 
 import yaml
 
 from gitsync.errors import GitsyncError, RenderError
-from gitsync.render.materialize import materialize
+from gitsync.render.overlay import OverlayTree
 from gitsync.render.parse import ManifestLoader
 from gitsync.source.credentials import Credentials
 from gitsync.source.helmrepo import HelmRepoCache
@@ -69,21 +68,24 @@ class ChartDependencies:
                 atexit.register(self._charts.close)  # its downloads live in a temp dir
             return self._charts
 
-    def vendor(self, tree: Tree, path: str, chart_dir: Path, depth: int = 0) -> None:
-        """Write every dependency of the chart at `chart_dir` (a copy of `path` in
-        `tree`) that its ``charts/`` lacks into ``charts/<name>``, recursively."""
-        declared, lock, api_version = _declared(chart_dir, path)
-        if not declared:
-            return
+    def with_dependencies(self, tree: Tree, path: str, depth: int = 0) -> Tree:
+        """`tree` with each dependency of the chart at `path` that its ``charts/`` lacks
+        mounted at ``charts/<name>`` (their own dependencies too); `tree` itself when
+        nothing is missing."""
         label = f"chart {path or '.'}"
+        declared, lock, api_version = _declared(tree, path, label)
+        if not declared:
+            return tree
         if depth >= MAX_DEPTH:
             raise RenderError(f"{label}: dependencies nest deeper than {MAX_DEPTH} charts")
         locked = _locked_versions(declared, lock, api_version, label)
-        present = _present(chart_dir / "charts")
+        charts = posixpath.join(path, "charts") if path else "charts"
+        present = _present(tree, charts)
+        mounts: dict[str, tuple[Tree, str]] = {}
         for dependency in declared:
             name = str(dependency.get("name") or "")
-            if not name:
-                raise RenderError(f"{label}: a dependency has no name")
+            if not name or "/" in name or name in (".", ".."):
+                raise RenderError(f"{label}: a dependency has no valid name ({name!r})")
             if name in present:
                 continue
             repository = str(dependency.get("repository") or "").strip()
@@ -91,71 +93,73 @@ class ChartDependencies:
                 f" from {redact_url(repository)}" if repository else ""
             )
             try:
-                self._fetch(tree, path, chart_dir, dependency, locked.get(name), depth)
-            except RenderError as err:
-                raise RenderError(f"{where}: {err}") from None
+                mounts[f"{charts}/{name}"] = self._fetch(
+                    tree, path, dependency, locked.get(name), depth
+                )
             except GitsyncError as err:
                 raise RenderError(f"{where}: {err}") from None
             present.add(name)
+        return OverlayTree(tree, mounts) if mounts else tree
 
     def _fetch(
         self,
         tree: Tree,
         path: str,
-        chart_dir: Path,
         dependency: dict[str, Any],
         locked: str | None,
         depth: int,
-    ) -> None:
+    ) -> tuple[Tree, str]:
+        """The dependency's chart as (tree, path), its own dependencies included."""
         name = str(dependency["name"])
         repository = str(dependency.get("repository") or "").strip()
         constraint = str(dependency.get("version") or "*").strip() or "*"
-        target = chart_dir / "charts" / name
         if not repository:
             raise RenderError("not in charts/ and no repository given")
         if repository.startswith("file://"):
             source = join_path(path, repository.removeprefix("file://"))  # SourceError if outside
-            if not tree.is_file(posixpath.join(source, "Chart.yaml") if source else "Chart.yaml"):
+            chart_file = posixpath.join(source, "Chart.yaml") if source else "Chart.yaml"
+            if not tree.is_file(chart_file):
                 raise RenderError(f"no chart at {source or '.'} in the repository")
-            _copy(tree, source, target)
-            _check_version(target, constraint)
-            self.vendor(tree, source, target, depth + 1)
-            return
+            _check_version(_load_yaml(tree, chart_file, source), constraint)
+            return self.with_dependencies(tree, source, depth + 1), source
         if repository.startswith(("@", "alias:")):
             raise RenderError("repository aliases need `helm repo add`: write the repository URL")
         version = locked or self.charts.resolve(repository, name, constraint, self._credentials)
         chart_tree = self.charts.tree(repository, name, version, self._credentials)
-        _copy(chart_tree, "", target)
-        self.vendor(chart_tree, "", target, depth + 1)
+        return self.with_dependencies(chart_tree, "", depth + 1), ""
 
 
-def _declared(chart_dir: Path, path: str) -> tuple[list[dict[str, Any]], Any, str]:
+def _declared(tree: Tree, path: str, label: str) -> tuple[list[dict[str, Any]], Any, str]:
     """(dependencies, lock document or None, apiVersion) of the chart."""
-    chart = _load_yaml(chart_dir / "Chart.yaml", path) or {}
+
+    def load(name: str) -> Any:
+        file = posixpath.join(path, name) if path else name
+        return _load_yaml(tree, file, label) if tree.is_file(file) else None
+
+    chart = load("Chart.yaml") or {}
     api_version = str(chart.get("apiVersion") or "v1") if isinstance(chart, dict) else "v1"
     if api_version == "v1":
-        requirements = _load_yaml(chart_dir / "requirements.yaml", path) or {}
+        requirements = load("requirements.yaml") or {}
         declared = requirements.get("dependencies") if isinstance(requirements, dict) else None
-        lock = _load_yaml(chart_dir / "requirements.lock", path)
+        lock = load("requirements.lock")
     else:
         declared = chart.get("dependencies") if isinstance(chart, dict) else None
-        lock = _load_yaml(chart_dir / "Chart.lock", path)
+        lock = load("Chart.lock")
     if declared is None:
         return [], None, api_version
     if not isinstance(declared, list) or not all(isinstance(d, dict) for d in declared):
-        raise RenderError(f"chart {path or '.'}: dependencies must be a list of mappings")
+        raise RenderError(f"{label}: dependencies must be a list of mappings")
     return declared, lock, api_version
 
 
-def _load_yaml(file: Path, path: str) -> Any:
-    if not file.is_file():
-        return None
-    if file.stat().st_size > _MAX_CHART_YAML:
-        raise RenderError(f"chart {path or '.'}: {file.name} is larger than 1 MB")
+def _load_yaml(tree: Tree, name: str, label: str) -> Any:
+    data = tree.read_bytes(name)
+    if len(data) > _MAX_CHART_YAML:
+        raise RenderError(f"{label}: {posixpath.basename(name)} is larger than 1 MB")
     try:
-        return yaml.load(file.read_text(encoding="utf-8"), Loader=ManifestLoader)
+        return yaml.load(data.decode("utf-8"), Loader=ManifestLoader)
     except (yaml.YAMLError, UnicodeDecodeError):
-        raise RenderError(f"chart {path or '.'}: {file.name} is not valid YAML") from None
+        raise RenderError(f"{label}: {posixpath.basename(name)} is not valid YAML") from None
 
 
 def _locked_versions(
@@ -221,26 +225,27 @@ def _sorted_maps(value: Any, top: bool = True) -> Any:
     return value
 
 
-def _present(charts: Path) -> set[str]:
+def _present(tree: Tree, charts: str) -> set[str]:
     """Names of the subcharts in ``charts/``: directories and archives, by Chart.yaml."""
     names: set[str] = set()
-    if not charts.is_dir():
+    if not tree.is_dir(charts):
         return names
-    for entry in sorted(charts.iterdir()):
-        if entry.is_dir() and (entry / "Chart.yaml").is_file():
-            chart = _load_yaml(entry / "Chart.yaml", entry.name)
+    for entry, is_dir in tree.list_dir(charts):
+        name = f"{charts}/{entry}"
+        if is_dir and tree.is_file(f"{name}/Chart.yaml"):
+            chart = _load_yaml(tree, f"{name}/Chart.yaml", name)
             if isinstance(chart, dict) and chart.get("name"):
                 names.add(str(chart["name"]))
-        elif entry.is_file() and entry.name.endswith((".tgz", ".tar.gz")):
-            name = _archive_chart_name(entry)
-            if name:
-                names.add(name)
+        elif not is_dir and entry.endswith((".tgz", ".tar.gz")):
+            found = _archive_chart_name(tree.read_bytes(name))
+            if found:
+                names.add(found)
     return names
 
 
-def _archive_chart_name(archive: Path) -> str:
+def _archive_chart_name(data: bytes) -> str:
     try:
-        with tarfile.open(archive, mode="r:*") as tar:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
             for member in tar:
                 parts = member.name.strip("/").split("/")
                 if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
@@ -249,22 +254,12 @@ def _archive_chart_name(archive: Path) -> str:
                     handle = tar.extractfile(member)
                     chart = yaml.load(handle.read(), Loader=ManifestLoader) if handle else None
                     return str(chart.get("name") or "") if isinstance(chart, dict) else ""
-    except (tarfile.TarError, OSError, EOFError, yaml.YAMLError, UnicodeDecodeError):
+    except (tarfile.TarError, OSError, EOFError, zlib.error, yaml.YAMLError, UnicodeDecodeError):
         return ""  # Helm fails on it with its own message
     return ""
 
 
-def _copy(tree: Tree, source: str, target: Path) -> None:
-    """The files below `source` in `tree`, as the directory `target`."""
-    with tempfile.TemporaryDirectory(prefix="gitsync-dep-") as tmp:
-        staging = Path(tmp) / "chart"
-        materialize(tree, source, staging)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(staging / source if source else staging), target)
-
-
-def _check_version(chart_dir: Path, constraint: str) -> None:
-    chart = _load_yaml(chart_dir / "Chart.yaml", str(chart_dir.name)) or {}
+def _check_version(chart: Any, constraint: str) -> None:
     version = str(chart.get("version") or "") if isinstance(chart, dict) else ""
     wanted = parse_constraint(constraint)
     if Version.parse(version) is None or not wanted.matches(version):

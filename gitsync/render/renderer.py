@@ -112,7 +112,8 @@ class Renderer:
         if kind == KUSTOMIZE:
             return render_kustomize(tree, path, options.kustomize, self.parser)
         if kind == HELM:
-            manifests = render_helm(tree, path, options.helm, self.parser, self.dependencies)
+            chart = self.dependencies.with_dependencies(tree, path)
+            manifests = render_helm(chart, path, options.helm, self.parser)
             return _without_tests(manifests) if options.helm.skip_tests else manifests
         return render_directory(tree, path, options.directory, self.parser)
 
