@@ -26,10 +26,10 @@ import git
 from click.core import ParameterSource
 
 from gitsync.cli.appfile import load_application, render_options
+from gitsync.durations import parse_duration
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
 from gitsync.render import (
-    PLUGIN_TIMEOUT,
     BuildContext,
     DirectoryOptions,
     HelmOptions,
@@ -105,10 +105,9 @@ def source_options(func: F) -> F:
         ),
         click.option(
             "--plugin-timeout",
-            type=float,
-            default=PLUGIN_TIMEOUT,
+            default="90s",
             show_default=True,
-            help="Seconds each plugin command may run.",
+            help="How long each plugin command may run (e.g. 90s, 5m).",
         ),
     ]
     decorated: Callable[..., Any] = wrapper
@@ -173,7 +172,8 @@ def _options_from_flags(
     )
 
 
-def _renderer_with_plugins(files: tuple[str, ...], timeout: float) -> Renderer:
+def _renderer_with_plugins(files: tuple[str, ...], timeout_text: str) -> Renderer:
+    timeout = parse_duration(timeout_text, what="--plugin-timeout")
     if timeout <= 0:
         raise UserInputError("--plugin-timeout must be positive")
     return Renderer(
