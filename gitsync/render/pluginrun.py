@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from gitsync.errors import RenderError
-from gitsync.render.materialize import materialize
 from gitsync.render.options import PluginOptions
 from gitsync.render.plugins import Command, ConfigManagementPlugin
 from gitsync.source.tree import Tree
 
 DEFAULT_TIMEOUT = 90.0
 MAX_OUTPUT = 64 * 1024 * 1024
+MAX_COPY_FILES = 100_000  # files of the repository written to a scratch copy
+MAX_COPY_BYTES = 1024 * 1024 * 1024
 _STDERR_TAIL = 16 * 1024
 _STDERR_LINES = 3
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -56,6 +57,8 @@ class BuildContext:
 class PluginLimits:
     timeout: float = DEFAULT_TIMEOUT
     max_output: int = MAX_OUTPUT
+    max_copy_files: int = MAX_COPY_FILES
+    max_copy_bytes: int = MAX_COPY_BYTES
 
 
 def build_environment(tree: Tree, path: str, context: BuildContext) -> dict[str, str]:
@@ -106,13 +109,17 @@ def _env_name(name: str) -> str:
 class ScratchCopy:
     """The repository at the revision, written to a temp dir once per render."""
 
-    def __init__(self, tree: Tree, preserve_file_mode: bool) -> None:
+    def __init__(self, tree: Tree, preserve_file_mode: bool, limits: PluginLimits) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="gitsync-plugin-")
         self.home = Path(self._tmp.name)
         self.repo = self.home / "repo"
-        materialize(tree, "", self.repo)
-        if preserve_file_mode:
-            _restore_executable_bits(tree, self.repo)
+        try:
+            _copy_bounded(tree, self.repo, limits)
+            if preserve_file_mode:
+                _restore_executable_bits(tree, self.repo)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         self._tmp.cleanup()
@@ -122,6 +129,23 @@ class ScratchCopy:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _copy_bounded(tree: Tree, destination: Path, limits: PluginLimits) -> None:
+    """Every file of `tree` under `destination` (regular files only: links were resolved
+    inside the tree), refusing repositories over the file-count or size limits."""
+    total = 0
+    destination.mkdir(parents=True)
+    for count, name in enumerate(tree.walk_files(""), start=1):
+        if count > limits.max_copy_files:
+            raise RenderError(f"repository has more than {limits.max_copy_files} files to copy")
+        data = tree.read_bytes(name)
+        total += len(data)
+        if total > limits.max_copy_bytes:
+            raise RenderError(f"repository is larger than {limits.max_copy_bytes} bytes to copy")
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def _restore_executable_bits(tree: Tree, root: Path) -> None:

@@ -72,7 +72,7 @@ class PluginRunner:
         parser: DocumentParser,
     ) -> list[Manifest]:
         env = plugin_environment(build_environment(tree, path, context), options)
-        with ScratchCopy(tree, plugin.preserve_file_mode) as scratch:
+        with ScratchCopy(tree, plugin.preserve_file_mode, self.limits) as scratch:
             cwd = scratch.repo / path if path else scratch.repo
             self.runs += 1
             if plugin.init is not None:
@@ -98,7 +98,7 @@ class PluginRunner:
         if command is None:
             return False
         env = plugin_environment(build_environment(tree, path, context), options)
-        with ScratchCopy(tree, plugin.preserve_file_mode) as scratch:
+        with ScratchCopy(tree, plugin.preserve_file_mode, self.limits) as scratch:
             cwd = scratch.repo / path if path else scratch.repo
             try:
                 found = run_command(

@@ -295,3 +295,31 @@ def test_plugin_files_are_validated(tmp_path: Path) -> None:
     assert sorted(load_plugins(directories=[str(folder)]).plugins) == ["one"]
     with pytest.raises(UserInputError, match="configured twice"):
         load_plugins([str(folder / "one.yaml")], [str(folder)])
+
+
+def test_scratch_copy_is_bounded_and_file_modes_opt_in(tmp_path: Path) -> None:
+    script = "#!/bin/sh\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: m}\\n'\n"
+    repo = GitRepo.create(tmp_path / "repo", files={"app/b.txt": "x" * 100})
+    (repo.path / "app/run.sh").write_text(script)
+    (repo.path / "app/run.sh").chmod(0o755)
+    sha = repo.commit()
+    tree = RepoCache(tmp_path / "cache").tree(repo.url, sha)
+    folder = tmp_path / "plugins"
+    plugin_file(folder, "mode", ["sh", "-c", "test -x run.sh && ./run.sh"])
+    text = (
+        (folder / "mode.yaml").read_text().replace("spec:\n", "spec:\n  preserveFileMode: true\n")
+    )
+    (folder / "mode.yaml").write_text(text)
+    plugin_file(
+        folder, "plain", ["sh", "-c", "test -x run.sh || sh run.sh | sed s/ConfigMap/Secret/"]
+    )
+    plugins = load_plugins(directories=[str(folder)])
+    for name, kind in (("mode", "ConfigMap"), ("plain", "Secret")):
+        manifests = Renderer(plugins=plugins).render(tree, "app", source({"name": name}))
+        assert [m.key.kind for m in manifests] == [kind]
+    small = Renderer(plugins=plugins, plugin_limits=PluginLimits(max_copy_bytes=50))
+    with pytest.raises(RenderError, match="larger than 50 bytes"):
+        small.render(tree, "app", source({"name": "plain"}))
+    few = Renderer(plugins=plugins, plugin_limits=PluginLimits(max_copy_files=1))
+    with pytest.raises(RenderError, match="more than 1 files"):
+        few.render(tree, "app", source({"name": "plain"}))
