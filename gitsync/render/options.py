@@ -52,6 +52,7 @@ class HelmOptions:
     values: str = ""  # an inline YAML document
     values_object: dict[str, Any] | None = field(default=None, hash=False)
     parameters: tuple[HelmParameter, ...] = ()
+    file_parameters: tuple[tuple[str, str], ...] = ()  # (name, path) of --set-file
     skip_crds: bool = False
     skip_tests: bool = False
     ignore_missing_value_files: bool = False
@@ -199,6 +200,13 @@ def _helm(spec: dict[str, Any], app_name: str, namespace: str) -> HelmOptions:
                 item["name"], "" if value is None else str(value), bool(item.get("forceString"))
             )
         )
+    file_parameters: list[tuple[str, str]] = []
+    for item in spec.get("fileParameters") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise RenderError("spec.source.helm.fileParameters: every entry needs a name")
+        if not isinstance(item.get("path"), str) or not item["path"]:
+            raise RenderError(f"spec.source.helm.fileParameters: {item['name']} needs a path")
+        file_parameters.append((item["name"], item["path"]))
     return HelmOptions(
         release_name=str(spec.get("releaseName") or app_name),
         namespace=str(spec.get("namespace") or namespace),
@@ -206,6 +214,7 @@ def _helm(spec: dict[str, Any], app_name: str, namespace: str) -> HelmOptions:
         values=values,
         values_object=values_object,
         parameters=tuple(parameters),
+        file_parameters=tuple(file_parameters),
         skip_crds=bool(spec.get("skipCrds", False)),
         skip_tests=bool(spec.get("skipTests", False)),
         ignore_missing_value_files=bool(spec.get("ignoreMissingValueFiles", False)),

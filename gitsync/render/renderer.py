@@ -14,6 +14,7 @@ from gitsync.model import Manifest
 from gitsync.render.directory import render_directory
 from gitsync.render.helm import render_helm
 from gitsync.render.helmdeps import ChartDependencies
+from gitsync.render.helmfiles import with_file_parameters
 from gitsync.render.kustomize import kustomization_file, render_kustomize
 from gitsync.render.lru import LRU
 from gitsync.render.options import RenderOptions
@@ -113,7 +114,8 @@ class Renderer:
             return render_kustomize(tree, path, options.kustomize, self.parser)
         if kind == HELM:
             chart = self.dependencies.with_dependencies(tree, path)
-            manifests = render_helm(chart, path, options.helm, self.parser)
+            helm = with_file_parameters(tree, path, options.helm)
+            manifests = render_helm(chart, path, helm, self.parser)
             return _without_tests(manifests) if options.helm.skip_tests else manifests
         return render_directory(tree, path, options.directory, self.parser)
 

@@ -30,6 +30,7 @@ HELM_FIELDS = frozenset(
     {
         "valueFiles",
         "parameters",
+        "fileParameters",
         "releaseName",
         "values",
         "valuesObject",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gitsync.errors import RenderError
+from gitsync.errors import RenderError, SourceError
 from gitsync.render import Renderer, RenderOptions, helm_available
 from gitsync.render.helmdeps import ChartDependencies, lock_digest
 from gitsync.source import HelmRepoCache
@@ -204,3 +204,38 @@ def test_lock_digest_is_helms(tmp_path: Path) -> None:
     sdk.dependency_update(str(tmp_path / "app"))
     lock = yaml.safe_load((tmp_path / "app/Chart.lock").read_text())
     assert lock_digest(declared, lock["dependencies"]) == lock["digest"]
+
+
+def test_file_parameters_set_a_files_content_literally(tmp_path: Path) -> None:
+    content = "line one, with a comma\n{braces} and \\backslash\n"
+    files = {
+        **parent([]),
+        "app/templates/file.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-file\n"
+            "data:\n  config: {{ .Values.config.text | quote }}\n"
+            "  root: {{ .Values.root | quote }}\n"
+        ),
+        "app/files/config.txt": content,
+        "shared/root.txt": '{"json": true}',
+    }
+    tree = local_tree(tmp_path, files)
+    source = {
+        "repoURL": "r",
+        "path": "app",
+        "helm": {
+            "parameters": [{"name": "config.text", "value": "overridden by the file"}],
+            "fileParameters": [
+                {"name": "config.text", "path": "files/config.txt"},
+                {"name": "root", "path": "/shared/root.txt"},
+            ],
+        },
+    }
+    manifests = Renderer().render(tree, "app", RenderOptions.from_source(source))
+    data = next(m.obj["data"] for m in manifests if m.key.name == "from-file")
+    assert data == {"config": content, "root": '{"json": true}'}
+    escape = {**source, "helm": {"fileParameters": [{"name": "x", "path": "../../etc/passwd"}]}}
+    with pytest.raises(SourceError, match="leaves the repository"):
+        Renderer().render(tree, "app", RenderOptions.from_source(escape))
+    missing = {**source, "helm": {"fileParameters": [{"name": "x", "path": "nope.txt"}]}}
+    with pytest.raises(RenderError, match=r"helm file parameter x: nope\.txt not found"):
+        Renderer().render(tree, "app", RenderOptions.from_source(missing))

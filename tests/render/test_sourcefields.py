@@ -13,7 +13,7 @@ from gitsync.render import RenderOptions
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"helm": {"fileParameters": [{"name": "a", "path": "f"}]}}, "helm.fileParameters"),
+        ({"helm": {"fileParameters": [{"name": "a"}]}}, "helm.fileParameters: a needs a path"),
         ({"helm": {"kubeVersion": "1.29"}}, "spec.source.helm.kubeVersion"),
         ({"helm": {"version": "v2"}}, "only Helm v3"),
         ({"kustomize": {"patches": [{"patch": "x"}]}}, "spec.source.kustomize.patches"),
