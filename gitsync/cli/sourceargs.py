@@ -46,6 +46,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
 _APP_KEY = "gitsync.application"
 _RENDERER_KEY = "gitsync.renderer"
+_NAMES_KEY = "gitsync.app_names"  # (--app-name or PATH's basename, --dest-namespace)
 _EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "release_name")
 
 
@@ -74,6 +75,12 @@ def source_options(func: F) -> F:
             if not kwargs.get("path"):
                 raise UserInputError("give PATH, or --application FILE")
             context.meta[_META_KEY] = _options_from_flags(**extras)
+        path = kwargs.get("path") or ""
+        default_name = os.path.basename(os.path.normpath(path)) if path else ""
+        context.meta[_NAMES_KEY] = (
+            kwargs.get("app_name") or default_name,
+            kwargs.get("dest_namespace") or "",
+        )
         return func(*args, **kwargs)
 
     decorators = [
@@ -198,7 +205,15 @@ def _build_context(repo: str | None, revision: str | None) -> BuildContext:
     """What a plugin learns of the app: from --application, else from the flags."""
     app = current_application()
     if app is None:
-        return BuildContext(repo_url=repo or "", target_revision=revision or "HEAD")
+        context = click.get_current_context(silent=True)
+        names = context.meta.get(_NAMES_KEY) if context is not None else None
+        app_name, namespace = names if isinstance(names, tuple) else ("", "")
+        return BuildContext(
+            app_name=app_name,
+            app_namespace=namespace,
+            repo_url=repo or "",
+            target_revision=revision or "HEAD",
+        )
     return BuildContext(
         app_name=app.name,
         app_namespace=app.destination.namespace,

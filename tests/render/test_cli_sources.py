@@ -85,6 +85,20 @@ def test_plugin_source_renders_with_plugin_and_fails_without(tmp_path: Path) -> 
         gitsync("plan", "--application", str(app), cwd=tmp_path), "none is configured"
     )
 
+    # Without --application the plugin learns the app's name from PATH (as `plan` names it).
+    done = gitsync("render", "apps/shop", "--repo", repo.url, "--plugin", str(plugin), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [d["metadata"]["name"] for d in yaml.safe_load_all(done.stdout)] == ["plain"]
+    named = dict(PLUGIN, metadata={"name": "named"})
+    named["spec"] = {
+        "generate": {"command": ["sh", "-c", "sed s/NAME/$ARGOCD_APP_NAME/ template.txt"]},
+        "discover": {"fileName": "template.txt"},
+    }
+    plugin.write_text(yaml.safe_dump(named))
+    done = gitsync("render", "apps/shop", "--repo", repo.url, "--plugin", str(plugin), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [d["metadata"]["name"] for d in yaml.safe_load_all(done.stdout)] == ["shop"]
+
     plugin.write_text("kind: Nope\n")
     assert_one_line_error(
         gitsync("render", "apps/shop", "--repo", repo.url, "--plugin", str(plugin), cwd=tmp_path),
