@@ -44,6 +44,20 @@ log = structlog.get_logger("gitsync.serve")
     default=None,
     help="Least severe level logged (default info).",
 )
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="ConfigManagementPlugin YAML (Argo CD CMP v2); repeatable.",
+)
+@click.option(
+    "--plugins-dir",
+    type=click.Path(file_okay=False),
+    help="Directory of ConfigManagementPlugin YAML files.",
+)
+@click.option("--plugin-timeout", help="How long each plugin command may run (default 90s).")
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs
@@ -57,7 +71,11 @@ def serve_command(config_file: str | None, **flags: Any) -> None:
         raise SystemExit(EXIT_ERROR) from None
     logs.configure(config.log_format, config.log_level)
     metrics = Metrics()
-    controller = Controller(config, metrics)
+    try:
+        controller = Controller(config, metrics)
+    except GitsyncError as err:  # e.g. an invalid plugin file
+        click.echo(f"error: {err}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
     app = GitsyncApp(controller, ServerSettings.from_config(config), metrics)
     server = HttpServer(config.listen, app)
     stop = threading.Event()

@@ -55,6 +55,10 @@ class ControllerConfig:
     leader_election: bool = True
     log_format: str = "json"
     log_level: str = "info"
+    # Config management plugins: ConfigManagementPlugin files, and a directory of them.
+    plugins: tuple[str, ...] = ()
+    plugins_dir: str | None = None
+    plugin_timeout: float = 90.0
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -66,6 +70,8 @@ class ControllerConfig:
             raise ConfigError("concurrency must be at least 1")
         if self.poll_interval <= 0:
             raise ConfigError("poll interval must be positive")
+        if self.plugin_timeout <= 0:
+            raise ConfigError("plugin timeout must be positive")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
         if self.log_level not in LOG_LEVELS:
@@ -98,7 +104,9 @@ def _coerce(name: str, raw: Any) -> Any:
     if raw is None:
         return None
     try:
-        if name in ("poll_interval", "wave_delay", "sync_timeout"):
+        if name == "plugins":
+            return _file_list(raw)
+        if name in ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout"):
             return parse_duration(raw, what=name.replace("_", " "))
         if kind in ("int",):
             return int(raw)
@@ -118,6 +126,15 @@ def _coerce(name: str, raw: Any) -> Any:
     except (TypeError, ValueError):
         raise ConfigError(f"invalid value for {name}: {raw!r}") from None
     return str(raw)
+
+
+def _file_list(raw: Any) -> tuple[str, ...]:
+    """Files from a YAML list, a flag repeated, or a comma-separated variable."""
+    if isinstance(raw, str):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw):
+        return tuple(raw)
+    raise ValueError(raw)
 
 
 def load_config(
@@ -155,6 +172,6 @@ def load_config(
         if raw_env is not None and raw_env != "":
             values[name] = _coerce(name, raw_env)
     for name, raw in (overrides or {}).items():
-        if raw is not None:
+        if raw is not None and raw != ():
             values[name] = _coerce(name, raw)
     return replace(ControllerConfig(), **values).validate()

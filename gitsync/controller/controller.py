@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
-from gitsync.controller.appsources import SourceRenderer, refuse_duplicates
+from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
 from gitsync.controller.cachedcluster import CachedCluster
 from gitsync.controller.clusters import (
     ClusterRegistry,
@@ -62,7 +62,6 @@ from gitsync.model.keys import ResourceKey
 from gitsync.project import AppProject
 from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.push.payloads import PushEvent
-from gitsync.render import Renderer
 from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
@@ -124,8 +123,8 @@ class Controller:
             cache_dir / "helm" if cache_dir else None,
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
-        self.renderer = Renderer()
         self.chart_credentials = helm_credentials_from_env()
+        self.renderer = renderer_for(config, self.charts, self.chart_credentials)
         self.sources = SourceRenderer(
             self.repos, self.charts, self.renderer, self.chart_credentials
         )
@@ -561,7 +560,7 @@ class Controller:
         project = project_of(app, self.projects.current())
         check_application(app, project, dest.record.name)
         namespace = app.destination.namespace or "default"
-        rendered = self.sources.render(app, resolved, namespace)
+        rendered = self.sources.render(app, resolved, namespace, dest.cluster)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
         refuse_duplicates(desired, [where for _, where in rendered])
