@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import poll, render_diff, steady_state, sync_one_app, webhook_latency
+from bench import jq_paths, poll, render_diff, steady_state, sync_one_app, webhook_latency
 
 
 def test_render_diff(tmp_path: Path) -> None:
@@ -41,3 +41,9 @@ def test_steady_state(tmp_path: Path) -> None:
 def test_webhook_latency() -> None:
     results = webhook_latency.run(apps=3, rounds=2, settle_timeout=60, interval=0.1)
     assert results.value("webhook -> first apply, max") > 0
+
+
+def test_jq_paths() -> None:
+    results = jq_paths.run(4)
+    assert results.value("paths found") == 4 * 4  # replicas, one image, two annotations
+    assert not any(row["metric"].startswith("MISMATCH") for row in results.rows)
