@@ -63,7 +63,9 @@ def run_generator(entry: Any, ctx: Context, field: str, inherited: Params | None
             for key, value in spec.items()
         }
     if ctx.run_child is None:
-        ctx = Context(ctx.appset, ctx.renderer, ctx.trees, ctx.clusters, run_child=run_generator)
+        ctx = Context(
+            ctx.appset, ctx.renderer, ctx.trees, ctx.clusters, ctx.env, run_child=run_generator
+        )
     results = GENERATORS[name](spec, ctx, where)
     selector = parse_selector(entry.get("selector"), f"{field}.selector")
     if selector.empty:
