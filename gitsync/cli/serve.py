@@ -38,6 +38,15 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--cache-dir", help="Where Git mirrors live.")
 @click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")
 @click.option("--log-format", type=click.Choice(["json", "console"]), default=None)
+@click.option(
+    "--generator-urls",
+    help="Comma-separated URL prefixes the plugin and pullRequest generators may call.",
+)
+@click.option(
+    "--new-git-file-globbing/--no-new-git-file-globbing",
+    default=None,
+    help="Match git files generator patterns with doublestar globbing.",
+)
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs

@@ -51,6 +51,10 @@ class ControllerConfig:
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
     log_format: str = "json"
+    # URL prefixes the plugin and pullRequest generators may call (comma-separated);
+    # empty: those generators are refused.
+    generator_urls: str | None = None
+    new_git_file_globbing: bool = False
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -65,6 +69,10 @@ class ControllerConfig:
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
         return self
+
+    @property
+    def allowed_generator_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in (self.generator_urls or "").split(",") if u.strip())
 
     @property
     def listen_host(self) -> str:
@@ -91,6 +99,8 @@ def _coerce(name: str, raw: Any) -> Any:
     kind = str(kinds[name])
     if raw is None:
         return None
+    if name == "generator_urls" and isinstance(raw, list):
+        raw = ",".join(str(item) for item in raw)
     try:
         if name in ("poll_interval", "wave_delay", "sync_timeout"):
             return parse_duration(raw, what=name.replace("_", " "))

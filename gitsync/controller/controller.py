@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
+from gitsync.controller.appsetenv import RequeueTimer, generator_env
 from gitsync.controller.appsources import SourceRenderer, refuse_duplicates
 from gitsync.controller.cachedcluster import CachedCluster
 from gitsync.controller.clusters import (
@@ -69,6 +70,7 @@ log = structlog.get_logger("gitsync.controller")
 
 ROOT_KEY = "\x00root"  # a poll: refresh the root and every source, then resync every app
 PUSH_ROOT_KEY = "\x00root-push"  # a push: refresh the root, reconcile only what it changed
+REQUEUE_KEY = "\x00appsets"  # generators' requeueAfterSeconds: expand the ApplicationSets again
 PUSH_ROOT_DELAY = 0.3
 STEP_BUDGET = 0.5  # seconds of sync steps per visit before the app goes back in line
 STEP_PAUSE = 0.05
@@ -155,6 +157,8 @@ class Controller:
         self.local.stats.add_observer(self.metrics.api_request)
         self.statuses = StatusStore(self.local, config.namespace)
         self.op_store = OperationStore(KubePort(self.local), config.namespace)
+        self.generator_env = generator_env(config, self.local)
+        self._requeue = RequeueTimer(lambda seconds: self.queue.add_after(REQUEUE_KEY, seconds))
         self._file_clusters: list[ClusterSpec] = (
             load_clusters_file(config.clusters) if config.clusters else []
         )
@@ -333,10 +337,12 @@ class Controller:
                     self._refresh_root()
                 elif key == PUSH_ROOT_KEY:
                     self._refresh_root_after_push()
+                elif key == REQUEUE_KEY:
+                    self._requeue_appsets()
                 else:
                     self._reconcile(key)
             except Exception:  # a bug in one reconcile must not kill the worker
-                shown = "root" if key in (ROOT_KEY, PUSH_ROOT_KEY) else key
+                shown = "root" if key in (ROOT_KEY, PUSH_ROOT_KEY, REQUEUE_KEY) else key
                 log.exception("reconcile failed", key=shown)
             finally:
                 structlog.contextvars.clear_contextvars()
@@ -393,6 +399,15 @@ class Controller:
         for name in self._reload_root(with_cluster_secrets=False):
             self.queue.add(name)
 
+    def _requeue_appsets(self) -> None:
+        """Expand the ApplicationSets again at the root commit already loaded."""
+        with self._lock:
+            sha = self._root_sha
+        if not sha or not self._requeue.take():
+            return
+        for name in self._load_root(sha):
+            self.queue.add(name)
+
     def _reload_root(self, *, with_cluster_secrets: bool) -> list[str]:
         """Re-read the root when its commit moved (or the last read failed); the apps that
         are new or changed, [] when nothing was re-read. A failure is kept for /readyz."""
@@ -417,8 +432,14 @@ class Controller:
         with self._lock:
             previous = self._inventory
         inventory, removals = build_inventory(
-            tree, cfg.path, previous, repo_tree_provider(self.repos), self._registry.records()
+            tree,
+            cfg.path,
+            previous,
+            repo_tree_provider(self.repos),
+            self._registry.records(),
+            self.generator_env,
         )
+        self._requeue.plan(inventory.requeue_after)
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
         with self._lock:
