@@ -6,10 +6,11 @@ paths per object, and the rest of the diff treats them like JSON pointers.
 
 Expressions are compiled once (a syntax error is the user's error, refused up front) and
 run in a worker process: jq cannot be interrupted from inside this process, and an
-expression such as ``path(last(range(1e12)))`` must not stall a diff. The worker gets
-`JQ_TIMEOUT` seconds per object; past that it is replaced. As in Argo CD, an expression
-that fails at run time (times out, or is not a path expression for this object) removes
-nothing, and a warning names it.
+expression such as ``path(last(range(1e12)))`` must not stall a diff. The worker may
+spend `JQ_TIMEOUT` seconds of CPU per object (a CPU-time timer, so a busy machine does
+not cut a normal evaluation short); past that the kernel stops it and it is replaced.
+As in Argo CD, an expression that fails at run time (times out, or is not a path
+expression for this object) removes nothing, and a warning names it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import functools
 import json
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -33,14 +35,16 @@ log = structlog.get_logger(__name__)
 
 JQ_TIMEOUT = float(os.environ.get("GITSYNC_JQ_TIMEOUT", "1"))  # Argo CD's default: 1 s
 _START_TIMEOUT = 60.0  # a cold interpreter on a loaded machine
+_WALL_SLACK = 30.0  # past the CPU bound: only a worker that stopped answering
 _MAX_PATHS = 100_000
 _MAX_REPLY = 64 << 20
 _MAX_COMPILED = 512
 
-# Runs in the worker: one JSON request per line {"p": program, "v": value}, one reply
-# per line {"ok": paths} or {"err": message}. Compiled programs are kept (bounded).
+# Runs in the worker: one JSON request per line {"p": program, "v": value, "t": cpu
+# seconds}, one reply per line {"ok": paths} or {"err": message}. Compiled programs are
+# kept (bounded). SIGPROF's default action ends the worker when the CPU timer runs out.
 _WORKER = r"""
-import json, sys
+import json, signal, sys
 import jq
 compiled = {}
 out = sys.stdout
@@ -54,10 +58,14 @@ for line in sys.stdin:
                 compiled.clear()
             program = compiled[request["p"]] = jq.compile(request["p"])
         paths = []
-        for item in program.input_value(request["v"]):
-            paths.append(item)
-            if len(paths) > MAX_PATHS:
-                raise ValueError("more than MAX_PATHS paths")
+        signal.setitimer(signal.ITIMER_PROF, request["t"])
+        try:
+            for item in program.input_value(request["v"]):
+                paths.append(item)
+                if len(paths) > MAX_PATHS:
+                    raise ValueError("more than MAX_PATHS paths")
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
         reply = {"ok": paths}
     except Exception as err:
         reply = {"err": " ".join(str(err).split())[:300]}
@@ -113,17 +121,25 @@ class _Worker:
         self._buffer = b""
 
     def run(self, program: str, value: Any) -> list[ConcretePath]:
-        request = json.dumps({"p": program, "v": value}, default=str).encode() + b"\n"
+        limit = JQ_TIMEOUT
+        request = {"p": program, "v": value, "t": limit}
+        data = json.dumps(request, default=str).encode() + b"\n"
         with self._lock:
             process = self._ensure()
             assert process.stdin is not None
             try:
-                process.stdin.write(request)
+                process.stdin.write(data)
                 process.stdin.flush()
-                line = self._read_line(process, JQ_TIMEOUT)
+                line = self._read_line(process, limit + _WALL_SLACK)
             except (OSError, JqRunError) as err:
+                try:  # a worker the CPU timer stopped has closed its pipe: reap it
+                    code = process.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    code = None
+                out_of_time = code == -signal.SIGPROF
                 self._stop()
-                raise JqRunError(str(err) or "jq worker failed") from None
+                why = f"timed out after {limit:g} s" if out_of_time else str(err)
+                raise JqRunError(why or "jq worker failed") from None
         reply = json.loads(line)
         if "err" in reply:
             raise JqRunError(str(reply["err"]))

@@ -104,6 +104,8 @@ def test_a_runaway_expression_is_stopped(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(jqpath, "JQ_TIMEOUT", 0.5)
     pattern = parse_jq_path("last(range(1e15)) as $x | .spec")
     assert list(evaluate(DEPLOYMENT, pattern)) == []
+    with pytest.raises(jqpath.JqRunError, match=r"timed out after 0\.5 s"):
+        jqpath.jq_paths("path(last(range(1e15)))", {})
     # The worker was replaced: the next expression runs normally.
     assert list(evaluate(DEPLOYMENT, parse_jq_path(".spec"))) == [("spec",)]
 
