@@ -21,6 +21,13 @@ from tests.appset.fakeapis import FakeApis, fake_apis, pull
 TOKEN = "s3cr3t-token-value"
 
 
+def _nested(depth: int) -> dict[str, Any]:
+    inner: Any = 1
+    for _ in range(depth):
+        inner = {"a": inner}
+    return {"output": {"parameters": [inner]}}
+
+
 @pytest.fixture
 def apis() -> Iterator[FakeApis]:
     with fake_apis() as state:
@@ -122,6 +129,7 @@ def test_plugin_params_flattened_in_fasttemplate_mode(apis: FakeApis) -> None:
         (lambda s: setattr(s, "plugin_output", {"unexpected": True}), "no output object"),
         (lambda s: setattr(s, "oversized", True), "reply larger than"),
         (lambda s: setattr(s, "plugin_output", {"output": {"parameters": "x"}}), "must be a list"),
+        (lambda s: setattr(s, "plugin_output", _nested(100)), "nests deeper than"),
     ],
 )
 def test_plugin_failures_are_errors_without_the_token(

@@ -21,6 +21,7 @@ from gitsync.appset.context import GeneratorEnv
 from gitsync.appset.errors import FieldError
 
 MAX_RESPONSE = 8 << 20
+MAX_DEPTH = 64
 _POOL = urllib3.PoolManager(num_pools=8, retries=False)
 
 
@@ -122,9 +123,28 @@ def call_json(
         raise FieldError(field, f"{shown(url)}: HTTP {response.status}")
     try:
         parsed = json.loads(b"".join(chunks)) if chunks else None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FieldError(field, f"{shown(url)}: reply is not JSON") from None
+    if _too_deep(parsed):
+        raise FieldError(field, f"{shown(url)}: reply nests deeper than {MAX_DEPTH} levels")
     return Reply(parsed, {k.lower(): v for k, v in response.headers.items()})
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether `value` nests more than MAX_DEPTH lists or objects (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _reason(err: Exception) -> str:
