@@ -405,7 +405,14 @@ class Controller:
             sha = self._root_sha
         if not sha or not self._requeue.take():
             return
-        for name in self._load_root(sha):
+        try:
+            changed = self._load_root(sha)
+        except GitsyncError as err:
+            log.warning("applicationsets not expanded again", error=str(err))
+            with self._lock:
+                self._requeue.plan(self._inventory.requeue_after)
+            return
+        for name in changed:
             self.queue.add(name)
 
     def _reload_root(self, *, with_cluster_secrets: bool) -> list[str]:
