@@ -58,6 +58,15 @@ log = structlog.get_logger("gitsync.serve")
     help="Directory of ConfigManagementPlugin YAML files.",
 )
 @click.option("--plugin-timeout", help="How long each plugin command may run (default 90s).")
+@click.option(
+    "--generator-urls",
+    help="Comma-separated URL prefixes the plugin and pullRequest generators may call.",
+)
+@click.option(
+    "--new-git-file-globbing/--no-new-git-file-globbing",
+    default=None,
+    help="Match git files generator patterns with doublestar globbing.",
+)
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs

@@ -59,6 +59,10 @@ class ControllerConfig:
     plugins: tuple[str, ...] = ()
     plugins_dir: str | None = None
     plugin_timeout: float = 90.0
+    # URL prefixes the plugin and pullRequest generators may call (comma-separated);
+    # empty: those generators are refused.
+    generator_urls: str | None = None
+    new_git_file_globbing: bool = False
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -77,6 +81,10 @@ class ControllerConfig:
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
         return self
+
+    @property
+    def allowed_generator_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in (self.generator_urls or "").split(",") if u.strip())
 
     @property
     def listen_host(self) -> str:
@@ -103,6 +111,8 @@ def _coerce(name: str, raw: Any) -> Any:
     kind = str(kinds[name])
     if raw is None:
         return None
+    if name == "generator_urls" and isinstance(raw, list):
+        raw = ",".join(str(item) for item in raw)
     try:
         if name == "plugins":
             return _file_list(raw)
