@@ -24,3 +24,8 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("argoproj.io", "Rollout"): rollout.rollout,
     ("argoproj.io", "AnalysisRun"): rollout.analysisrun,
 }
+
+
+def lookup(group: str, kind: str) -> Check | None:
+    """The built-in check for (group, kind), or None; the registry asks only here."""
+    return CHECKS.get((group, kind))

@@ -1,0 +1,236 @@
+"""A sandboxed Lua runtime for Argo CD style health scripts.
+
+A script sees the live object as the global `obj` (Lua tables all the way down, lists
+1-based, missing fields nil) and returns ``{status = ..., message = ...}``. It gets the
+base functions that cannot reach outside (no `load*`, `dofile`, `require`, `getfenv`,
+`setfenv`, `collectgarbage`, `newproxy`; `print` does nothing), and copies of `string`
+(without `string.dump`), `table`, `math` (without `randomseed`) and `os` reduced to
+`os.time` and `os.date`, as Argo CD offers. Each run gets fresh copies, so one run
+cannot leave anything behind for the next, and the string metatable is locked.
+
+Each run is a coroutine with a count hook: past `instruction_limit` VM instructions
+every further instruction raises, so even a script that catches errors in a loop stops.
+The runtime's allocator refuses memory past `memory_limit`. Either way the object gets
+Unknown health with the reason; the process carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import lupa.lua52 as lua52
+
+from gitsync.health.types import Health
+from gitsync.model.enums import HealthStatus
+
+INSTRUCTION_LIMIT = 1_000_000
+MEMORY_LIMIT = 64 * 1024 * 1024
+LIMIT_MESSAGE = "script stopped: more than {limit} Lua instructions (endless loop?)"
+MEMORY_MESSAGE = "script stopped: the Lua runtime ran out of its {limit} MiB"
+_STATUSES = {status.value: status for status in HealthStatus}
+
+# Runs once with the real globals; returns `compile` and `run`, which close over what the
+# sandbox needs and never hand it out.
+_PRELUDE = r"""
+local limit, limit_message = ...
+local sethook, setupvalue = debug.sethook, debug.setupvalue
+local create, resume = coroutine.create, coroutine.resume
+local load, type, rawget, pairs, ipairs, error, tostring, collect, setmeta =
+  load, type, rawget, pairs, ipairs, error, tostring, collectgarbage, setmetatable
+getmetatable("").__metatable = false
+
+local function pick(from, names)
+  local picked = {}
+  for _, name in ipairs(names) do picked[name] = from[name] end
+  return picked
+end
+
+local BASE = pick(_G, {"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall",
+  "rawequal", "rawget", "rawlen", "rawset", "select", "tonumber", "tostring", "type",
+  "xpcall", "_VERSION"})
+BASE.print = function() end
+BASE.unpack = table.unpack
+-- A finalizer would run outside the bounded coroutine, whenever the collector gets to it.
+BASE.setmetatable = function(target, meta)
+  if type(meta) == "table" and rawget(meta, "__gc") ~= nil then
+    error("__gc metamethods are not allowed in health scripts", 2)
+  end
+  return setmeta(target, meta)
+end
+local LIBS = {string = {}, table = {}, math = {}, os = pick(os, {"time", "date"})}
+for name, fn in pairs(string) do if name ~= "dump" then LIBS.string[name] = fn end end
+for name, fn in pairs(table) do LIBS.table[name] = fn end
+for name, fn in pairs(math) do if name ~= "randomseed" then LIBS.math[name] = fn end end
+-- Lua 5.1 names that Argo CD scripts (gopher-lua) may use.
+LIBS.string.gfind = string.gmatch
+LIBS.table.getn = function(list) return #list end
+LIBS.table.maxn = function(list)
+  local top = 0
+  for key in pairs(list) do
+    if type(key) == "number" and key > top then top = key end
+  end
+  return top
+end
+LIBS.math.mod = math.fmod
+LIBS.math.log10 = function(x) return math.log(x, 10) end
+
+local function copy(from)
+  local into = {}
+  for key, value in pairs(from) do into[key] = value end
+  return into
+end
+
+local function fresh_env(obj)
+  local env = copy(BASE)
+  for name, lib in pairs(LIBS) do env[name] = copy(lib) end
+  env._G = env
+  env.obj = obj
+  return env
+end
+
+local function stop_always() error(limit_message, 0) end
+local function stop_first() sethook(stop_always, "", 1); error(limit_message, 0) end
+
+local function body(chunk)
+  local result = chunk()
+  if type(result) ~= "table" then
+    return false, "expect table output from Lua script, not " .. type(result)
+  end
+  local status, message = rawget(result, "status"), rawget(result, "message")
+  if type(message) == "number" then message = tostring(message) end
+  if message ~= nil and type(message) ~= "string" then
+    return false, "the script's message is a " .. type(message) .. ", not a string"
+  end
+  if type(status) ~= "string" then status = "" end
+  return true, status, message or ""
+end
+
+local function compile(source, name)
+  local chunk, problem = load(source, "=" .. name, "t", {})
+  return chunk or false, problem or ""
+end
+
+local function run(chunk, obj)
+  setupvalue(chunk, 1, fresh_env(obj))
+  local co = create(body)
+  sethook(co, stop_first, "", limit)
+  local resumed, ok, status, message = resume(co, chunk)
+  setupvalue(chunk, 1, nil)
+  if not resumed then
+    if type(ok) ~= "string" then ok = "the script raised a " .. type(ok) .. " value" end
+    return false, ok, ""
+  end
+  return ok, status, message
+end
+
+local function sweep(full)
+  if full then collect("collect") else collect("step", 64) end
+end
+
+return compile, run, sweep
+"""
+
+
+class _Refused(AttributeError):
+    pass
+
+
+def _no_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
+    """Python objects that reach Lua (none should) show no attributes at all."""
+    raise _Refused(name)
+
+
+@dataclass(frozen=True)
+class CompiledScript:
+    """A health script compiled in a runtime; `error` holds a syntax error instead."""
+
+    name: str
+    digest: str
+    chunk: Any = None
+    error: str = ""
+
+
+class LuaRuntime:
+    """One Lua state for every health script of the process; calls are serialised."""
+
+    def __init__(
+        self, instruction_limit: int = INSTRUCTION_LIMIT, memory_limit: int = MEMORY_LIMIT
+    ) -> None:
+        self.instruction_limit = instruction_limit
+        self.memory_limit = memory_limit
+        self._lock = threading.Lock()
+        self._lua = lua52.LuaRuntime(
+            max_memory=memory_limit,
+            register_eval=False,
+            register_builtins=False,
+            unpack_returned_tuples=True,
+            attribute_filter=_no_attributes,
+        )
+        self._lua.globals().python = None
+        limit_message = LIMIT_MESSAGE.format(limit=f"{instruction_limit:,}")
+        prelude = self._lua.execute(_PRELUDE, instruction_limit, limit_message)
+        self._compile, self._run, self._sweep = prelude
+        self._compiled: dict[str, CompiledScript] = {}
+
+    def compile(self, source: str, name: str) -> CompiledScript:
+        """Compile `source` (cached by its content); `name` shows in error messages."""
+        digest = hashlib.sha256(f"{name}\0{source}".encode()).hexdigest()
+        with self._lock:
+            found = self._compiled.get(digest)
+            if found is not None:
+                return found
+            try:
+                chunk, problem = self._compile(source, name)
+            except lua52.LuaError as err:  # e.g. out of memory while compiling
+                chunk, problem = None, str(err)
+            compiled = CompiledScript(name, digest, chunk or None, "" if chunk else str(problem))
+            self._compiled[digest] = compiled
+            return compiled
+
+    def forget(self, keep: set[str]) -> None:
+        """Drop compiled scripts whose digest is not in `keep` (after a reload)."""
+        with self._lock:
+            for digest in set(self._compiled) - keep:
+                del self._compiled[digest]
+
+    def evaluate(self, script: CompiledScript, obj: Mapping[str, Any]) -> Health:
+        """Run `script` on one live object. Never raises: failures are Unknown health."""
+        if script.chunk is None:
+            return Health(HealthStatus.UNKNOWN, f"Lua script does not compile: {script.error}")
+        with self._lock:
+            try:
+                ok, status, message = self._run(
+                    script.chunk, self._lua.table_from(obj, recursive=True)
+                )
+            except lua52.LuaMemoryError:
+                ok, status, message = False, "not enough memory", None
+            except lua52.LuaError as err:
+                ok, status, message = False, str(err), None
+            out_of_memory = not ok and "not enough memory" in str(status)
+            self._sweep(out_of_memory)
+        if not ok:
+            problem = str(status)
+            if out_of_memory:
+                problem = MEMORY_MESSAGE.format(limit=self.memory_limit // (1024 * 1024))
+            return Health(HealthStatus.UNKNOWN, f"Lua health script failed: {problem}")
+        found = _STATUSES.get(str(status))
+        if found is None:
+            return Health(HealthStatus.UNKNOWN, "Lua returned an invalid health status")
+        return Health(found, str(message or ""))
+
+
+_shared: LuaRuntime | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_runtime() -> LuaRuntime:
+    """The process's runtime, made on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = LuaRuntime()
+        return _shared
