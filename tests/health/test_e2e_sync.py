@@ -152,3 +152,24 @@ def test_wave_one_waits_for_the_conditions_fallback(sim: SimCluster, tmp_path: P
     finally:
         process.kill()
         process.wait()
+
+
+def test_diff_reports_the_apps_health_with_the_scripts(sim: SimCluster, tmp_path: Path) -> None:
+    install_widget_crd(sim)
+    sim.create(widget("db", 1))
+    scripts = tmp_path / "customizations"
+    (scripts / "example.com" / "Widget").mkdir(parents=True)
+    (scripts / "example.com" / "Widget" / "health.lua").write_text(WIDGET_SCRIPT)
+    app = write_app(tmp_path / "shop", [widget("db", 1)])
+    command = [sys.executable, "-m", "gitsync", "diff", str(app)]
+    command += ["--kubeconfig", str(sim.kubeconfig), "--health-lua", str(scripts)]
+    done = subprocess.run([*command, "-o", "json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["health"] == {
+        "status": "Progressing",
+        "message": "Widget/default/db: lua: widget db not ready",
+    }
+    text = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert text.stdout.splitlines()[-1] == (
+        "health: Progressing: Widget/default/db: lua: widget db not ready"
+    )
