@@ -28,7 +28,7 @@ from gitsync.health.types import Health
 from gitsync.model.enums import HealthStatus
 
 INSTRUCTION_LIMIT = 1_000_000
-MEMORY_LIMIT = 64 * 1024 * 1024
+MEMORY_LIMIT = 32 * 1024 * 1024
 LIMIT_MESSAGE = "script stopped: more than {limit} Lua instructions (endless loop?)"
 MEMORY_MESSAGE = "script stopped: the Lua runtime ran out of its {limit} MiB"
 _STATUSES = {status.value: status for status in HealthStatus}

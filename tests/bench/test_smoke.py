@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import poll, render_diff, steady_state, sync_one_app, webhook_latency
+from bench import health, poll, render_diff, steady_state, sync_one_app, webhook_latency
 
 
 def test_render_diff(tmp_path: Path) -> None:
@@ -41,3 +41,9 @@ def test_steady_state(tmp_path: Path) -> None:
 def test_webhook_latency() -> None:
     results = webhook_latency.run(apps=3, rounds=2, settle_timeout=60, interval=0.1)
     assert results.value("webhook -> first apply, max") > 0
+
+
+def test_health(tmp_path: Path) -> None:
+    results = health.run(40, 5, tmp_path)
+    assert results.value("lua (Certificate), per object") > 0
+    assert results.value("all 40 objects") > 0
