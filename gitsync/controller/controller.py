@@ -54,12 +54,12 @@ from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, UnknownKindError
 from gitsync.health import aggregate, assess, load_directory, use_lua_scripts
 from gitsync.kube import Cluster
+from gitsync.metrics import Metrics
 from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
+from gitsync.push.payloads import PushEvent
 from gitsync.render import Renderer
-from gitsync.server.metrics import Metrics
-from gitsync.server.payloads import PushEvent
 from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
