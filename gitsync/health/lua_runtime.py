@@ -5,8 +5,9 @@ A script sees the live object as the global `obj` (Lua tables all the way down, 
 base functions that cannot reach outside (no `load*`, `dofile`, `require`, `getfenv`,
 `setfenv`, `collectgarbage`, `newproxy`; `print` does nothing), and copies of `string`
 (without `string.dump`), `table`, `math` (without `randomseed`) and `os` reduced to
-`os.time` and `os.date`, as Argo CD offers. Each run gets fresh copies, so one run
-cannot leave anything behind for the next, and the string metatable is locked.
+`os.time` and `os.date`, as Argo CD offers. Each run has its own globals and its own
+copy of each library it touches, so one run cannot leave anything behind for the next;
+the string metatable is locked.
 
 Each run is a coroutine with a count hook: past `instruction_limit` VM instructions
 every further instruction raises, so even a script that catches errors in a loop stops.
@@ -39,8 +40,8 @@ _PRELUDE = r"""
 local limit, limit_message = ...
 local sethook, setupvalue = debug.sethook, debug.setupvalue
 local create, resume = coroutine.create, coroutine.resume
-local load, type, rawget, pairs, ipairs, error, tostring, collect, setmeta =
-  load, type, rawget, pairs, ipairs, error, tostring, collectgarbage, setmetatable
+local load, type, rawget, rawset, pairs, ipairs, error, tostring, collect, setmeta =
+  load, type, rawget, rawset, pairs, ipairs, error, tostring, collectgarbage, setmetatable
 getmetatable("").__metatable = false
 
 local function pick(from, names)
@@ -84,11 +85,24 @@ local function copy(from)
   return into
 end
 
+-- A run's globals: its own table, falling back to the shared base functions (which
+-- cannot be changed through it) and to a private copy of a library, made on first use.
+local ENV_META = {
+  __index = function(env, name)
+    local lib = LIBS[name]
+    if lib ~= nil then
+      local own = copy(lib)
+      rawset(env, name, own)
+      return own
+    end
+    return BASE[name]
+  end,
+  __metatable = false,
+}
+
 local function fresh_env(obj)
-  local env = copy(BASE)
-  for name, lib in pairs(LIBS) do env[name] = copy(lib) end
-  env._G = env
-  env.obj = obj
+  local env = setmeta({obj = obj}, ENV_META)
+  rawset(env, "_G", env)
   return env
 end
 
@@ -127,8 +141,8 @@ local function run(chunk, obj)
   return ok, status, message
 end
 
-local function sweep(full)
-  if full then collect("collect") else collect("step", 64) end
+local function sweep()
+  collect("collect")
 end
 
 return compile, run, sweep
@@ -211,7 +225,8 @@ class LuaRuntime:
             except lua52.LuaError as err:
                 ok, status, message = False, str(err), None
             out_of_memory = not ok and "not enough memory" in str(status)
-            self._sweep(out_of_memory)
+            if out_of_memory:  # the collector keeps up by itself otherwise
+                self._sweep()
         if not ok:
             problem = str(status)
             if out_of_memory:

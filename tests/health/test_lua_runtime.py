@@ -125,6 +125,15 @@ def test_the_string_metatable_cannot_be_reached(lua: LuaRuntime) -> None:
     assert status_of(lua, "getmetatable('') == false and 'Healthy' or 'Degraded'") == "Healthy"
 
 
+def test_the_globals_metatable_cannot_be_reached(lua: LuaRuntime) -> None:
+    assert status_of(lua, "getmetatable(_G) == false and 'Healthy' or 'Degraded'") == "Healthy"
+    health = run(lua, "setmetatable(_G, {})")
+    assert health.status is HealthStatus.UNKNOWN and "protected metatable" in health.message
+    # the shared base functions cannot be replaced through _G for the next run
+    run(lua, "rawset(_G, 'pairs', nil); pairs = nil")
+    assert status_of(lua, "pairs ~= nil and 'Healthy' or 'Degraded'") == "Healthy"
+
+
 def test_finalizers_are_refused(lua: LuaRuntime) -> None:
     health = run(lua, "setmetatable({}, {__gc = function() while true do end end})")
     assert health.status is HealthStatus.UNKNOWN
