@@ -215,3 +215,17 @@ def test_deletion_wins_over_scripts(tmp_path: Path) -> None:
 def test_split_group_kind() -> None:
     assert split_group_kind("cert-manager.io_Certificate") == ("cert-manager.io", "Certificate")
     assert split_group_kind("Pod") == ("", "Pod")
+
+
+def test_a_failing_script_makes_the_app_say_so(tmp_path: Path) -> None:
+    from gitsync.health import aggregate
+    from gitsync.model.manifest import Manifest
+
+    write(tmp_path, "example.com/Widget/health.lua", "return obj.status.size + 1")
+    use_lua_scripts("directory", load_directory(tmp_path))
+    live = obj("example.com/v1", "Widget")
+    live["metadata"]["namespace"] = "prod"
+    health = aggregate([(Manifest.from_object(live, "widget.yaml"), live)])
+    assert health.status is HealthStatus.UNKNOWN
+    assert health.message.startswith("Widget/prod/x: Lua health script failed: ")
+    assert "example.com/Widget/health.lua:1:" in health.message
