@@ -48,6 +48,7 @@ class ArgoCdConfigMap:
         self.watch_seconds = watch_seconds
         self.ignore = IgnoreDifferences()
         self.problems: tuple[str, ...] = ()
+        self._selector = f"metadata.name={name}"
         self._version = ""
         self._seen = ""  # resourceVersion of the object last applied
         self._stopped = threading.Event()
@@ -74,9 +75,20 @@ class ArgoCdConfigMap:
             self._thread.join(2.0)
 
     def _read(self) -> None:
-        found = self.cluster.list_with_version("v1", "ConfigMap", namespace=self.namespace)
-        self._version = found.resource_version
-        mine = [o for o in found.items if (o.get("metadata") or {}).get("name") == self.name]
+        """LIST narrowed to the one name (the namespace also holds every app's status
+        ConfigMap): the object, and the version the watch resumes from."""
+        info = self.cluster.resource_for("v1", "ConfigMap")
+        found = self.cluster.transport.call(
+            "LIST",
+            "GET",
+            info.collection_path(self.namespace),
+            query={"fieldSelector": self._selector},
+            resource=f"ConfigMap/{self.namespace}/{self.name}",
+        )
+        found = found if isinstance(found, dict) else {}
+        self._version = str((found.get("metadata") or {}).get("resourceVersion") or "")
+        items = [o for o in found.get("items") or [] if isinstance(o, dict)]
+        mine = [o for o in items if (o.get("metadata") or {}).get("name") == self.name]
         self._apply(mine[0] if mine else None)
 
     def _apply(self, obj: dict[str, Any] | None) -> None:
@@ -134,7 +146,7 @@ class ArgoCdConfigMap:
             "resourceVersion": self._version or None,
             "allowWatchBookmarks": True,
             "timeoutSeconds": self.watch_seconds,
-            "fieldSelector": f"metadata.name={self.name}",
+            "fieldSelector": self._selector,
         }
         response = self.cluster.transport.open_stream(
             info.collection_path(self.namespace),

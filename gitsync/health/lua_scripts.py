@@ -14,7 +14,7 @@ and ``...ignoreDifferences.all`` become ignoreDifferences rules for every applic
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -67,7 +67,7 @@ class LuaScripts:
     def __len__(self) -> int:
         return len(self._exact) + len(self._wildcards)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[LuaScript]:
         return iter([*self._exact.values(), *self._wildcards])
 
     def find(self, group: str, kind: str) -> LuaScript | None:
