@@ -30,6 +30,8 @@ from gitsync.model.enums import HealthStatus
 
 INSTRUCTION_LIMIT = 1_000_000
 MEMORY_LIMIT = 32 * 1024 * 1024
+# Worst-case steps of one pattern match (length ** backtracking items) a script may ask
+PATTERN_BUDGET = 100_000_000
 LIMIT_MESSAGE = "script stopped: more than {limit} Lua instructions (endless loop?)"
 MEMORY_MESSAGE = "script stopped: the Lua runtime ran out of its {limit} MiB"
 _STATUSES = {status.value: status for status in HealthStatus}
@@ -37,12 +39,11 @@ _STATUSES = {status.value: status for status in HealthStatus}
 # Runs once with the real globals; returns `compile` and `run`, which close over what the
 # sandbox needs and never hand it out.
 _PRELUDE = r"""
-local limit, limit_message = ...
+local limit, limit_message, pattern_budget = ...
 local sethook, setupvalue = debug.sethook, debug.setupvalue
 local create, resume = coroutine.create, coroutine.resume
 local load, type, rawget, rawset, pairs, ipairs, error, tostring, collect, setmeta =
   load, type, rawget, rawset, pairs, ipairs, error, tostring, collectgarbage, setmetatable
-getmetatable("").__metatable = false
 
 local function pick(from, names)
   local picked = {}
@@ -67,7 +68,67 @@ for name, fn in pairs(string) do if name ~= "dump" then LIBS.string[name] = fn e
 for name, fn in pairs(table) do LIBS.table[name] = fn end
 for name, fn in pairs(math) do if name ~= "randomseed" then LIBS.math[name] = fn end end
 -- Lua 5.1 names that Argo CD scripts (gopher-lua) may use.
-LIBS.string.gfind = string.gmatch
+
+-- The pattern matcher runs in C, where the instruction hook never fires, and it
+-- backtracks: each quantified item that more pattern follows can multiply the work by
+-- the subject's length. Refuse a call whose worst case passes a bound.
+local sub, find, log = string.sub, string.find, math.log
+local huge_work = log(pattern_budget)
+local function backtracking_items(pattern)
+  local count, i, n, last = 0, 1, #pattern, 0
+  while i <= n do
+    local c = sub(pattern, i, i)
+    if c == "%" then
+      local class = sub(pattern, i + 1, i + 1)
+      i = i + (class == "b" and 4 or 2)
+      if class == "f" and sub(pattern, i, i) == "[" then c = "[" end
+    end
+    if c == "[" then
+      i = i + 1
+      if sub(pattern, i, i) == "^" then i = i + 1 end
+      if sub(pattern, i, i) == "]" then i = i + 1 end
+      while i <= n and sub(pattern, i, i) ~= "]" do
+        i = i + (sub(pattern, i, i) == "%" and 2 or 1)
+      end
+      i = i + 1
+    elseif c ~= "%" then
+      i = i + 1
+    end
+    local q = sub(pattern, i, i)
+    if q == "*" or q == "+" or q == "-" or q == "?" then
+      count, last = count + 1, i
+      i = i + 1
+    end
+  end
+  if count > 0 and not find(sub(pattern, last + 1), "[^)$]") then
+    count = count - 1  -- nothing after the last one to make it backtrack
+  end
+  return count
+end
+
+local function guarded(name, anchors)
+  local real = string[name]
+  LIBS.string[name] = function(subject, pattern, a, plain)
+    if type(pattern) == "string" and not (name == "find" and plain) then
+      local items = backtracking_items(pattern)
+      if anchors and sub(pattern, 1, 1) ~= "^" or not anchors then items = items + 1 end
+      local length = type(subject) == "string" and #subject or 0
+      if length > 1 and items * log(length) > huge_work then
+        error(("string.%s: pattern %q over %d characters could run too long"):format(
+          name, pattern, length), 2)
+      end
+    end
+    return real(subject, pattern, a, plain)
+  end
+end
+guarded("find", true)
+guarded("match", true)
+guarded("gmatch", false)
+guarded("gsub", true)
+LIBS.string.gfind = LIBS.string.gmatch
+local string_meta = getmetatable("")
+string_meta.__index = LIBS.string
+string_meta.__metatable = false
 LIBS.table.getn = function(list) return #list end
 LIBS.table.maxn = function(list)
   local top = 0
@@ -186,7 +247,7 @@ class LuaRuntime:
         )
         self._lua.globals().python = None
         limit_message = LIMIT_MESSAGE.format(limit=f"{instruction_limit:,}")
-        prelude = self._lua.execute(_PRELUDE, instruction_limit, limit_message)
+        prelude = self._lua.execute(_PRELUDE, instruction_limit, limit_message, PATTERN_BUDGET)
         self._compile, self._run, self._sweep = prelude
         self._compiled: dict[str, CompiledScript] = {}
 

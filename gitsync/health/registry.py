@@ -120,6 +120,20 @@ def _being_deleted(obj: Mapping[str, Any]) -> bool:
     return not held_by_hook
 
 
+REDACTED = "<redacted>"
+
+
+def _without_secret_values(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A Secret as a script sees it: its keys, never its values (a script's message is
+    shown in statuses and logs)."""
+    shown = dict(obj)
+    for field in ("data", "stringData"):
+        values = obj.get(field)
+        if isinstance(values, Mapping):
+            shown[field] = {key: REDACTED for key in values}
+    return shown
+
+
 def decide(obj: Mapping[str, Any]) -> Assessment:
     """Health of one live object and the check that decided it.
 
@@ -132,8 +146,9 @@ def decide(obj: Mapping[str, Any]) -> Assessment:
     group, kind = group_kind(obj)
     script = lua_script_for(group, kind)
     if script is not None:
+        shown = _without_secret_values(obj) if (group, kind) == ("", "Secret") else obj
         return Assessment(
-            shared_runtime().evaluate(script.compiled, obj), LUA_PREFIX + script.origin
+            shared_runtime().evaluate(script.compiled, shown), LUA_PREFIX + script.origin
         )
     check, source = _check_for(group, kind)
     if check is not None:

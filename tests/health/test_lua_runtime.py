@@ -224,3 +224,38 @@ def test_python_values_that_are_not_json_stay_opaque(lua: LuaRuntime) -> None:
     health = run(lua, "return {status = 'Healthy', message = tostring(obj.odd.token)}", obj)
     assert health.status is HealthStatus.UNKNOWN
     assert "s3cret" not in health.message
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'string.find(long, "a*a*a*b")',
+        'long:find("a*a*a*b")',
+        'long:match("(a-)(a-)(a-)b")',
+        'for x in long:gmatch("a*a*b") do end',
+        'long:gsub("[a]+[a]+[a]+b", "")',
+    ],
+)
+def test_a_pattern_that_could_backtrack_for_ever_is_refused(lua: LuaRuntime, call: str) -> None:
+    # The matcher runs in C, out of the instruction hook's reach: such a call would
+    # otherwise run for hours.
+    health = run(lua, f'local long = string.rep("a", 3000)\n{call}')
+    assert health.status is HealthStatus.UNKNOWN
+    assert "could run too long" in health.message
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'long:match("^(.-): (.*)$")',
+        'long:find("(.-): (.*)")',
+        'long:find("a*a*a*b", 1, true)',
+        'long:gsub("%s+", " ")',
+        'string.match("1.25", "^(%d+)%.(%d+)$")',
+        'string.find("short", "a*a*a*b")',
+    ],
+)
+def test_ordinary_patterns_still_work(lua: LuaRuntime, call: str) -> None:
+    script = f'local long = string.rep("x", 1000) .. ": done"\nlocal r = {call}\n'
+    script += 'return {status = "Healthy"}'
+    assert run(lua, script).status is HealthStatus.HEALTHY

@@ -229,3 +229,14 @@ def test_a_failing_script_makes_the_app_say_so(tmp_path: Path) -> None:
     assert health.status is HealthStatus.UNKNOWN
     assert health.message.startswith("Widget/prod/x: Lua health script failed: ")
     assert "example.com/Widget/health.lua:1:" in health.message
+
+
+def test_a_script_sees_a_secrets_keys_never_its_values(tmp_path: Path) -> None:
+    leaky = "local keys = {}\nfor k, v in pairs(obj.data) do keys[#keys + 1] = k .. '=' .. v end\n"
+    leaky += "table.sort(keys)\nreturn {status = 'Healthy', message = table.concat(keys, ',')}\n"
+    write(tmp_path, "Secret/health.lua", leaky)
+    use_lua_scripts("directory", load_directory(tmp_path))
+    secret = obj("v1", "Secret", data={"password": "c2VjcmV0", "user": "YWRtaW4="})
+    found = decide(secret)
+    assert found.health == Health(HealthStatus.HEALTHY, "password=<redacted>,user=<redacted>")
+    assert secret["data"]["password"] == "c2VjcmV0"  # the caller's object is left alone
