@@ -9,10 +9,12 @@ base functions that cannot reach outside (no `load*`, `dofile`, `require`, `getf
 copy of each library it touches, so one run cannot leave anything behind for the next;
 the string metatable is locked.
 
-Each run is a coroutine with a count hook: past `instruction_limit` VM instructions
-every further instruction raises, so even a script that catches errors in a loop stops.
-The runtime's allocator refuses memory past `memory_limit`. Either way the object gets
-Unknown health with the reason; the process carries on.
+Each run is a coroutine with a count hook: past `instruction_limit` VM instructions, or
+`time_limit` seconds of CPU (library calls run in C, unseen by the count), every further
+instruction raises, so even a script that catches errors in a loop stops. The runtime's
+allocator refuses memory past `memory_limit`; pattern matches whose worst case is too
+large and `string.rep` counts past the memory limit are refused before they start.
+Either way the object gets Unknown health with the reason; the process carries on.
 """
 
 from __future__ import annotations
@@ -29,17 +31,22 @@ from gitsync.health.types import Health
 from gitsync.model.enums import HealthStatus
 
 INSTRUCTION_LIMIT = 1_000_000
+TIME_LIMIT = 1.0  # seconds of CPU, as Argo CD gives a script one second
 MEMORY_LIMIT = 32 * 1024 * 1024
 # Worst-case steps of one pattern match (length ** backtracking items) a script may ask
 PATTERN_BUDGET = 100_000_000
 LIMIT_MESSAGE = "script stopped: more than {limit} Lua instructions (endless loop?)"
+TIME_MESSAGE = "script stopped: it ran for more than {seconds:g} s"
 MEMORY_MESSAGE = "script stopped: the Lua runtime ran out of its {limit} MiB"
 _STATUSES = {status.value: status for status in HealthStatus}
 
 # Runs once with the real globals; returns `compile` and `run`, which close over what the
 # sandbox needs and never hand it out.
 _PRELUDE = r"""
-local limit, limit_message, pattern_budget = ...
+local limit, limit_message, pattern_budget, time_limit, time_message, most_bytes = ...
+-- The process's CPU time: read without the interpreter lock, and only ever ahead of the
+-- script's own time, so the bound can stop a script early under load, never late.
+local clock = os.clock
 local sethook, setupvalue = debug.sethook, debug.setupvalue
 local create, resume = coroutine.create, coroutine.resume
 local load, type, rawget, rawset, pairs, ipairs, error, tostring, collect, setmeta =
@@ -126,6 +133,14 @@ guarded("match", true)
 guarded("gmatch", false)
 guarded("gsub", true)
 LIBS.string.gfind = LIBS.string.gmatch
+-- string.rep("", 2^31) is seconds of C work for an empty result: bound the count too.
+local rep = string.rep
+LIBS.string.rep = function(text, count, separator)
+  if type(count) == "number" and count > most_bytes then
+    error("string.rep: " .. count .. " repetitions is more than this runtime may hold", 2)
+  end
+  return rep(text, count, separator)
+end
 local string_meta = getmetatable("")
 string_meta.__index = LIBS.string
 string_meta.__metatable = false
@@ -167,8 +182,19 @@ local function fresh_env(obj)
   return env
 end
 
-local function stop_always() error(limit_message, 0) end
-local function stop_first() sethook(stop_always, "", 1); error(limit_message, 0) end
+-- Every STEP instructions: count, and look at the clock, since library calls (in C) take
+-- time the instruction count does not see. Once past either bound every further
+-- instruction raises, so even a script that catches errors in a loop stops.
+local STEP = 250
+local left, deadline, why = 0, 0, ""
+local function stop_always() error(why, 0) end
+local function tick()
+  left = left - STEP
+  if left > 0 and clock() <= deadline then return end
+  why = left > 0 and time_message or limit_message
+  sethook(stop_always, "", 1)
+  error(why, 0)
+end
 
 local function body(chunk)
   local result = chunk()
@@ -192,7 +218,8 @@ end
 local function run(chunk, obj)
   setupvalue(chunk, 1, fresh_env(obj))
   local co = create(body)
-  sethook(co, stop_first, "", limit)
+  left, deadline = limit, clock() + time_limit
+  sethook(co, tick, "", STEP)
   local resumed, ok, status, message = resume(co, chunk)
   setupvalue(chunk, 1, nil)
   if not resumed then
@@ -233,10 +260,14 @@ class LuaRuntime:
     """One Lua state for every health script of the process; calls are serialised."""
 
     def __init__(
-        self, instruction_limit: int = INSTRUCTION_LIMIT, memory_limit: int = MEMORY_LIMIT
+        self,
+        instruction_limit: int = INSTRUCTION_LIMIT,
+        memory_limit: int = MEMORY_LIMIT,
+        time_limit: float = TIME_LIMIT,
     ) -> None:
         self.instruction_limit = instruction_limit
         self.memory_limit = memory_limit
+        self.time_limit = time_limit
         self._lock = threading.Lock()
         self._lua = lua52.LuaRuntime(
             max_memory=memory_limit,
@@ -247,7 +278,15 @@ class LuaRuntime:
         )
         self._lua.globals().python = None
         limit_message = LIMIT_MESSAGE.format(limit=f"{instruction_limit:,}")
-        prelude = self._lua.execute(_PRELUDE, instruction_limit, limit_message, PATTERN_BUDGET)
+        prelude = self._lua.execute(
+            _PRELUDE,
+            instruction_limit,
+            limit_message,
+            PATTERN_BUDGET,
+            time_limit,
+            TIME_MESSAGE.format(seconds=time_limit),
+            memory_limit,
+        )
         self._compile, self._run, self._sweep = prelude
         self._compiled: dict[str, CompiledScript] = {}
 
