@@ -27,6 +27,9 @@ _SECRET_KEYS = frozenset(
 )
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 @dataclass(frozen=True)
 class ControllerConfig:
     repo: str = ""
@@ -54,6 +57,7 @@ class ControllerConfig:
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
     log_format: str = "json"
+    log_level: str = "info"
     # health: Lua scripts from a directory, and an Argo CD style ConfigMap to watch
     health_lua: str | None = None
     argocd_cm: str | None = None
@@ -73,6 +77,8 @@ class ControllerConfig:
             raise ConfigError(f"invalid ConfigMap name {self.argocd_cm!r} for argocd_cm")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
         return self
 
     @property
