@@ -67,6 +67,17 @@ log = structlog.get_logger("gitsync.serve")
     default=None,
     help="Match git files generator patterns with doublestar globbing.",
 )
+@click.option(
+    "--health-lua",
+    type=click.Path(file_okay=False),
+    help="Lua health scripts in Argo CD's layout: DIR/<group>/<Kind>/health.lua.",
+)
+@click.option(
+    "--argocd-cm",
+    metavar="NAME",
+    help="Argo CD style ConfigMap in --namespace with resource.customizations keys "
+    "(health scripts, ignoreDifferences); watched for changes.",
+)
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs

@@ -9,6 +9,7 @@ Secret reference.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -18,6 +19,8 @@ import yaml
 
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
+
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 _SECRET_KEYS = frozenset(
     {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
@@ -63,6 +66,9 @@ class ControllerConfig:
     # empty: those generators are refused.
     generator_urls: str | None = None
     new_git_file_globbing: bool = False
+    # health: Lua scripts from a directory, and an Argo CD style ConfigMap to watch
+    health_lua: str | None = None
+    argocd_cm: str | None = None
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -76,6 +82,9 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.plugin_timeout <= 0:
             raise ConfigError("plugin timeout must be positive")
+        cm = self.argocd_cm
+        if cm is not None and (len(cm) > 253 or not _DNS_SUBDOMAIN.fullmatch(cm)):
+            raise ConfigError(f"invalid ConfigMap name {self.argocd_cm!r} for argocd_cm")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
         if self.log_level not in LOG_LEVELS:

@@ -25,6 +25,7 @@ from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
 from gitsync.controller.appsetenv import RequeueTimer, generator_env
 from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
+from gitsync.controller.argocdcm import ArgoCdConfigMap
 from gitsync.controller.cachedcluster import CachedCluster
 from gitsync.controller.clusters import (
     ClusterRegistry,
@@ -54,7 +55,7 @@ from gitsync.controller.workqueue import WorkQueue
 from gitsync.diff import IgnoreDifferences
 from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, UnknownKindError
-from gitsync.health import aggregate, assess
+from gitsync.health import aggregate, assess, load_directory, use_lua_scripts
 from gitsync.kube import Cluster
 from gitsync.metrics import Metrics
 from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
@@ -167,6 +168,13 @@ class Controller:
         self._file_clusters: list[ClusterSpec] = (
             load_clusters_file(config.clusters) if config.clusters else []
         )
+        if config.health_lua:
+            use_lua_scripts("directory", load_directory(config.health_lua))
+        self.argocd_cm = (
+            ArgoCdConfigMap(self.local, config.namespace, config.argocd_cm, self._requeue_apps)
+            if config.argocd_cm
+            else None
+        )
 
     def _local_cluster(self) -> Cluster:
         cfg = self.config
@@ -187,6 +195,8 @@ class Controller:
         self._registry.add(local_record(), lambda: local)
         for spec in self._file_clusters:
             self._registry.add_spec(spec, self.config.qps, self.config.burst)
+        if self.argocd_cm is not None:
+            self.argocd_cm.start()
         for index in range(self.config.concurrency):
             worker = threading.Thread(target=self._work, name=f"reconcile-{index}", daemon=True)
             worker.start()
@@ -272,6 +282,8 @@ class Controller:
             worker.join(timeout=30)
         if self._leader is not None:
             self._leader.stop(release=True)
+        if self.argocd_cm is not None:
+            self.argocd_cm.stop()
         self._registry.close()
         self.repos.close()
         self.charts.close()
@@ -526,6 +538,13 @@ class Controller:
         )
         dest.cache.add_listener(self._on_live_change)
 
+    def _requeue_apps(self) -> None:
+        """Health scripts or ignore rules changed: every app is compared again."""
+        with self._lock:
+            names = sorted(self._inventory.apps)
+        for name in names:
+            self.queue.add(name)
+
     def _on_live_change(self, event_type: str, obj: dict[str, Any]) -> None:
         labels = (obj.get("metadata") or {}).get("labels") or {}
         app = labels.get(TRACKING_LABEL)
@@ -594,6 +613,8 @@ class Controller:
         refuse_duplicates(desired, [where for _, where in rendered])
         check_objects(app, project, desired, _has_namespace, dest.record.name)
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
+        if self.argocd_cm is not None:  # the ConfigMap's rules apply to every app
+            ignore = IgnoreDifferences((*self.argocd_cm.ignore.rules, *ignore.rules))
         diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
         status.resources = [
             ResourceStatus(

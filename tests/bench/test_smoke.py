@@ -9,6 +9,7 @@ import pytest
 
 from bench import (
     fleet,
+    health,
     jq_paths,
     poll,
     render_diff,
@@ -49,6 +50,12 @@ def test_steady_state(tmp_path: Path) -> None:
 def test_webhook_latency() -> None:
     results = webhook_latency.run(apps=3, rounds=2, settle_timeout=60, interval=0.1)
     assert results.value("webhook -> first apply, max") > 0
+
+
+def test_health(tmp_path: Path) -> None:
+    results = health.run(40, 5, tmp_path)
+    assert results.value("lua (Certificate), per object") > 0
+    assert results.value("all 40 objects") > 0
 
 
 def test_fleet() -> None:
