@@ -41,6 +41,8 @@ class ControllerConfig:
     bitbucket_server_secret: str | None = None
     bitbucket_uuid: str | None = None
     api_token: str | None = None
+    insecure_allow_anonymous_actions: bool = False
+    allow_local_repos: tuple[str, ...] = ()
     clusters: str | None = None
     concurrency: int = 4
     qps: float = 50.0
@@ -64,6 +66,9 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        for directory in self.allow_local_repos:
+            if not os.path.isabs(os.path.expanduser(directory)):
+                raise ConfigError(f"--allow-local-repos {directory!r}: give an absolute directory")
         return self
 
     @property
@@ -91,6 +96,8 @@ def _coerce(name: str, raw: Any) -> Any:
     kind = str(kinds[name])
     if raw is None:
         return None
+    if name == "allow_local_repos":
+        return _directories(raw)
     try:
         if name in ("poll_interval", "wave_delay", "sync_timeout"):
             return parse_duration(raw, what=name.replace("_", " "))
@@ -112,6 +119,16 @@ def _coerce(name: str, raw: Any) -> Any:
     except (TypeError, ValueError):
         raise ConfigError(f"invalid value for {name}: {raw!r}") from None
     return str(raw)
+
+
+def _directories(raw: Any) -> tuple[str, ...]:
+    """A list of directories: a YAML list, repeated flags, or one string separated like
+    PATH (the environment variable)."""
+    items = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list | tuple) else None
+    if items is None:
+        raise ConfigError(f"invalid value for allow_local_repos: {raw!r} (want directories)")
+    found = [part for item in items for part in str(item).split(os.pathsep) if part.strip()]
+    return tuple(found)
 
 
 def load_config(
@@ -149,6 +166,6 @@ def load_config(
         if raw_env is not None and raw_env != "":
             values[name] = _coerce(name, raw_env)
     for name, raw in (overrides or {}).items():
-        if raw is not None:
+        if raw is not None and raw != ():  # an unused repeatable flag is an empty tuple
             values[name] = _coerce(name, raw)
     return replace(ControllerConfig(), **values).validate()

@@ -11,8 +11,11 @@ Endpoints:
     GET  /                                 read-only HTML status page
 
 When an API token is configured, every ``/api/v1`` request needs
-``Authorization: Bearer <token>``. The webhook is authenticated per provider instead
-(`gitsync.server.webhook`), and the health, metrics and status page endpoints are open.
+``Authorization: Bearer <token>``. Without one, reads stay open but state-changing
+requests are refused (403) unless anonymous actions were allowed explicitly, and a
+state-changing request must say ``Content-Type: application/json`` (415 otherwise), which
+a browser cannot send cross-origin without a preflight. The webhook is authenticated per
+provider instead (`gitsync.server.webhook`); health, metrics and the status page are open.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from gitsync.server.metrics import Metrics
 from gitsync.server.page import CONTENT_SECURITY_POLICY, render_status_page
 from gitsync.server.router import (
     HTML_TYPE,
+    JSON_TYPE,
     BadBody,
     BodyTooLarge,
     Request,
@@ -64,6 +68,7 @@ class ServerSettings:
     api_token: str | None = None
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     title: str = "gitsync"
+    allow_anonymous_actions: bool = False
 
     @classmethod
     def from_config(cls, config: ControllerConfig) -> ServerSettings:
@@ -75,13 +80,19 @@ class ServerSettings:
             bitbucket_server=config.bitbucket_server_secret,
             bitbucket_uuid=config.bitbucket_uuid,
         )
-        return cls(secrets, config.api_token or None, config.webhook_max_bytes)
+        return cls(
+            secrets,
+            config.api_token or None,
+            config.webhook_max_bytes,
+            allow_anonymous_actions=config.insecure_allow_anonymous_actions,
+        )
 
     def __repr__(self) -> str:
         token = "<set>" if self.api_token else None
         return (
             f"ServerSettings(secrets={self.secrets!r}, api_token={token}, "
-            f"webhook_max_bytes={self.webhook_max_bytes})"
+            f"webhook_max_bytes={self.webhook_max_bytes}, "
+            f"allow_anonymous_actions={self.allow_anonymous_actions})"
         )
 
 
@@ -123,10 +134,8 @@ class GitsyncApp:
             allow = ", ".join(self.router.allowed(request.path))
             headers = [("Allow", allow)] if status == 405 else []
             response = Response.json(status, {"error": _ERRORS[status]}, headers)
-        elif request.path.startswith(_API_PREFIX) and not self._authorized(request):
-            response = Response.json(
-                401, {"error": "missing or invalid bearer token"}, [("WWW-Authenticate", "Bearer")]
-            )
+        elif request.path.startswith(_API_PREFIX) and (refusal := self._api_refusal(request)):
+            response = refusal
         else:
             try:
                 response = handler(request)
@@ -217,14 +226,20 @@ class GitsyncApp:
         return Response(200, page.encode(), HTML_TYPE, headers)
 
     # -- helpers ---------------------------------------------------------------------------
-    def _authorized(self, request: Request) -> bool:
+    def _api_refusal(self, request: Request) -> Response | None:
+        """Why an ``/api/v1`` request may not proceed (401, 403, 415), or None."""
         token = self.settings.api_token
-        if not token:
-            return True
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return False
-        return hmac.compare_digest(given.strip().encode(), token.encode())
+        changes_state = request.method not in _SAFE_METHODS
+        if token:
+            if not _bearer_matches(request, token):
+                return Response.json(
+                    401, {"error": "missing or invalid bearer token"}, _BEARER_CHALLENGE
+                )
+        elif changes_state and not self.settings.allow_anonymous_actions:
+            return Response.json(403, {"error": _NO_TOKEN})
+        if changes_state and not _is_json(request.headers.get("content-type", "")):
+            return Response.json(415, {"error": "state-changing requests must be application/json"})
+        return None
 
     def _refuse(self, request: Request, provider: str, err: WebhookRejected) -> Response:
         result = _WEBHOOK_RESULT.get(err.status_code, "rejected")
@@ -244,3 +259,20 @@ class GitsyncApp:
 
 
 _ERRORS = {404: "not found", 405: "method not allowed"}
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BEARER_CHALLENGE = [("WWW-Authenticate", "Bearer")]
+_NO_TOKEN = (
+    "actions need an API token: start the controller with --api-token "
+    "(or, on a trusted network only, --insecure-allow-anonymous-actions)"
+)
+
+
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == JSON_TYPE

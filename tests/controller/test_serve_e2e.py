@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -42,13 +41,7 @@ def test_appset_apps_synced_and_healthy_on_both_clusters(tmp_path: Path) -> None
         assert apps["web-c2"]["revision"] == env.repo.head
 
         def cli(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, "-m", "gitsync", "app", *args, "--server", env.url],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
+            return env.cli("app", *args, check=False)
 
         listed = cli("list")
         assert listed.returncode == 0, listed.stderr
