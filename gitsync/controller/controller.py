@@ -60,6 +60,7 @@ from gitsync.render import Renderer
 from gitsync.server.metrics import Metrics
 from gitsync.server.payloads import PushEvent
 from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
+from gitsync.source.localrepos import LocalRepoPolicy
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
@@ -114,6 +115,8 @@ class Controller:
         self.self_heal_base = self_heal_base if self_heal_base is not None else float(base or 2.0)
         cache_dir = Path(config.cache_dir) if config.cache_dir else None
         self.repos = repo_cache or RepoCache(cache_dir)
+        # Every repoURL from Git passes this before anything is read: see localrepos.
+        self.local_repos = LocalRepoPolicy(config.repo, config.allow_local_repos)
         # The index TTL only merges the fetches of one poll's apps: every poll sees new charts.
         self.charts = HelmRepoCache(
             cache_dir / "helm" if cache_dir else None,
@@ -353,6 +356,7 @@ class Controller:
             return known
         started = time.perf_counter()
         try:
+            self.local_repos.check(repo)
             if key.chart:
                 sha = self.charts.resolve(repo, key.chart, key.revision, self.chart_credentials)
             else:
@@ -417,7 +421,11 @@ class Controller:
         with self._lock:
             previous = self._inventory
         inventory, removals = build_inventory(
-            tree, cfg.path, previous, repo_tree_provider(self.repos), self._registry.records()
+            tree,
+            cfg.path,
+            previous,
+            self.local_repos.guard(repo_tree_provider(self.repos)),
+            self._registry.records(),
         )
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
