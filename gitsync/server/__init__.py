@@ -9,7 +9,7 @@ Public API (what the controller and the CLI use):
 """
 
 from gitsync.server.app import DEFAULT_WEBHOOK_MAX_BYTES, GitsyncApp, ServerSettings
-from gitsync.server.http import HttpServer, parse_listen
+from gitsync.server.http import HttpLimits, HttpServer, parse_listen
 from gitsync.server.matching import MANIFEST_GENERATE_PATHS, app_matches_push
 from gitsync.server.metrics import Metrics
 from gitsync.server.payloads import PushEvent
@@ -27,6 +27,7 @@ __all__ = [
     "MANIFEST_GENERATE_PATHS",
     "ControllerView",
     "GitsyncApp",
+    "HttpLimits",
     "HttpServer",
     "InMemoryController",
     "Metrics",

@@ -1,4 +1,4 @@
-"""A tiny WSGI router: requests, responses and ``METHOD /path/{param}`` routes.
+"""A tiny router: requests, responses and ``METHOD /path/{param}`` routes.
 
 Just enough for a handful of endpoints; the handlers stay plain functions of a `Request`.
 """
@@ -53,25 +53,7 @@ class Request:
     remote_addr: str = ""
     params: dict[str, str] = field(default_factory=dict)
     route: str = ""
-
-    @classmethod
-    def from_environ(cls, environ: dict[str, Any]) -> Request:
-        headers = {
-            key[5:].replace("_", "-").lower(): str(value)
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            if environ.get(key):
-                headers[key.replace("_", "-").lower()] = str(environ[key])
-        return cls(
-            method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
-            path=str(environ.get("PATH_INFO", "/")) or "/",
-            query=str(environ.get("QUERY_STRING", "")),
-            headers=headers,
-            stream=environ["wsgi.input"],
-            remote_addr=str(environ.get("REMOTE_ADDR", "")),
-        )
+    handler: Handler | None = None  # set by routing
 
     def content_length(self) -> int | None:
         """The declared body length; None when absent (e.g. chunked). Raises `BadBody`."""
@@ -130,7 +112,7 @@ class Response:
     def status_line(self) -> str:
         return f"{self.status} {_REASONS.get(self.status, 'Unknown')}"
 
-    def wsgi_headers(self) -> list[tuple[str, str]]:
+    def header_list(self) -> list[tuple[str, str]]:
         return [
             ("Content-Type", self.content_type),
             ("Content-Length", str(len(self.body))),

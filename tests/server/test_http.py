@@ -1,4 +1,4 @@
-"""The real server over real sockets: cheroot on loopback, driven with `requests`."""
+"""The real server over real sockets: Hypercorn on loopback, driven with `requests`."""
 
 from __future__ import annotations
 
