@@ -97,7 +97,7 @@ def test_local_directories_outside_the_root_are_refused(tmp_path: Path) -> None:
 
 def test_an_allowed_directory_is_read(tmp_path: Path) -> None:
     outside = _outside(tmp_path)
-    allow = ["--allow-local-repos", str(outside.parent)]
+    allow = ["--allow-local-repos", str(outside)]
     with environment(tmp_path, _root_files(outside), args=allow) as env:
         env.wait_apps(
             lambda a: f"from-{MARKER}" in a and a["direct"]["sync_status"] == "Synced",
