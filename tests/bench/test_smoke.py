@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bench import poll, render_diff, steady_state, sync_one_app, webhook_latency
+from bench import (
+    poll,
+    render_diff,
+    slow_clients,
+    steady_state,
+    sync_one_app,
+    webhook_latency,
+)
 
 
 def test_render_diff(tmp_path: Path) -> None:
@@ -41,3 +48,8 @@ def test_steady_state(tmp_path: Path) -> None:
 def test_webhook_latency() -> None:
     results = webhook_latency.run(apps=3, rounds=2, settle_timeout=60, interval=0.1)
     assert results.value("webhook -> first apply, max") > 0
+
+
+def test_slow_clients() -> None:
+    results = slow_clients.run([3], rounds=3, pace=0.0)
+    assert results.value("3 slow heads: /healthz max") > 0
