@@ -72,13 +72,14 @@ class AsgiAdapter:
         if request.path in _ON_THE_LOOP:
             return self.app.finish(request)
         limit = self.app.body_limit(request)
-        reserve = min(request.content_length() or limit, limit) if _has_body(request) else 0
+        declared = request.content_length()
+        reserve = min(limit if declared is None else declared, limit)
         if self._buffered + reserve > self.limits.body_bytes_in_flight:
             busy = Response.json(503, {"error": "too many request bodies in flight"})
             return _closing(busy, [("Retry-After", "5")])
         self._buffered += reserve
         try:
-            if _has_body(request):
+            if limit:  # read even without a declared length: HTTP/2 need not declare one
                 try:
                     body = await asyncio.wait_for(
                         _read_body(receive, limit), self.limits.body_timeout

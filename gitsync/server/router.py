@@ -68,15 +68,13 @@ class Request:
         """The whole body, refusing more than `limit` bytes.
 
         A declared Content-Length over the limit is refused before anything is read; a
-        body of unknown length is read at most ``limit + 1`` bytes, so a lying or chunked
-        sender cannot make the server buffer more than the limit.
+        body of unknown length (chunked, or HTTP/2 without a length) is read at most
+        ``limit + 1`` bytes, so a lying sender cannot make the server buffer more.
+        `stream` ends where the body does (the server hands over the body it read).
         """
         declared = self.content_length()
         if declared is not None and declared > limit:
             raise BodyTooLarge(f"body of {declared} bytes exceeds the limit of {limit}")
-        chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
-        if declared is None and not chunked:
-            return b""
         want = declared if declared is not None else limit + 1
         parts: list[bytes] = []
         received = 0
