@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.controller.harness import API_TOKEN, Env, environment
+from tests.controller.harness import API_TOKEN, Env, configmap, environment
 from tests.gitrepo import GitRepo
 
 MARKER = "marker-7f3a9c"
@@ -28,7 +28,9 @@ def _outside(tmp_path: Path) -> Path:
     return repo.path
 
 
-def _root_files(outside: Path) -> dict[str, str]:
+def _root_files(outside: Path, root: Path) -> dict[str, str]:
+    """An ApplicationSet generating from the outside directory, an Application reading
+    it, and a multi-source Application borrowing from it with a ref."""
     generator_appset = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ApplicationSet",
@@ -58,7 +60,26 @@ def _root_files(outside: Path) -> dict[str, str]:
             "syncPolicy": {"automated": {}},
         },
     }
-    return {"root/reader.yaml": yaml.dump(generator_appset), "root/direct.yaml": yaml.dump(direct)}
+    lending = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "lending"},
+        "spec": {
+            "project": "default",
+            "sources": [
+                {"repoURL": str(root), "path": "apps/conf"},
+                {"repoURL": str(outside), "ref": "values"},
+            ],
+            "destination": {"name": "c1", "namespace": "default"},
+            "syncPolicy": {"automated": {}},
+        },
+    }
+    return {
+        "root/reader.yaml": yaml.dump(generator_appset),
+        "root/direct.yaml": yaml.dump(direct),
+        "root/lending.yaml": yaml.dump(lending),
+        "apps/conf/cm.yaml": configmap("settings", "one"),
+    }
 
 
 def _get(env: Env, path: str) -> str:
@@ -81,15 +102,16 @@ def _everywhere(env: Env) -> str:
 
 def test_local_directories_outside_the_root_are_refused(tmp_path: Path) -> None:
     outside = _outside(tmp_path)
-    with environment(tmp_path, _root_files(outside)) as env:
+    with environment(tmp_path, _root_files(outside, tmp_path / "repo")) as env:
         apps = env.wait_apps(
             lambda a: "direct" in a and a["direct"]["conditions"], what="direct refused"
         )
         # The poll after the refusals: every reader of the outside directory has run.
         env.wait_apps(lambda a: a["direct"]["reconciled_at"] > apps["direct"]["reconciled_at"])
-        direct = env.apps()["direct"]
-        assert direct["sync_status"] == "Unknown"
-        assert any("--allow-local-repos" in c for c in direct["conditions"])
+        for name in ("direct", "lending"):
+            refused = env.apps()[name]
+            assert refused["sync_status"] == "Unknown"
+            assert any("--allow-local-repos" in c for c in refused["conditions"])
         assert "--allow-local-repos" in env.logs()  # the ApplicationSet's refusal
         assert not any(name.startswith("from-") for name in env.apps())
         assert MARKER not in _everywhere(env)
@@ -98,9 +120,13 @@ def test_local_directories_outside_the_root_are_refused(tmp_path: Path) -> None:
 def test_an_allowed_directory_is_read(tmp_path: Path) -> None:
     outside = _outside(tmp_path)
     allow = ["--allow-local-repos", str(outside)]
-    with environment(tmp_path, _root_files(outside), args=allow) as env:
+    with environment(tmp_path, _root_files(outside, tmp_path / "repo"), args=allow) as env:
         env.wait_apps(
-            lambda a: f"from-{MARKER}" in a and a["direct"]["sync_status"] == "Synced",
+            lambda a: (
+                f"from-{MARKER}" in a
+                and a["direct"]["sync_status"] == "Synced"
+                and a["lending"]["sync_status"] == "Synced"
+            ),
             timeout=40,
             what="apps from the allowed directory",
         )
