@@ -24,6 +24,9 @@ _SECRET_KEYS = frozenset(
 )
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 @dataclass(frozen=True)
 class ControllerConfig:
     repo: str = ""
@@ -53,6 +56,11 @@ class ControllerConfig:
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
     log_format: str = "json"
+    log_level: str = "info"
+    # Config management plugins: ConfigManagementPlugin files, and a directory of them.
+    plugins: tuple[str, ...] = ()
+    plugins_dir: str | None = None
+    plugin_timeout: float = 90.0
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -64,8 +72,12 @@ class ControllerConfig:
             raise ConfigError("concurrency must be at least 1")
         if self.poll_interval <= 0:
             raise ConfigError("poll interval must be positive")
+        if self.plugin_timeout <= 0:
+            raise ConfigError("plugin timeout must be positive")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
         for directory in self.allow_local_repos:
             if not os.path.isabs(os.path.expanduser(directory)):
                 raise ConfigError(f"--allow-local-repos {directory!r}: give an absolute directory")
@@ -99,7 +111,9 @@ def _coerce(name: str, raw: Any) -> Any:
     if name == "allow_local_repos":
         return _directories(raw)
     try:
-        if name in ("poll_interval", "wave_delay", "sync_timeout"):
+        if name == "plugins":
+            return _file_list(raw)
+        if name in ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout"):
             return parse_duration(raw, what=name.replace("_", " "))
         if kind in ("int",):
             return int(raw)
@@ -129,6 +143,15 @@ def _directories(raw: Any) -> tuple[str, ...]:
         raise ConfigError(f"invalid value for allow_local_repos: {raw!r} (want directories)")
     found = [part for item in items for part in str(item).split(os.pathsep) if part.strip()]
     return tuple(found)
+
+
+def _file_list(raw: Any) -> tuple[str, ...]:
+    """Files from a YAML list, a flag repeated, or a comma-separated variable."""
+    if isinstance(raw, str):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw):
+        return tuple(raw)
+    raise ValueError(raw)
 
 
 def load_config(
@@ -166,6 +189,6 @@ def load_config(
         if raw_env is not None and raw_env != "":
             values[name] = _coerce(name, raw_env)
     for name, raw in (overrides or {}).items():
-        if raw is not None and raw != ():  # an unused repeatable flag is an empty tuple
+        if raw is not None and raw != ():
             values[name] = _coerce(name, raw)
     return replace(ControllerConfig(), **values).validate()
