@@ -47,6 +47,8 @@ class ControllerConfig:
     bitbucket_server_secret: str | None = None
     bitbucket_uuid: str | None = None
     api_token: str | None = None
+    insecure_allow_anonymous_actions: bool = False
+    allow_local_repos: tuple[str, ...] = ()
     clusters: str | None = None
     concurrency: int = 4
     qps: float = 50.0
@@ -89,6 +91,9 @@ class ControllerConfig:
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
+        for directory in self.allow_local_repos:
+            if not os.path.isabs(os.path.expanduser(directory)):
+                raise ConfigError(f"--allow-local-repos {directory!r}: give an absolute directory")
         return self
 
     @property
@@ -122,6 +127,8 @@ def _coerce(name: str, raw: Any) -> Any:
         return None
     if name == "generator_urls" and isinstance(raw, list):
         raw = ",".join(str(item) for item in raw)
+    if name == "allow_local_repos":
+        return _directories(raw)
     try:
         if name == "plugins":
             return _file_list(raw)
@@ -145,6 +152,16 @@ def _coerce(name: str, raw: Any) -> Any:
     except (TypeError, ValueError):
         raise ConfigError(f"invalid value for {name}: {raw!r}") from None
     return str(raw)
+
+
+def _directories(raw: Any) -> tuple[str, ...]:
+    """A list of directories: a YAML list, repeated flags, or one string separated like
+    PATH (the environment variable)."""
+    items = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list | tuple) else None
+    if items is None:
+        raise ConfigError(f"invalid value for allow_local_repos: {raw!r} (want directories)")
+    found = [part for item in items for part in str(item).split(os.pathsep) if part.strip()]
+    return tuple(found)
 
 
 def _file_list(raw: Any) -> tuple[str, ...]:

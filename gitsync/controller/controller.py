@@ -65,6 +65,7 @@ from gitsync.project import AppProject
 from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.push.payloads import PushEvent
 from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
+from gitsync.source.localrepos import LocalRepoPolicy
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
@@ -121,6 +122,8 @@ class Controller:
         self.self_heal_base = self_heal_base if self_heal_base is not None else float(base or 2.0)
         cache_dir = Path(config.cache_dir) if config.cache_dir else None
         self.repos = repo_cache or RepoCache(cache_dir)
+        # Every repoURL from Git passes this before anything is read: see localrepos.
+        self.local_repos = LocalRepoPolicy(config.repo, config.allow_local_repos)
         # The index TTL only merges the fetches of one poll's apps: every poll sees new charts.
         self.charts = HelmRepoCache(
             cache_dir / "helm" if cache_dir else None,
@@ -382,6 +385,7 @@ class Controller:
             return known
         started = time.perf_counter()
         try:
+            self.local_repos.check(repo)
             if key.chart:
                 sha = self.charts.resolve(repo, key.chart, key.revision, self.chart_credentials)
             else:
@@ -466,7 +470,7 @@ class Controller:
             tree,
             cfg.path,
             previous,
-            repo_tree_provider(self.repos),
+            self.local_repos.guard(repo_tree_provider(self.repos)),
             self._registry.records(),
             self.generator_env,
         )
