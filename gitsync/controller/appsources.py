@@ -11,7 +11,8 @@ from gitsync.errors import GitsyncError
 from gitsync.model import Application, Manifest, SourceKey
 from gitsync.model.keys import ResourceKey
 from gitsync.render import Renderer, RenderOptions
-from gitsync.source import Credentials, HelmRepoCache, RepoCache
+from gitsync.source import HelmRepoCache, RepoCache
+from gitsync.source.credentials import BasicAuth
 
 
 class DuplicateResourceError(GitsyncError):
@@ -24,7 +25,7 @@ class SourceRenderer:
         repos: RepoCache,
         charts: HelmRepoCache,
         renderer: Renderer,
-        chart_credentials: Credentials | None = None,
+        chart_credentials: BasicAuth | None = None,
     ) -> None:
         self.repos = repos
         self.charts = charts

@@ -45,6 +45,7 @@ from gitsync.controller.leader import LeaderElector
 from gitsync.controller.ordering import parse_depends_on, parse_wave
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.removal import delete_owned
+from gitsync.controller.reposecrets import refresh_repo_secrets
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
@@ -59,7 +60,14 @@ from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
 from gitsync.push.payloads import PushEvent
 from gitsync.render import Renderer
-from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
+from gitsync.source import (
+    Credentials,
+    HelmRepoCache,
+    RepoCache,
+    helm_credentials_from_env,
+    redact_url,
+)
+from gitsync.source.gitauth import SecretCredentials
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
@@ -113,14 +121,18 @@ class Controller:
         base = os.environ.get("GITSYNC_SELF_HEAL_BACKOFF")
         self.self_heal_base = self_heal_base if self_heal_base is not None else float(base or 2.0)
         cache_dir = Path(config.cache_dir) if config.cache_dir else None
-        self.repos = repo_cache or RepoCache(cache_dir)
+        # Argo CD repository Secrets first, then the environment's credentials.
+        self.repo_credentials = SecretCredentials(
+            Credentials.from_env(), helm_credentials_from_env()
+        )
+        self.repos = repo_cache or RepoCache(cache_dir, self.repo_credentials)
         # The index TTL only merges the fetches of one poll's apps: every poll sees new charts.
         self.charts = HelmRepoCache(
             cache_dir / "helm" if cache_dir else None,
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
         self.renderer = Renderer()
-        self.chart_credentials = helm_credentials_from_env()
+        self.chart_credentials = self.repo_credentials
         self.sources = SourceRenderer(
             self.repos, self.charts, self.renderer, self.chart_credentials
         )
@@ -399,6 +411,8 @@ class Controller:
         cfg = self.config
         changed: list[str] = []
         try:
+            if with_cluster_secrets:  # before the root: it may need a repository Secret
+                refresh_repo_secrets(self.local, cfg.namespace, self.repo_credentials)
             sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
             if with_cluster_secrets:
                 self._refresh_cluster_secrets()

@@ -43,7 +43,7 @@ from typing import Any
 import yaml
 
 from gitsync.errors import SourceError
-from gitsync.source.credentials import Credentials
+from gitsync.source.credentials import BasicAuth
 from gitsync.source.localtree import LocalTree
 from gitsync.source.semver import Version, best_match, parse_constraint, sort_versions
 from gitsync.source.urls import redact_url
@@ -108,7 +108,7 @@ class _Repo:
     auth: tuple[str, str] | None = field(default=None, repr=False)
 
     @classmethod
-    def parse(cls, repo_url: str, credentials: Credentials | None) -> _Repo:
+    def parse(cls, repo_url: str, credentials: BasicAuth | None) -> _Repo:
         text = repo_url.strip()
         if not text:
             raise SourceError("no Helm repository URL given")
@@ -183,7 +183,7 @@ class HelmRepoCache:
         repo_url: str,
         chart: str,
         constraint: str,
-        credentials: Credentials | None = None,
+        credentials: BasicAuth | None = None,
     ) -> str:
         """The version of `chart` that `constraint` (a version, ``1.2.*``, ``^1.2``...)
         selects now: the highest match, spelled as the index spells it."""
@@ -203,7 +203,7 @@ class HelmRepoCache:
         repo_url: str,
         chart: str,
         version: str,
-        credentials: Credentials | None = None,
+        credentials: BasicAuth | None = None,
     ) -> ChartTree:
         """The unpacked chart `version` (as `resolve` returns it), downloaded at most once."""
         repo = _Repo.parse(repo_url, credentials)
