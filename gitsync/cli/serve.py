@@ -38,6 +38,10 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--cache-dir", help="Where Git mirrors live.")
 @click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")
 @click.option("--log-format", type=click.Choice(["json", "console"]), default=None)
+@click.option(
+    "--watch-namespaces",
+    help="Comma-separated namespaces: cache, watch and manage only these (default: all).",
+)
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs

@@ -9,6 +9,7 @@ Secret reference.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ import yaml
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
 
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SECRET_KEYS = frozenset(
     {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
 )
@@ -51,6 +53,7 @@ class ControllerConfig:
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
     log_format: str = "json"
+    watch_namespaces: str | None = None  # comma-separated: namespace-scoped mode
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -64,7 +67,16 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        for name in self.watched_namespaces or ():
+            if not _NAMESPACE.match(name):
+                raise ConfigError(f"invalid namespace {name!r} in watch namespaces")
         return self
+
+    @property
+    def watched_namespaces(self) -> tuple[str, ...] | None:
+        """The namespaces of namespace-scoped mode; None: the whole cluster."""
+        names = sorted({n.strip() for n in (self.watch_namespaces or "").split(",") if n.strip()})
+        return tuple(names) or None
 
     @property
     def listen_host(self) -> str:

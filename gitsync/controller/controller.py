@@ -46,6 +46,7 @@ from gitsync.controller.ordering import parse_depends_on, parse_wave
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.removal import delete_owned
 from gitsync.controller.reposecrets import refresh_repo_secrets
+from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
@@ -160,7 +161,7 @@ class Controller:
         self._scheduler: BackgroundScheduler | None = None
         self._leader: LeaderElector | None = None
         self._leading = threading.Event()
-        self._registry = ClusterRegistry(self._connected)
+        self._registry = ClusterRegistry(self._connected, config.watched_namespaces)
         self._differs: dict[int, LiveDiffer] = {}
         self._runners: dict[int, SyncRunner] = {}
         self.local = self._local_cluster()
@@ -493,9 +494,8 @@ class Controller:
         if dest.cluster is not self.local:
             dest.cluster.stats.add_observer(self.metrics.api_request)
         self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
-        self._runners[id(dest)] = SyncRunner(
-            KubePort(dest.cluster), self.op_store, poll_interval=0.2
-        )
+        port = KubePort(dest.cluster, namespaces=self.config.watched_namespaces)
+        self._runners[id(dest)] = SyncRunner(port, self.op_store, poll_interval=0.2)
         dest.cache.add_listener(self._on_live_change)
 
     def _on_live_change(self, event_type: str, obj: dict[str, Any]) -> None:
@@ -560,6 +560,8 @@ class Controller:
         rendered = self.sources.render(app, resolved, namespace)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
+        if self.config.watched_namespaces:
+            check_scope(namespace, desired, self.config.watched_namespaces)
         refuse_duplicates(desired, [where for _, where in rendered])
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
         diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
