@@ -6,14 +6,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import http.server
 import json
 import shutil
 import subprocess
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,75 @@ def run_registry(tmp: Path, auth: tuple[str, str] | None = None) -> Iterator[Reg
         proc.terminate()
         proc.wait(10)
         log.close()
+
+
+@contextlib.contextmanager
+def token_gateway(registry: Registry, auth: tuple[str, str]) -> Iterator[TokenGateway]:
+    """A front for `registry` that asks for Bearer tokens as Docker Hub or GHCR do: a 401
+    naming a token realm, whose tokens it hands out for `auth` given as basic auth."""
+    gateway = TokenGateway(registry, auth)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), gateway.handler())
+    gateway.host = f"127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield gateway
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class TokenGateway:
+    registry: Registry
+    auth: tuple[str, str]
+    host: str = ""
+    token: str = "issued-token-0451"
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+
+    def handler(self) -> type[http.server.BaseHTTPRequestHandler]:
+        gateway = self
+        basic = "Basic " + base64.b64encode(":".join(self.auth).encode()).decode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                path, _, query = self.path.partition("?")
+                if path == "/token":
+                    params = dict(urllib.parse.parse_qsl(query))
+                    params["authorized"] = str(self.headers.get("Authorization") == basic)
+                    gateway.token_requests.append(params)
+                    if self.headers.get("Authorization") != basic:
+                        self._answer(401, b"{}")
+                        return
+                    self._answer(200, json.dumps({"token": gateway.token}).encode())
+                    return
+                if self.headers.get("Authorization") != f"Bearer {gateway.token}":
+                    realm = f"http://{gateway.host}/token"
+                    challenge = f'Bearer realm="{realm}",service="gateway"'
+                    self._answer(401, b"{}", {"WWW-Authenticate": challenge})
+                    return
+                request = urllib.request.Request(f"http://{gateway.registry.host}{self.path}")
+                for name in ("Accept",):
+                    if self.headers.get(name):
+                        request.add_header(name, self.headers[name])
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        kept = {"Content-Type": response.headers.get("Content-Type", "")}
+                        self._answer(response.status, response.read(), kept)
+                except urllib.error.HTTPError as err:
+                    self._answer(err.code, err.read())
+
+            def _answer(
+                self, code: int, body: bytes, headers: dict[str, str] | None = None
+            ) -> None:
+                self.send_response(code)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler

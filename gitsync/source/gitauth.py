@@ -65,10 +65,6 @@ class SecretCredentials:
             return credential.basic_auth
         return self._helm_fallback.basic_auth_for(url)
 
-    def insecure(self, url: str) -> bool:
-        credential = self.credential_for(url, "helm")
-        return bool(credential and credential.insecure)
-
 
 @contextmanager
 def git_env_for(url: str, credential: RepoCredential, known_hosts: str) -> Iterator[dict[str, str]]:

@@ -11,7 +11,7 @@ from gitsync.errors import SourceError
 from gitsync.source import Credentials, HelmRepoCache
 from gitsync.source.ocichart import OciRef, is_oci
 from tests.helmrepo import chart_archive
-from tests.ociregistry import run_registry
+from tests.ociregistry import run_registry, token_gateway
 
 
 def test_versions_resolve_from_tags_and_charts_unpack_by_digest(tmp_path: Path) -> None:
@@ -77,3 +77,28 @@ def test_references(url: str, chart: str, expected: tuple[str, str, bool]) -> No
 def test_https_urls_are_not_oci() -> None:
     assert not is_oci("https://charts.example.com")
     assert not is_oci("")
+
+
+def test_bearer_token_flow(tmp_path: Path) -> None:
+    secret = ("robot", "Tok-Pa55-3318")
+    with run_registry(tmp_path / "registry") as registry:
+        registry.push_chart("charts/web", "2.1.0", chart_archive("web", "2.1.0"))
+        with token_gateway(registry, secret) as gateway:
+            url = f"oci://{gateway.host}/charts"
+            good = Credentials(per_host={"127.0.0.1": secret})
+            with HelmRepoCache(tmp_path / "cache", use_sdk=False) as cache:
+                assert cache.resolve(url, "web", "2.x", good) == "2.1.0"
+                assert cache.tree(url, "web", "2.1.0", good).is_file("Chart.yaml")
+            first = gateway.token_requests[0]
+            assert first == {
+                "service": "gateway",
+                "scope": "repository:charts/web:pull",
+                "authorized": "True",
+            }
+            with (
+                HelmRepoCache(tmp_path / "other", use_sdk=False) as cache,
+                pytest.raises(SourceError) as caught,
+            ):
+                cache.resolve(url, "web", "*", None)
+            assert "token request: HTTP 401" in str(caught.value)
+            assert gateway.token_requests[-1]["authorized"] == "False"

@@ -107,6 +107,5 @@ def test_secrets_win_over_the_environment_and_fall_back_to_it() -> None:
         "helm-pass",
     )
     assert credentials.basic_auth_for("https://charts.other.com/x") == ("u", "p")
-    assert credentials.insecure("https://charts.example.com/stable")
     with credentials.git_session("https://elsewhere.com/r.git") as env:
         assert env == fallback.git_env("https://elsewhere.com/r.git")
