@@ -16,8 +16,9 @@ from __future__ import annotations
 import atexit
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,14 +27,32 @@ import git
 from click.core import ParameterSource
 
 from gitsync.cli.appfile import load_application, render_options
+from gitsync.durations import parse_duration
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
-from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
+from gitsync.project import AppProject, ProjectError, decide
+from gitsync.project.enforce import check_application, check_objects, project_of
+from gitsync.project.load import load_project_file
+from gitsync.render import (
+    BuildContext,
+    DirectoryOptions,
+    HelmOptions,
+    HelmParameter,
+    PluginLimits,
+    Renderer,
+    RenderOptions,
+    load_plugins,
+)
+from gitsync.render.helmdeps import ChartDependencies
 from gitsync.source import HelmRepoCache, LocalTree, RepoCache, helm_credentials_from_env
+from gitsync.sync.kinds import builtin_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
 _APP_KEY = "gitsync.application"
+_PROJECT_KEY = "gitsync.project"
+_RENDERER_KEY = "gitsync.renderer"
+_NAMES_KEY = "gitsync.app_names"  # (--app-name or PATH's basename, --dest-namespace)
 _EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "release_name")
 
 
@@ -52,13 +71,27 @@ def source_options(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         extras = {name: kwargs.pop(name) for name in _EXTRA_FLAGS}
         application = kwargs.pop("application")
+        project_file = kwargs.pop("project")
         context = click.get_current_context()
+        context.meta[_RENDERER_KEY] = _renderer_with_plugins(
+            kwargs.pop("plugin"), kwargs.pop("plugin_timeout")
+        )
+        if project_file and not application:
+            raise UserInputError("--project goes with --application (the app names its project)")
         if application:
             _from_application(context, application, extras, kwargs)
+            if project_file:
+                _check_project(context, project_file)
         else:
             if not kwargs.get("path"):
                 raise UserInputError("give PATH, or --application FILE")
             context.meta[_META_KEY] = _options_from_flags(**extras)
+        path = kwargs.get("path") or ""
+        default_name = os.path.basename(os.path.normpath(path)) if path else ""
+        context.meta[_NAMES_KEY] = (
+            kwargs.get("app_name") or default_name,
+            kwargs.get("dest_namespace") or "",
+        )
         return func(*args, **kwargs)
 
     decorators = [
@@ -67,6 +100,12 @@ def source_options(func: F) -> F:
             type=click.Path(dir_okay=False),
             help="Argo CD Application (or ApplicationSet) YAML to take the source, "
             "destination namespace and sync policy from, instead of PATH.",
+        ),
+        click.option(
+            "--project",
+            type=click.Path(dir_okay=True),
+            help="AppProject YAML (file or directory) whose rules the --application must "
+            "follow: sources, destinations, resource kinds, sync windows.",
         ),
         click.option("--repo", default=None, help="Git repository URL or local clone."),
         click.option("--revision", default=None, help="Branch, tag, SHA or HEAD (default: HEAD)."),
@@ -80,6 +119,20 @@ def source_options(func: F) -> F:
             "--helm-values", multiple=True, metavar="FILE", help="Helm values file in the repo."
         ),
         click.option("--release-name", default="", help="Helm release name."),
+        # Config management plugins: configuration, so allowed with --application too.
+        click.option(
+            "--plugin",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            help="ConfigManagementPlugin YAML (Argo CD CMP v2); repeatable.",
+        ),
+        click.option(
+            "--plugin-timeout",
+            default="90s",
+            show_default=True,
+            help="How long each plugin command may run (e.g. 90s, 5m).",
+        ),
     ]
     decorated: Callable[..., Any] = wrapper
     for decorator in reversed(decorators):
@@ -92,6 +145,39 @@ def current_application() -> Application | None:
     context = click.get_current_context(silent=True)
     found = context.meta.get(_APP_KEY) if context is not None else None
     return found if isinstance(found, Application) else None
+
+
+def current_project() -> AppProject | None:
+    """The AppProject the --application belongs to, when --project was given."""
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_PROJECT_KEY) if context is not None else None
+    return found if isinstance(found, AppProject) else None
+
+
+def _check_project(context: click.Context, file: str) -> None:
+    app = context.meta[_APP_KEY]
+    project = project_of(app, load_project_file(file))
+    check_application(app, project)
+    context.meta[_PROJECT_KEY] = project
+
+
+def check_sync_window(now: datetime | None = None) -> None:
+    """Refuse a sync that the project's sync windows do not allow now (a manual sync)."""
+    app, project = current_application(), current_project()
+    if app is None or project is None:
+        return
+    decision = decide(
+        project,
+        app=app.name,
+        namespace=app.destination.namespace,
+        server=app.destination.server,
+        cluster=app.destination.name,
+        manual=True,
+        now=now or datetime.now(UTC),
+    )
+    if not decision.allowed:
+        until = f" until {decision.until.isoformat()}" if decision.until else ""
+        raise ProjectError(f"sync blocked by project {project.name!r}: {decision.reason}{until}")
 
 
 def _from_application(
@@ -143,9 +229,48 @@ def _options_from_flags(
     )
 
 
-@functools.cache
+def _renderer_with_plugins(files: tuple[str, ...], timeout_text: str) -> Renderer:
+    timeout = parse_duration(timeout_text, what="--plugin-timeout")
+    if timeout <= 0:
+        raise UserInputError("--plugin-timeout must be positive")
+    return Renderer(
+        plugins=load_plugins(files),
+        plugin_limits=PluginLimits(timeout=timeout),
+        dependencies=ChartDependencies(None, helm_credentials_from_env()),
+    )
+
+
 def _renderer() -> Renderer:
-    return Renderer()
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_RENDERER_KEY) if context is not None else None
+    return found if isinstance(found, Renderer) else _default_renderer()
+
+
+@functools.cache
+def _default_renderer() -> Renderer:
+    return Renderer(dependencies=ChartDependencies(None, helm_credentials_from_env()))
+
+
+def _build_context(repo: str | None, revision: str | None) -> BuildContext:
+    """What a plugin learns of the app: from --application, else from the flags."""
+    app = current_application()
+    if app is None:
+        context = click.get_current_context(silent=True)
+        names = context.meta.get(_NAMES_KEY) if context is not None else None
+        app_name, namespace = names if isinstance(names, tuple) else ("", "")
+        return BuildContext(
+            app_name=app_name,
+            app_namespace=namespace,
+            repo_url=repo or "",
+            target_revision=revision or "HEAD",
+        )
+    return BuildContext(
+        app_name=app.name,
+        app_namespace=app.destination.namespace,
+        project=app.project,
+        repo_url=app.source.repo_url,
+        target_revision=app.source.target_revision,
+    )
 
 
 @functools.cache
@@ -157,7 +282,23 @@ def load_manifests(
     path: str, repo: str | None, revision: str | None, options: RenderOptions | None = None
 ) -> RenderedSource:
     """Render PATH: in `repo` at `revision` when a repository is given (or a revision is
-    asked of a PATH inside a Git work tree), else the local directory as it is on disk."""
+    asked of a PATH inside a Git work tree), else the local directory as it is on disk.
+    With --project, every object must be of a kind and namespace the project permits."""
+    rendered = _load_manifests(path, repo, revision, options)
+    app, project = current_application(), current_project()
+    if app is not None and project is not None:
+        check_objects(app, project, [m.obj for m in rendered.manifests], _builtin_scope)
+    return rendered
+
+
+def _builtin_scope(obj: Mapping[str, Any]) -> bool | None:
+    group, _, _version = str(obj.get("apiVersion") or "").rpartition("/")
+    return builtin_scope(group, str(obj.get("kind") or ""))
+
+
+def _load_manifests(
+    path: str, repo: str | None, revision: str | None, options: RenderOptions | None
+) -> RenderedSource:
     opts = options or _context_options()
     app = current_application()
     if app is not None and app.source.chart:
@@ -174,7 +315,9 @@ def load_manifests(
         return _from_repo(str(top), _relative(local, top), revision, opts)
     root = top or Path(os.path.realpath(local))
     relative = _relative(local, root)
-    manifests = _renderer().render(LocalTree(root), relative, opts)
+    manifests = _renderer().render(
+        LocalTree(root), relative, opts, context=_build_context(None, None)
+    )
     return RenderedSource(manifests=manifests, revision="local", repo=None, path=relative)
 
 
@@ -182,7 +325,7 @@ def _from_repo(repo: str, path: str, revision: str | None, opts: RenderOptions) 
     cache = _repo_cache()
     sha = cache.resolve(repo, revision or "HEAD")
     tree = cache.tree(repo, sha)
-    manifests = _renderer().render(tree, path, opts)
+    manifests = _renderer().render(tree, path, opts, context=_build_context(repo, revision))
     return RenderedSource(manifests=manifests, revision=sha, repo=repo, path=path)
 
 
@@ -194,7 +337,9 @@ def _from_chart_repo(
     version = charts.resolve(repo, chart, constraint or "*", credentials)
     tree = charts.tree(repo, chart, version, credentials)
     key = ("helm-repository", repo, chart, version)
-    manifests = _renderer().render(tree, "", opts, cache_key=key)
+    manifests = _renderer().render(
+        tree, "", opts, cache_key=key, context=_build_context(repo, constraint)
+    )
     return RenderedSource(manifests=manifests, revision=version, repo=repo, path="")
 
 
