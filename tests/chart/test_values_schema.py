@@ -22,6 +22,8 @@ VALUES = yaml.safe_load((ROOT / CHART / "values.yaml").read_text())
 def test_values_yaml_satisfies_the_schema() -> None:
     jsonschema.Draft7Validator.check_schema(SCHEMA)
     jsonschema.validate(VALUES, SCHEMA)
+    # a new value is described in the schema too
+    assert set(VALUES) <= set(SCHEMA["properties"]), set(VALUES) - set(SCHEMA["properties"])
 
 
 @pytest.mark.parametrize(
