@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,26 @@ def test_secrets_win_over_the_environment_and_fall_back_to_it() -> None:
     assert credentials.basic_auth_for("https://charts.other.com/x") == ("u", "p")
     with credentials.git_session("https://elsewhere.com/r.git") as env:
         assert env == fallback.git_env("https://elsewhere.com/r.git")
+
+
+def test_a_real_git_call_over_ssh_leaves_no_key_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitsync.errors import SourceError
+    from gitsync.source import RepoCache
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    url = "ssh://git@127.0.0.1:1/org/repo.git"  # nothing listens on port 1
+    secret = {
+        "metadata": {"name": "ssh", "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+        "stringData": {"url": url, "sshPrivateKey": "-----BEGIN KEY-----\nsecret-key-body\n"},
+    }
+    credentials = SecretCredentials(Credentials())
+    credentials.update(parse_secrets([secret]), "127.0.0.1 ssh-ed25519 AAAAC3Nza")
+    cache = RepoCache(tmp_path / "cache", credentials, timeout=30)
+    with pytest.raises(SourceError) as caught:
+        cache.resolve(url, "main")
+    assert "secret-key-body" not in str(caught.value)
+    assert list(scratch.iterdir()) == []  # the key's directory went with the git process
