@@ -59,6 +59,15 @@ log = structlog.get_logger("gitsync.serve")
 )
 @click.option("--plugin-timeout", help="How long each plugin command may run (default 90s).")
 @click.option(
+    "--generator-urls",
+    help="Comma-separated URL prefixes the plugin and pullRequest generators may call.",
+)
+@click.option(
+    "--new-git-file-globbing/--no-new-git-file-globbing",
+    default=None,
+    help="Match git files generator patterns with doublestar globbing.",
+)
+@click.option(
     "--watch-namespaces",
     help="Comma-separated namespaces: cache, watch and manage only these (default: all).",
 )

@@ -61,6 +61,10 @@ class ControllerConfig:
     plugins: tuple[str, ...] = ()
     plugins_dir: str | None = None
     plugin_timeout: float = 90.0
+    # URL prefixes the plugin and pullRequest generators may call (comma-separated);
+    # empty: those generators are refused.
+    generator_urls: str | None = None
+    new_git_file_globbing: bool = False
     watch_namespaces: str | None = None  # comma-separated: namespace-scoped mode
 
     def validate(self) -> ControllerConfig:
@@ -83,6 +87,10 @@ class ControllerConfig:
             if not _NAMESPACE.match(name):
                 raise ConfigError(f"invalid namespace {name!r} in watch namespaces")
         return self
+
+    @property
+    def allowed_generator_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in (self.generator_urls or "").split(",") if u.strip())
 
     @property
     def watched_namespaces(self) -> tuple[str, ...] | None:
@@ -115,6 +123,8 @@ def _coerce(name: str, raw: Any) -> Any:
     kind = str(kinds[name])
     if raw is None:
         return None
+    if name == "generator_urls" and isinstance(raw, list):
+        raw = ",".join(str(item) for item in raw)
     try:
         if name == "plugins":
             return _file_list(raw)

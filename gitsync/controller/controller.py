@@ -23,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
+from gitsync.controller.appsetenv import RequeueTimer, generator_env
 from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
 from gitsync.controller.cachedcluster import CachedCluster
 from gitsync.controller.clusters import (
@@ -81,6 +82,7 @@ log = structlog.get_logger("gitsync.controller")
 
 ROOT_KEY = "\x00root"  # a poll: refresh the root and every source, then resync every app
 PUSH_ROOT_KEY = "\x00root-push"  # a push: refresh the root, reconcile only what it changed
+REQUEUE_KEY = "\x00appsets"  # generators' requeueAfterSeconds: expand the ApplicationSets again
 PUSH_ROOT_DELAY = 0.3
 STEP_BUDGET = 0.5  # seconds of sync steps per visit before the app goes back in line
 STEP_PAUSE = 0.05
@@ -172,6 +174,8 @@ class Controller:
         self.local.stats.add_observer(functools.partial(self.metrics.api_request, "in-cluster"))
         self.statuses = StatusStore(self.local, config.namespace)
         self.op_store = OperationStore(KubePort(self.local), config.namespace)
+        self.generator_env = generator_env(config, self.local)
+        self._requeue = RequeueTimer(lambda seconds: self.queue.add_after(REQUEUE_KEY, seconds))
         self.projects = ProjectSource(self.local, config.namespace)
         self._file_clusters: list[ClusterSpec] = (
             load_clusters_file(config.clusters) if config.clusters else []
@@ -357,10 +361,12 @@ class Controller:
                     self._refresh_root()
                 elif key == PUSH_ROOT_KEY:
                     self._refresh_root_after_push()
+                elif key == REQUEUE_KEY:
+                    self._requeue_appsets()
                 else:
                     self._reconcile(key)
             except Exception:  # a bug in one reconcile must not kill the worker
-                shown = "root" if key in (ROOT_KEY, PUSH_ROOT_KEY) else key
+                shown = "root" if key in (ROOT_KEY, PUSH_ROOT_KEY, REQUEUE_KEY) else key
                 log.exception("reconcile failed", key=shown)
             finally:
                 structlog.contextvars.clear_contextvars()
@@ -417,6 +423,22 @@ class Controller:
         for name in self._reload_root(with_cluster_secrets=False):
             self.queue.add(name)
 
+    def _requeue_appsets(self) -> None:
+        """Expand the ApplicationSets again at the root commit already loaded."""
+        with self._lock:
+            sha = self._root_sha
+        if not sha or not self._requeue.take():
+            return
+        try:
+            changed = self._load_root(sha)
+        except GitsyncError as err:
+            log.warning("applicationsets not expanded again", error=str(err))
+            with self._lock:
+                self._requeue.plan(self._inventory.requeue_after)
+            return
+        for name in changed:
+            self.queue.add(name)
+
     def _reload_root(self, *, with_cluster_secrets: bool) -> list[str]:
         """Re-read the root when its commit moved (or the last read failed); the apps that
         are new or changed, [] when nothing was re-read. A failure is kept for /readyz."""
@@ -444,8 +466,14 @@ class Controller:
         with self._lock:
             previous = self._inventory
         inventory, removals = build_inventory(
-            tree, cfg.path, previous, repo_tree_provider(self.repos), self._registry.records()
+            tree,
+            cfg.path,
+            previous,
+            repo_tree_provider(self.repos),
+            self._registry.records(),
+            self.generator_env,
         )
+        self._requeue.plan(inventory.requeue_after)
         self.projects.load_root(tree, cfg.path)
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bench import fleet, poll, render_diff, steady_state, sync_one_app, webhook_latency
+from bench import (
+    fleet,
+    jq_paths,
+    poll,
+    render_diff,
+    steady_state,
+    sync_one_app,
+    webhook_latency,
+)
 
 
 def test_render_diff(tmp_path: Path) -> None:
@@ -48,3 +56,9 @@ def test_fleet() -> None:
     assert results.value("all Synced+Healthy, wall") > 0
     # Each app applies its four objects at least once.
     assert results.value("writes per app") >= 4
+
+
+def test_jq_paths() -> None:
+    results = jq_paths.run(4)
+    assert results.value("paths found") == 4 * 4  # replicas, one image, two annotations
+    assert not any(row["metric"].startswith("MISMATCH") for row in results.rows)
