@@ -90,6 +90,10 @@ log = structlog.get_logger("gitsync.serve")
     help="Argo CD style ConfigMap in --namespace with resource.customizations keys "
     "(health scripts, ignoreDifferences); watched for changes.",
 )
+@click.option(
+    "--watch-namespaces",
+    help="Comma-separated namespaces: cache, watch and manage only these (default: all).",
+)
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs

@@ -22,6 +22,7 @@ from gitsync.errors import ConfigError, GitsyncError
 
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SECRET_KEYS = frozenset(
     {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
 )
@@ -71,6 +72,7 @@ class ControllerConfig:
     # health: Lua scripts from a directory, and an Argo CD style ConfigMap to watch
     health_lua: str | None = None
     argocd_cm: str | None = None
+    watch_namespaces: str | None = None  # comma-separated: namespace-scoped mode
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -94,11 +96,20 @@ class ControllerConfig:
         for directory in self.allow_local_repos:
             if not os.path.isabs(os.path.expanduser(directory)):
                 raise ConfigError(f"--allow-local-repos {directory!r}: give an absolute directory")
+        for name in self.watched_namespaces or ():
+            if not _NAMESPACE.match(name):
+                raise ConfigError(f"invalid namespace {name!r} in watch namespaces")
         return self
 
     @property
     def allowed_generator_urls(self) -> tuple[str, ...]:
         return tuple(u.strip() for u in (self.generator_urls or "").split(",") if u.strip())
+
+    @property
+    def watched_namespaces(self) -> tuple[str, ...] | None:
+        """The namespaces of namespace-scoped mode; None: the whole cluster."""
+        names = sorted({n.strip() for n in (self.watch_namespaces or "").split(",") if n.strip()})
+        return tuple(names) or None
 
     @property
     def listen_host(self) -> str:
