@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitsync.appset.names import normalize_name, slugify
 from gitsync.gotemplate.errors import FuncError
 from gitsync.gotemplate.funcbase import FuncMap, register
+from gitsync.gotemplate.names import normalize_name, slugify
 from gitsync.gotemplate.serialize import from_json, load_yaml, to_json, to_yaml
 from gitsync.gotemplate.values import type_name
 

@@ -197,7 +197,7 @@ class _Lexer:
                 tokens.append(Token("comma", ",", pos))
                 self.pos = pos + 1
             elif char.isascii() and char.isprintable():
-                tokens.append(Token("char", char, pos))
+                tokens.append(Token("punct", char, pos))
                 self.pos = pos + 1
             else:
                 self.error(f"unrecognized character in action: {_rune(char)}")
