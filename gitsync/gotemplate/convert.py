@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import contextvars
 import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from gitsync.gotemplate.errors import FuncError, TemplateBoundError
-from gitsync.gotemplate.limits import DEFAULT_LIMITS, Limits
+from gitsync.gotemplate.limits import CURRENT_LIMITS, check_tree
 from gitsync.gotemplate.values import MISSING, GoObject, StringList, format_value, kind_name
 
-CURRENT_LIMITS: contextvars.ContextVar[Limits] = contextvars.ContextVar(
-    "gotemplate_limits", default=DEFAULT_LIMITS
-)
 _GO_INT = re.compile(
     r"[+-]?(0[xX](_?[0-9a-fA-F])+|0[bB](_?[01])+|0[oO](_?[0-7])+|0(_?[0-7])*|[1-9](_?[0-9])*)"
 )
@@ -117,6 +113,13 @@ def empty(value: Any) -> bool:
 
 def deep_equal(first: Any, second: Any) -> bool:
     """reflect.DeepEqual: same Go type and equal contents (``1`` is not ``1.0``)."""
+    check_tree(first, "deepEqual")
+    check_tree(second, "deepEqual")
+    return deep_equal_unchecked(first, second)
+
+
+def deep_equal_unchecked(first: Any, second: Any) -> bool:
+    """deep_equal of values whose size was checked."""
     if first is MISSING:
         first = None
     if second is MISSING:
@@ -127,10 +130,12 @@ def deep_equal(first: Any, second: Any) -> bool:
         return False
     if isinstance(first, list | tuple):
         return len(first) == len(second) and all(
-            deep_equal(a, b) for a, b in zip(first, second, strict=True)
+            deep_equal_unchecked(a, b) for a, b in zip(first, second, strict=True)
         )
     if isinstance(first, Mapping):
-        return first.keys() == second.keys() and all(deep_equal(first[k], second[k]) for k in first)
+        return first.keys() == second.keys() and all(
+            deep_equal_unchecked(first[k], second[k]) for k in first
+        )
     return bool(first == second)
 
 
@@ -151,21 +156,4 @@ def check_chars(count: int, function: str) -> None:
         )
 
 
-def check_tree(value: Any, function: str) -> Any:
-    """Bound the size of a decoded document (YAML aliases can repeat a subtree)."""
-    limit = CURRENT_LIMITS.get().max_iterations
-    count = 0
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        count += 1
-        if count > limit:
-            raise TemplateBoundError(
-                f"{function}: document of more than {limit} values "
-                "(bound: template loop iterations)"
-            )
-        if isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return value
+__all__ = ["CURRENT_LIMITS", "check_tree"]

@@ -6,11 +6,10 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from gitsync.gotemplate.convert import CURRENT_LIMITS
 from gitsync.gotemplate.errors import TemplateBoundError, TemplateError
 from gitsync.gotemplate.executor import MISSINGKEY_MODES, Budget, Executor
 from gitsync.gotemplate.funcbase import FuncMap
-from gitsync.gotemplate.limits import DEFAULT_LIMITS, Limits
+from gitsync.gotemplate.limits import CURRENT_LIMITS, DEFAULT_LIMITS, Limits
 from gitsync.gotemplate.parser import Tree, parse
 
 # Argo CD deletes these from Sprig's map so that a template cannot learn about the

@@ -106,6 +106,7 @@ class Executor:
         text = self.tree.text
         line = text.count("\n", 0, pos) + 1
         col = pos - (text.rfind("\n", 0, pos) + 1)
+        message = message.replace("\n", "\\n")  # one line, always
         raise TemplateExecError(
             f"template: {self.name}:{line}:{col}: executing "
             f'"{self.current}" at <{_node_text(node)}>: {message}'

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gitsync.gotemplate.errors import TemplateBoundError
+from gitsync.gotemplate.limits import CURRENT_LIMITS, check_tree
 from gitsync.gotemplate.quoting import can_backquote, go_quote, go_quote_rune
 from gitsync.gotemplate.values import (
     MISSING,
@@ -39,6 +41,7 @@ class _Spec:
 
 def sprint(args: list[Any]) -> str:
     """fmt.Sprint: a space between operands when neither is a string."""
+    check_tree(args, "print")
     out: list[str] = []
     for index, arg in enumerate(args):
         if index > 0 and not isinstance(arg, str) and not isinstance(args[index - 1], str):
@@ -48,16 +51,24 @@ def sprint(args: list[Any]) -> str:
 
 
 def sprintln(args: list[Any]) -> str:
+    check_tree(args, "println")
     return " ".join(format_value(arg) for arg in args) + "\n"
 
 
 def sprintf(fmt: str, args: list[Any]) -> str:
+    check_tree(args, "printf")
+    limit = CURRENT_LIMITS.get().max_output_bytes
     out: list[str] = []
+    size = 0
     argn = 0
     i = 0
     end = len(fmt)
     reordered = False
     while i < end:
+        if size > limit:
+            raise TemplateBoundError(
+                f"printf: result of more than {limit} characters (bound: template output size)"
+            )
         j = fmt.find("%", i)
         if j < 0:
             out.append(fmt[i:])
@@ -129,7 +140,9 @@ def sprintf(fmt: str, args: list[Any]) -> str:
             continue
         arg = args[argn]
         argn += 1
-        out.append(format_arg(arg, verb, _Spec(**spec, width=width, prec=prec)))
+        piece = format_arg(arg, verb, _Spec(**spec, width=width, prec=prec))
+        size += len(piece)
+        out.append(piece)
     if not reordered and argn < len(args):
         extras = ", ".join(
             "<nil>" if a is None or a is MISSING else f"{type_name(a)}={format_value(a)}"
@@ -211,8 +224,10 @@ def format_arg(arg: Any, verb: str, spec: _Spec | None = None) -> str:
     if isinstance(arg, str):
         return _format_string(arg, verb, spec)
     if isinstance(arg, list | tuple):
+        check_tree(arg, "printf")
         return "[" + " ".join(_element(item, verb, spec) for item in arg) + "]"
     if isinstance(arg, Mapping):
+        check_tree(arg, "printf")
         items = " ".join(
             f"{_element(key, verb, spec)}:{_element(arg[key], verb, spec)}"
             for key in sorted_keys(arg)

@@ -41,14 +41,16 @@ def json_float(value: float) -> str:
     return text
 
 
-def to_json(value: Any, escape_html: bool = True, indent: str | None = None) -> str:
+def to_json(
+    value: Any, escape_html: bool = True, indent: str | None = None, function: str = "toJson"
+) -> str:
     """json.Marshal (or MarshalIndent): sorted keys, no spaces, HTML-safe by default."""
     out: list[str] = []
     size = [0]
 
     def emit(text: str) -> None:
         size[0] += len(text)
-        check_chars(size[0], "toJson")
+        check_chars(size[0], function)
         out.append(text)
 
     def encode(item: Any, depth: int) -> None:
@@ -180,7 +182,7 @@ def to_yaml(value: Any) -> str:
     """sigs.k8s.io/yaml.Marshal, without the final newline (Argo CD's toYaml)."""
     if value is MISSING:
         value = None
-    check_chars(len(to_json(value)), "toYaml")
+    check_chars(len(to_json(value, function="toYaml")), "toYaml")
     text = yaml.dump(
         value,
         Dumper=_GoYamlDumper,

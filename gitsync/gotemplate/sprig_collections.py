@@ -6,9 +6,18 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from gitsync.gotemplate.convert import as_list, check_items, deep_equal, empty, strval, to_int64
+from gitsync.gotemplate.convert import (
+    as_list,
+    check_items,
+    deep_equal,
+    deep_equal_unchecked,
+    empty,
+    strval,
+    to_int64,
+)
 from gitsync.gotemplate.errors import FuncError
 from gitsync.gotemplate.funcbase import F, FuncMap, alias, register
+from gitsync.gotemplate.limits import check_tree
 from gitsync.gotemplate.values import MISSING, kind_name, sorted_keys, type_name
 
 COLLECTIONS: FuncMap = {}
@@ -96,27 +105,70 @@ def _compact(values: Any) -> list[Any]:
     return [item for item in as_list(values, "compact") if not empty(item)]
 
 
+class _Members:
+    """A set under reflect.DeepEqual: scalars hashed by Go type and value, containers
+    compared one by one (their comparisons are bounded)."""
+
+    def __init__(self, items: list[Any], function: str) -> None:
+        check_tree(items, function)
+        self.function = function
+        self.scalars: set[tuple[str, Any]] = set()
+        self.containers: list[Any] = []
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Any) -> None:
+        if isinstance(item, Mapping | list | tuple):
+            self.containers.append(item)
+            check_items(len(self.containers) * len(self.containers), self.function)
+        else:
+            self.scalars.add(_scalar_key(item))
+
+    def __contains__(self, item: Any) -> bool:
+        if isinstance(item, Mapping | list | tuple):
+            check_tree(item, self.function)
+            return any(deep_equal_unchecked(item, other) for other in self.containers)
+        return _scalar_key(item) in self.scalars
+
+
+def _scalar_key(item: Any) -> tuple[str, Any]:
+    if item is MISSING:
+        item = None
+    if isinstance(item, float) and item != item:
+        return ("float64", id(item))  # NaN equals nothing, itself included
+    try:
+        hash(item)
+    except TypeError:
+        return (type_name(item), id(item))
+    return (type_name(item), item)
+
+
 @_must("uniq", "any")
 def _uniq(values: Any) -> list[Any]:
+    items = as_list(values, "uniq")
+    check_tree(items, "uniq")
+    seen = _Members([], "uniq")
     out: list[Any] = []
-    for item in as_list(values, "uniq"):
-        if not any(deep_equal(item, seen) for seen in out):
+    for item in items:
+        if item not in seen:
+            seen.add(item)
             out.append(item)
     return out
 
 
 @_must("without", "any", variadic="any")
 def _without(values: Any, *omit: Any) -> list[Any]:
-    return [
-        item for item in as_list(values, "without") if not any(deep_equal(item, o) for o in omit)
-    ]
+    excluded = _Members(list(omit), "without")
+    items = as_list(values, "without")
+    check_tree(items, "without")
+    return [item for item in items if item not in excluded]
 
 
 @_must("has", "any", "any")
 def _has(needle: Any, haystack: Any) -> bool:
     if haystack is None:
         return False
-    return any(deep_equal(needle, item) for item in as_list(haystack, "has"))
+    return needle in _Members(as_list(haystack, "has"), "has")
 
 
 @_must("slice", "any", variadic="any")
@@ -250,6 +302,7 @@ def _merger(overwrite: bool) -> Any:
         if target is None:
             raise FuncError("src and dst must be of same type")
         for source in sources:
+            check_tree(source, "merge")
             _merge_into(target, _map(source), overwrite)
         return target
 

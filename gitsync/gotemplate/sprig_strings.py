@@ -10,6 +10,7 @@ from gitsync.gotemplate.convert import check_chars, check_items, str_slice, strv
 from gitsync.gotemplate.errors import FuncError
 from gitsync.gotemplate.funcbase import FuncMap, alias, register
 from gitsync.gotemplate.gofmt import format_arg
+from gitsync.gotemplate.limits import check_tree
 from gitsync.gotemplate.values import StringList, StringMap
 
 STRINGS: FuncMap = {}
@@ -223,16 +224,19 @@ register(STRINGS, "wrapWith", "int", "string", "string")(
 
 @register(STRINGS, "quote", variadic="any")
 def _quote(*values: Any) -> str:
+    check_tree(values, "quote")
     return " ".join(format_arg(strval(v), "q") for v in values if v is not None)
 
 
 @register(STRINGS, "squote", variadic="any")
 def _squote(*values: Any) -> str:
+    check_tree(values, "squote")
     return " ".join(f"'{format_arg(v, 'v')}'" for v in values if v is not None)
 
 
 @register(STRINGS, "cat", variadic="any")
 def _cat(*values: Any) -> str:
+    check_tree(values, "cat")
     return " ".join(format_arg(v, "v") for v in values if v is not None)
 
 
@@ -297,7 +301,9 @@ register(STRINGS, "toStrings", "any")(str_slice)
 
 @register(STRINGS, "join", "string", "any")
 def _join(sep: str, values: Any) -> str:
-    return sep.join(str_slice(values))
+    parts = str_slice(values)
+    check_chars(sum(map(len, parts)) + len(sep) * len(parts), "join")
+    return sep.join(parts)
 
 
 @register(STRINGS, "sortAlpha", "any")

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from gitsync.gotemplate.limits import check_tree
+
 
 class _Missing:
     __slots__ = ()
@@ -161,7 +163,14 @@ def _shortest(value: float) -> tuple[tuple[int, ...], int]:
 
 
 def format_value(value: Any) -> str:
-    """fmt's ``%v`` of a value (nil is ``<nil>``)."""
+    """fmt's ``%v`` of a value (nil is ``<nil>``); a value too large to print is a
+    TemplateBoundError."""
+    if isinstance(value, Mapping | list | tuple):
+        check_tree(value, "print")
+    return _format_value(value)
+
+
+def _format_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     if value is None or value is MISSING:
@@ -173,10 +182,10 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         return format_float(value)
     if isinstance(value, list | tuple):
-        return "[" + " ".join(format_value(item) for item in value) + "]"
+        return "[" + " ".join(_format_value(item) for item in value) + "]"
     if isinstance(value, Mapping):
         items = " ".join(
-            f"{format_value(key)}:{format_value(value[key])}" for key in sorted_keys(value)
+            f"{_format_value(key)}:{_format_value(value[key])}" for key in sorted_keys(value)
         )
         return f"map[{items}]"
     if isinstance(value, bytes):
