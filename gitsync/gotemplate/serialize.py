@@ -45,6 +45,7 @@ def to_json(
     value: Any, escape_html: bool = True, indent: str | None = None, function: str = "toJson"
 ) -> str:
     """json.Marshal (or MarshalIndent): sorted keys, no spaces, HTML-safe by default."""
+    check_tree(value, function)
     out: list[str] = []
     size = [0]
 
