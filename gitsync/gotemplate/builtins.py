@@ -40,7 +40,7 @@ def _len(value: Any) -> int:
     if value is None:
         raise FuncError("len of nil pointer")
     if value is MISSING:
-        raise FuncError("len of untyped nil")
+        raise FuncError("reflect: call of reflect.Value.Type on zero Value")
     if isinstance(value, str):
         return len(value.encode("utf-8"))
     if isinstance(value, list | tuple | Mapping | bytes):
