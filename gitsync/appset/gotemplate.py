@@ -8,6 +8,7 @@ accept it, ``eq .replicas 2`` is a type error, as in Argo CD).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from gitsync.appset.errors import FieldError
@@ -28,6 +29,8 @@ def json_params(value: Any) -> Any:
         return {str(key): json_params(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [json_params(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()  # Argo CD's YAML reader keeps a timestamp as its text
     return value
 
 

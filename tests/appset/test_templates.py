@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from gitsync.appset.errors import FieldError
@@ -92,3 +94,11 @@ def test_name_helpers() -> None:
     assert normalize_name("Hello_World.Prod-") == "hello-world.prod"
     assert slugify("Hello World, again!") == "hello-world-again"
     assert slugify("aaaa bbbb cccc", max_size=10) == "aaaa-bbbb"
+
+
+def test_parameters_reach_templates_as_argo_cd_decodes_them() -> None:
+    params = {"n": 2, "big": 1234567, "when": datetime.date(2024, 1, 2), "flags": [True, None]}
+    text = '{{ printf "%T" .n }} {{ .n }} {{ .big }} {{ .when }} {{ .flags }}'
+    assert render_go(text, params, "f") == "float64 2 1.234567e+06 2024-01-02 [true <nil>]"
+    with pytest.raises(FieldError, match="incompatible types for comparison"):
+        render_go("{{ eq .n 2 }}", params, "f")
