@@ -21,14 +21,21 @@ _QUOTED_MAX = 120
 
 def json_params(value: Any) -> Any:
     """`value` as Go's json.Unmarshal into interface{} gives it: numbers are float64."""
+    try:
+        return _json_value(value)
+    except RecursionError:
+        raise FieldError("", "generator parameters nested too deeply") from None
+
+
+def _json_value(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
         return float(value)
     if isinstance(value, Mapping):
-        return {str(key): json_params(item) for key, item in value.items()}
+        return {str(key): _json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [json_params(item) for item in value]
+        return [_json_value(item) for item in value]
     if isinstance(value, date):
         return value.isoformat()  # Argo CD's YAML reader keeps a timestamp as its text
     return value

@@ -55,3 +55,14 @@ def test_data_is_never_reached_as_python_objects() -> None:
     for text in ("{{ .obj.secret }}", "{{ .obj.__class__ }}", '{{ index .obj "secret" }}'):
         with pytest.raises(TemplateError):
             render_text(text, {"obj": Secretive()}, ARGOCD_FUNCS)
+
+
+@pytest.mark.parametrize("text", ["{{ .d }}", "{{ toJson .d }}", "{{ deepEqual .d .d }}"])
+def test_deeply_nested_data_is_a_bound_error(text: str) -> None:
+    deep: list[object] = []
+    inner = deep
+    for _ in range(3000):
+        inner.append([])
+        inner = inner[0]  # type: ignore[assignment]
+    with pytest.raises(TemplateBoundError, match="nested too deeply"):
+        render_text(text, {"d": deep}, ARGOCD_FUNCS)
