@@ -166,9 +166,16 @@ def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 
 
 def _represent_float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
+    # The value went through JSON first (sigs.k8s.io/yaml): a whole number is read back
+    # as an integer, anything else is a float go-yaml writes with strconv's 'g' format.
     if value.is_integer() and abs(value) < 1e21:
         return dumper.represent_int(int(value))
-    return dumper.represent_scalar("tag:yaml.org,2002:float", json_float(value))
+    text = format_float(value)
+    text = {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)
+    # Written plain either way; a form YAML 1.1 would not read as a float ("1e-05")
+    # must not get an explicit tag, which go-yaml does not write.
+    tag = dumper.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return dumper.represent_scalar(tag, text)
 
 
 _GoYamlDumper.add_representer(str, _represent_str)

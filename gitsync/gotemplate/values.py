@@ -143,8 +143,11 @@ def format_float(value: float, verb: str = "g", upper: bool = False) -> str:
     digits = "".join(str(d) for d in digits_tuple)
     point = len(digits) + exponent  # digits before the decimal point
     exp10 = point - 1
-    threshold = 21 if verb == "json" else 6
-    if exp10 < -4 or exp10 >= threshold:
+    if verb == "json":  # encoding/json: exponent form below 1e-6 and from 1e21 on
+        use_exponent = abs(value) < 1e-6 or abs(value) >= 1e21
+    else:
+        use_exponent = exp10 < -4 or exp10 >= 6
+    if use_exponent:
         mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         e = "E" if upper else "e"
         return f"{sign}{mantissa}{e}{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"
