@@ -10,10 +10,30 @@ _NOT_SLUG = re.compile(r"[^a-zA-Z0-9\-_]")
 _MULTIPLE_DASHES = re.compile(r"-+")
 
 
+def go_lower(text: str) -> str:
+    """strings.ToLower: one rune for one rune (Python's "İ".lower() is two)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(c.lower()[0] if len(c.lower()) > 1 else c.lower() for c in text)
+
+
+def go_upper(text: str) -> str:
+    """strings.ToUpper: a rune without a one-rune upper case ("ß") stays as it is."""
+    if text.isascii():
+        return text.upper()
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in text)
+
+
+def go_title_rune(char: str) -> str:
+    """unicode.ToTitle of one rune."""
+    titled = char.title()
+    return titled if len(titled) == 1 else char
+
+
 def normalize_name(name: str) -> str:
     """Lower case, every character outside ``[-a-z0-9.]`` becomes ``-``, at most 253
     characters, no leading or trailing ``-`` or ``.`` (Argo CD's SanitizeName)."""
-    cleaned = _INVALID_DNS.sub("-", name.lower())[:_MAX_DNS_NAME]
+    cleaned = _INVALID_DNS.sub("-", go_lower(name))[:_MAX_DNS_NAME]
     return cleaned.strip("-.")
 
 

@@ -11,6 +11,7 @@ from gitsync.gotemplate.errors import FuncError
 from gitsync.gotemplate.funcbase import FuncMap, alias, register
 from gitsync.gotemplate.gofmt import format_arg
 from gitsync.gotemplate.limits import check_tree
+from gitsync.gotemplate.names import go_lower, go_title_rune, go_upper
 from gitsync.gotemplate.values import StringList, StringMap
 
 STRINGS: FuncMap = {}
@@ -43,8 +44,8 @@ def _trunc(count: int, text: str) -> str:
 
 
 register(STRINGS, "trim", "string")(lambda text: text.strip(_GO_SPACE))
-register(STRINGS, "upper", "string")(lambda text: text.upper())
-register(STRINGS, "lower", "string")(lambda text: text.lower())
+register(STRINGS, "upper", "string")(go_upper)
+register(STRINGS, "lower", "string")(go_lower)
 
 
 def _is_separator(char: str) -> bool:
@@ -60,7 +61,7 @@ def _title(text: str) -> str:
     out: list[str] = []
     previous = " "
     for char in text:
-        out.append(char.title() if _is_separator(previous) else char)
+        out.append(go_title_rune(char) if _is_separator(previous) else char)
         previous = char
     return "".join(out)
 
