@@ -14,9 +14,11 @@ from gitsync.model import Manifest
 from gitsync.render.directory import render_directory
 from gitsync.render.helm import render_helm
 from gitsync.render.kustomize import kustomization_file, render_kustomize
+from gitsync.render.limits import DEFAULT_LIMITS, Budget, LimitExceeded, Limits
 from gitsync.render.lru import LRU
 from gitsync.render.options import RenderOptions
 from gitsync.render.parse import DocumentParser
+from gitsync.render.sandbox import Sandbox
 from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
 
@@ -44,9 +46,17 @@ def detect_source_type(tree: Tree, path: str, options: RenderOptions) -> str:
 class Renderer:
     """Renders app sources; safe to share between threads."""
 
-    def __init__(self, cache_size: int = 256, parse_cache_size: int = 8192) -> None:
+    def __init__(
+        self, cache_size: int = 256, parse_cache_size: int = 8192, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self.cache: LRU[Hashable, tuple[Manifest, ...]] = LRU(cache_size)
-        self.parser = DocumentParser(parse_cache_size)
+        self.limits = limits
+        self.parser = DocumentParser(parse_cache_size, limits)
+        self.sandbox = Sandbox(limits)
+
+    def close(self) -> None:
+        """Stop the render children still running (shutdown); later tool renders fail."""
+        self.sandbox.close()
 
     def render(
         self,
@@ -55,12 +65,14 @@ class Renderer:
         options: RenderOptions | None = None,
         *,
         cache_key: tuple[Hashable, ...] | None = None,
+        app: str = "",
     ) -> list[Manifest]:
         """The manifests at `path`, in file order.
 
         `cache_key` names the content (e.g. ``(repo_url, sha)``); without it, Git trees
         are keyed by their repository and commit and local directories are not cached.
-        Raises ManifestError (naming file and line), RenderError or SourceError.
+        Raises ManifestError (naming file and line), RenderError, SourceError, or
+        LimitExceeded (naming the bound, the file and `app`, the Application's name).
         """
         opts = options or DEFAULT_OPTIONS
         clean = _clean_path(path)
@@ -71,18 +83,25 @@ class Renderer:
                 return list(cached)
         if not tree.is_dir(clean):
             raise SourceError(f"path {clean or '.'} does not exist at revision {tree.revision}")
-        manifests = self._render(tree, clean, opts)
+        try:
+            manifests = self._render(tree, clean, opts, Budget(self.limits, app))
+        except LimitExceeded as err:
+            raise err.within(f"app {app}" if app else "") from None
         if key is not None:
             self.cache.put(key, tuple(manifests))
         return manifests
 
-    def _render(self, tree: Tree, path: str, options: RenderOptions) -> list[Manifest]:
+    def _render(
+        self, tree: Tree, path: str, options: RenderOptions, budget: Budget
+    ) -> list[Manifest]:
         kind = detect_source_type(tree, path, options)
         if kind == KUSTOMIZE:
-            return render_kustomize(tree, path, options.kustomize, self.parser)
+            return render_kustomize(
+                tree, path, options.kustomize, self.parser, self.sandbox, budget
+            )
         if kind == HELM:
-            return render_helm(tree, path, options.helm, self.parser)
-        return render_directory(tree, path, options.directory, self.parser)
+            return render_helm(tree, path, options.helm, self.parser, self.sandbox, budget)
+        return render_directory(tree, path, options.directory, self.parser, self.sandbox, budget)
 
     @staticmethod
     def _key(
