@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from gitsync.appset.cluster import Cluster
 from gitsync.appset.render import Params, Renderer
 from gitsync.model import ApplicationSet
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source.tree import Tree
 
 # (repoURL, revision) -> the tree at that revision. The only way generators read Git.
@@ -21,6 +22,7 @@ class Context:
     renderer: Renderer
     trees: TreeProvider
     clusters: tuple[Cluster, ...] = ()
+    limits: Limits = DEFAULT_LIMITS
     # Filled by the registry so that matrix and merge can run their children.
     run_child: ChildRunner | None = field(default=None, compare=False)
 

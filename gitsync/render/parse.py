@@ -212,6 +212,12 @@ def load_yaml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[
     return documents, max(len(data), loader.expanded)
 
 
+def load_one(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """The first document of a YAML stream (None when empty), as `load_yaml` reads it."""
+    documents, _ = load_yaml(data, limits)
+    return documents[0] if documents else None
+
+
 def load_json(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """One JSON value within the nesting bound; json.JSONDecodeError or LimitExceeded."""
     depth = limits.max_nesting_depth
