@@ -20,8 +20,10 @@ from gitsync.appset import (
     repo_tree_provider,
 )
 from gitsync.cli.controllerapi import call_api, format_table, server_options
+from gitsync.cli.limitargs import expansion_limit_options, limits_from_flags
 from gitsync.errors import AppSetError, UserInputError
 from gitsync.model import Application
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source import LocalTree, RepoCache
 
 
@@ -52,16 +54,23 @@ def appset_group() -> None:
     show_default=True,
     help="yaml: one multi-document stream; json: one JSON array.",
 )
+@expansion_limit_options
 def generate_command(
-    path: str, repo: str | None, revision: str | None, clusters_file: str | None, output: str
+    path: str,
+    repo: str | None,
+    revision: str | None,
+    clusters_file: str | None,
+    output: str,
+    **bounds: Any,
 ) -> None:
     """Expand the ApplicationSets in FILE or DIR (recursively); Applications found there
     are printed as they are, together with the generated ones, sorted by name."""
+    limits = limits_from_flags(bounds)
     clusters = _load_clusters(clusters_file)
     cache = RepoCache()
     try:
         trees = repo_tree_provider(cache, repo_override=repo, revision_override=revision)
-        result = applications_in(path, trees, clusters)
+        result = applications_in(path, trees, clusters, limits)
     finally:
         cache.close()
     objects = [app.to_object() for app in result]
@@ -74,20 +83,22 @@ def generate_command(
         )
 
 
-def applications_in(path: str, trees: TreeProvider, clusters: list[Cluster]) -> list[Application]:
+def applications_in(
+    path: str, trees: TreeProvider, clusters: list[Cluster], limits: Limits = DEFAULT_LIMITS
+) -> list[Application]:
     """The Applications of FILE or DIR: those written there and those its ApplicationSets
     generate, sorted by name; one name from two places is an error."""
-    applications, appsets = _load(path)
-    generated = [(a, expand(a, trees=trees, clusters=clusters)) for a in appsets]
+    applications, appsets = _load(path, limits)
+    generated = [(a, expand(a, trees=trees, clusters=clusters, limits=limits)) for a in appsets]
     return _merge(applications, generated)
 
 
-def _load(path: str) -> tuple[list[Application], list[Any]]:
+def _load(path: str, limits: Limits) -> tuple[list[Application], list[Any]]:
     target = Path(path)
     if target.is_file():
-        return load_documents(LocalTree(target.parent), target.name)
+        return load_documents(LocalTree(target.parent), target.name, limits)
     if target.is_dir():
-        return load_documents(LocalTree(target), "")
+        return load_documents(LocalTree(target), "", limits)
     raise UserInputError(f"{path}: no such file or directory")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 import structlog
 
+from gitsync.cli.limitargs import limit_options
 from gitsync.cli.main import EXIT_ERROR
 from gitsync.errors import GitsyncError
 
@@ -38,6 +39,7 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--cache-dir", help="Where Git mirrors live.")
 @click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")
 @click.option("--log-format", type=click.Choice(["json", "console"]), default=None)
+@limit_options
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs

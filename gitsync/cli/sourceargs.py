@@ -26,14 +26,17 @@ import git
 from click.core import ParameterSource
 
 from gitsync.cli.appfile import load_application, render_options
+from gitsync.cli.limitargs import limit_options, limits_from_flags
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
 from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source import HelmRepoCache, LocalTree, RepoCache, helm_credentials_from_env
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
 _APP_KEY = "gitsync.application"
+_LIMITS_KEY = "gitsync.limits"
 _EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "release_name")
 
 
@@ -53,6 +56,7 @@ def source_options(func: F) -> F:
         extras = {name: kwargs.pop(name) for name in _EXTRA_FLAGS}
         application = kwargs.pop("application")
         context = click.get_current_context()
+        context.meta[_LIMITS_KEY] = limits_from_flags(kwargs)
         if application:
             _from_application(context, application, extras, kwargs)
         else:
@@ -81,7 +85,7 @@ def source_options(func: F) -> F:
         ),
         click.option("--release-name", default="", help="Helm release name."),
     ]
-    decorated: Callable[..., Any] = wrapper
+    decorated: Callable[..., Any] = limit_options(wrapper)
     for decorator in reversed(decorators):
         decorated = decorator(decorated)
     return decorated  # type: ignore[return-value]
@@ -106,7 +110,7 @@ def _from_application(
         raise UserInputError(
             f"{', '.join(given)}: with --application the render options come from its source"
         )
-    app = load_application(file, kwargs.get("app_name"), _repo_cache())
+    app = load_application(file, kwargs.get("app_name"), _repo_cache(), current_limits())
     context.meta[_META_KEY] = render_options(app)
     context.meta[_APP_KEY] = app
     kwargs["path"] = app.source.path
@@ -144,8 +148,21 @@ def _options_from_flags(
 
 
 @functools.cache
-def _renderer() -> Renderer:
-    return Renderer()
+def _renderer(limits: Limits) -> Renderer:
+    return Renderer(limits=limits)
+
+
+def current_limits() -> Limits:
+    """The bounds given with --max-manifest-bytes and the other limit flags."""
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_LIMITS_KEY) if context is not None else None
+    return found if isinstance(found, Limits) else DEFAULT_LIMITS
+
+
+def _app_name(path: str) -> str:
+    """The app named in errors: --application's, else PATH as given."""
+    app = current_application()
+    return app.name if app is not None else path
 
 
 @functools.cache
@@ -174,7 +191,9 @@ def load_manifests(
         return _from_repo(str(top), _relative(local, top), revision, opts)
     root = top or Path(os.path.realpath(local))
     relative = _relative(local, root)
-    manifests = _renderer().render(LocalTree(root), relative, opts)
+    manifests = _renderer(current_limits()).render(
+        LocalTree(root), relative, opts, app=_app_name(path)
+    )
     return RenderedSource(manifests=manifests, revision="local", repo=None, path=relative)
 
 
@@ -182,7 +201,7 @@ def _from_repo(repo: str, path: str, revision: str | None, opts: RenderOptions) 
     cache = _repo_cache()
     sha = cache.resolve(repo, revision or "HEAD")
     tree = cache.tree(repo, sha)
-    manifests = _renderer().render(tree, path, opts)
+    manifests = _renderer(current_limits()).render(tree, path, opts, app=_app_name(path))
     return RenderedSource(manifests=manifests, revision=sha, repo=repo, path=path)
 
 
@@ -194,7 +213,9 @@ def _from_chart_repo(
     version = charts.resolve(repo, chart, constraint or "*", credentials)
     tree = charts.tree(repo, chart, version, credentials)
     key = ("helm-repository", repo, chart, version)
-    manifests = _renderer().render(tree, "", opts, cache_key=key)
+    manifests = _renderer(current_limits()).render(
+        tree, "", opts, cache_key=key, app=_app_name(chart)
+    )
     return RenderedSource(manifests=manifests, revision=version, repo=repo, path="")
 
 

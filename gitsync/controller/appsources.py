@@ -55,10 +55,10 @@ class SourceRenderer:
             if src.chart:
                 chart = self.charts.tree(src.repo_url, src.chart, revision, self.chart_credentials)
                 key = ("helm-repository", src.repo_url, src.chart, revision)
-                found = self.renderer.render(chart, "", options, cache_key=key)
+                found = self.renderer.render(chart, "", options, cache_key=key, app=app.name)
             else:
                 tree = self.repos.tree(src.repo_url, revision)
-                found = self.renderer.render(tree, src.path, options)
+                found = self.renderer.render(tree, src.path, options, app=app.name)
             where = src.chart or src.path or "."
             manifests.extend((manifest, where) for manifest in found)
         return manifests

@@ -18,7 +18,10 @@ import yaml
 
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
+from gitsync.render.limits import DEFAULT_LIMITS, Limits, parse_size
 
+_LIMIT_KEYS = tuple(f.name for f in fields(Limits))
+_SIZE_KEYS = ("max_manifest_bytes", "render_memory_limit")
 _SECRET_KEYS = frozenset(
     {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
 )
@@ -51,6 +54,14 @@ class ControllerConfig:
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
     log_format: str = "json"
+    # Bounds on input from Git (gitsync/render/limits.py, docs/limits.md).
+    max_manifest_bytes: int = DEFAULT_LIMITS.max_manifest_bytes
+    max_documents: int = DEFAULT_LIMITS.max_documents
+    max_yaml_aliases: int = DEFAULT_LIMITS.max_yaml_aliases
+    max_nesting_depth: int = DEFAULT_LIMITS.max_nesting_depth
+    max_generated_apps: int = DEFAULT_LIMITS.max_generated_apps
+    render_memory_limit: int = DEFAULT_LIMITS.render_memory_limit
+    render_timeout: float = DEFAULT_LIMITS.render_timeout
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -64,7 +75,14 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        for name in _LIMIT_KEYS:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.replace('_', '-')} must be positive")
         return self
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(**{name: getattr(self, name) for name in _LIMIT_KEYS})
 
     @property
     def listen_host(self) -> str:
@@ -92,8 +110,10 @@ def _coerce(name: str, raw: Any) -> Any:
     if raw is None:
         return None
     try:
-        if name in ("poll_interval", "wave_delay", "sync_timeout"):
+        if name in ("poll_interval", "wave_delay", "sync_timeout", "render_timeout"):
             return parse_duration(raw, what=name.replace("_", " "))
+        if name in _SIZE_KEYS:
+            return parse_size(raw, name.replace("_", "-"))
         if kind in ("int",):
             return int(raw)
         if kind in ("float",):

@@ -119,7 +119,7 @@ class Controller:
             cache_dir / "helm" if cache_dir else None,
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
-        self.renderer = Renderer()
+        self.renderer = Renderer(limits=config.limits)
         self.chart_credentials = helm_credentials_from_env()
         self.sources = SourceRenderer(
             self.repos, self.charts, self.renderer, self.chart_credentials
@@ -253,6 +253,7 @@ class Controller:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         self.queue.shutdown()
+        self.renderer.close()  # a render in a child process ends now, not at its timeout
         for worker in self._workers:
             worker.join(timeout=30)
         if self._leader is not None:
@@ -417,7 +418,12 @@ class Controller:
         with self._lock:
             previous = self._inventory
         inventory, removals = build_inventory(
-            tree, cfg.path, previous, repo_tree_provider(self.repos), self._registry.records()
+            tree,
+            cfg.path,
+            previous,
+            repo_tree_provider(self.repos),
+            self._registry.records(),
+            cfg.limits,
         )
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
