@@ -97,9 +97,8 @@ class Budget:
     """What one app source has used of its bounds so far, charged file by file, so a
     source of many files stops at the file that crosses a bound, not after all of them."""
 
-    def __init__(self, limits: Limits, app: str = "") -> None:
+    def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.app = app
         self.bytes = 0
         self.objects = 0
 
@@ -107,7 +106,7 @@ class Budget:
         """`name` (a file, or a tool's output) adds `size` bytes and `objects` objects."""
         self.bytes += size
         self.objects += objects
-        where = f"{name} (app {self.app})" if self.app else name
+        where = name
         if self.bytes > self.limits.max_manifest_bytes:
             raise self.limits.exceeded(
                 "max-manifest-bytes", f"manifests reach {format_bytes(self.bytes)}", where

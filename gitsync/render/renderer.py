@@ -84,7 +84,7 @@ class Renderer:
         if not tree.is_dir(clean):
             raise SourceError(f"path {clean or '.'} does not exist at revision {tree.revision}")
         try:
-            manifests = self._render(tree, clean, opts, Budget(self.limits, app))
+            manifests = self._render(tree, clean, opts, Budget(self.limits))
         except LimitExceeded as err:
             raise err.within(f"app {app}" if app else "") from None
         if key is not None:

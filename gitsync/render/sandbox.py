@@ -158,6 +158,11 @@ class Sandbox:
         last = lines[-1] if lines else f"exit status {code}"
         return RenderError(f"{what}: render process failed: {last}")
 
+    def running(self) -> int:
+        """How many children are running now."""
+        with self._lock:
+            return len(self._running)
+
     def close(self) -> None:
         """Kill every running child and refuse new ones (controller shutdown)."""
         with self._lock:
