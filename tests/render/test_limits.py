@@ -13,7 +13,7 @@ import pytest
 
 from gitsync.errors import ManifestError
 from gitsync.render import Renderer
-from gitsync.render.limits import MiB, LimitExceeded, Limits, parse_size
+from gitsync.render.limits import LimitExceeded, Limits, MiB, parse_size
 from gitsync.render.parse import DocumentParser
 from tests.render.helpers import cm, local_tree
 

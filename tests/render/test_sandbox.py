@@ -5,15 +5,15 @@ and the app, the child is gone, and this process's memory does not grow."""
 from __future__ import annotations
 
 import resource
-import threading
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
 from gitsync.errors import RenderError
 from gitsync.render import Renderer, helm_available, kustomize_command
-from gitsync.render.limits import GiB, MiB, LimitExceeded, Limits
+from gitsync.render.limits import GiB, LimitExceeded, Limits, MiB
 from tests.render.helpers import local_tree
 
 # Long enough never to be what stops these renders: the bound under test must be.
@@ -84,7 +84,10 @@ def test_a_render_past_its_timeout_is_killed(tmp_path: Path) -> None:
 
 
 def test_jsonnet_output_past_the_byte_bound_is_refused_in_the_child(tmp_path: Path) -> None:
-    snippet = '[{apiVersion: "v1", kind: "ConfigMap", metadata: {name: "c" + i}} for i in std.range(1, 2000)]'
+    snippet = (
+        '[{apiVersion: "v1", kind: "ConfigMap", metadata: {name: "c" + i}}'
+        " for i in std.range(1, 2000)]"
+    )
     tree = local_tree(tmp_path, {"app/many.jsonnet": snippet})
     renderer = Renderer(limits=Limits(max_manifest_bytes=10_000))
     message = assert_refused(renderer, tree, "app", "max-manifest-bytes")
