@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from gitsync.errors import ManifestError
+from gitsync.errors import GitsyncError, ManifestError
 from gitsync.render.limits import (
     DEFAULT_LIMITS,
     Budget,
@@ -207,6 +207,13 @@ def load_yaml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[
         # PyYAML's general constructor on a document the bounds let through (only when
         # max-nesting-depth is raised past what Python's stack holds)
         raise limits.exceeded("max-nesting-depth", "YAML nested too deep for the parser") from None
+    except (yaml.YAMLError, GitsyncError):
+        raise
+    except Exception as err:
+        # PyYAML's constructors fail on some tagged scalars with Python's own errors
+        # (`!!int` alone: IndexError; `!!timestamp x`: AttributeError)
+        detail = " ".join(str(err).split())[:100]
+        raise ManifestError(f"invalid YAML: a value its tag cannot hold ({detail})") from None
     finally:
         loader.dispose()
     return documents, max(len(data), loader.expanded)
