@@ -523,6 +523,8 @@ class Controller:
         try:
             self._reconcile_app(app, status)
         except GitsyncError as err:
+            if self._stopping.is_set():
+                return  # e.g. a render cut short by the shutdown: not the app's state
             status.sync_status = "Unknown"
             status.message = str(err)
             status.conditions = [f"ComparisonError: {err}"]
