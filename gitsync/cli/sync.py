@@ -15,7 +15,12 @@ from click.core import ParameterSource
 
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_ERROR, EXIT_OK
 from gitsync.cli.plan import default_app_name
-from gitsync.cli.sourceargs import current_application, load_manifests, source_options
+from gitsync.cli.sourceargs import (
+    check_sync_window,
+    current_application,
+    load_manifests,
+    source_options,
+)
 from gitsync.controller.settings import retry_policy
 from gitsync.diff import IgnoreDifferences
 from gitsync.durations import parse_duration
@@ -122,6 +127,8 @@ def sync_command(
         ignore_differences=ignore,
     )
     rendered = load_manifests(path, source.get("repo"), source.get("revision"))
+    if not dry_run:
+        check_sync_window()
     request = SyncRequest(
         app=app_name or default_app_name(path),
         manifests=list(rendered.manifests),

@@ -43,6 +43,7 @@ from gitsync.controller.inventory import (
 )
 from gitsync.controller.leader import LeaderElector
 from gitsync.controller.ordering import parse_depends_on, parse_wave
+from gitsync.controller.projects import ProjectSource, window_wait
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.removal import delete_owned
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
@@ -57,6 +58,8 @@ from gitsync.metrics import Metrics
 from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
+from gitsync.project import AppProject
+from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.push.payloads import PushEvent
 from gitsync.render import Renderer
 from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
@@ -95,6 +98,7 @@ class _Compared:
     inputs: str
     ignore: IgnoreDifferences
     dest: Destination
+    project: AppProject
 
 
 class Controller:
@@ -155,6 +159,7 @@ class Controller:
         self.local.stats.add_observer(self.metrics.api_request)
         self.statuses = StatusStore(self.local, config.namespace)
         self.op_store = OperationStore(KubePort(self.local), config.namespace)
+        self.projects = ProjectSource(self.local, config.namespace)
         self._file_clusters: list[ClusterSpec] = (
             load_clusters_file(config.clusters) if config.clusters else []
         )
@@ -403,6 +408,7 @@ class Controller:
             sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
             if with_cluster_secrets:
                 self._refresh_cluster_secrets()
+                self.projects.load_cluster()
             if sha != self._root_sha or self._root_error:
                 changed = self._load_root(sha)
             self._root_error = ""
@@ -425,6 +431,7 @@ class Controller:
             self._registry.records(),
             cfg.limits,
         )
+        self.projects.load_root(tree, cfg.path)
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
         with self._lock:
@@ -550,11 +557,14 @@ class Controller:
         if dest is None:
             wanted = app.destination.server or app.destination.name
             raise UnknownDestinationError(f"destination cluster {wanted!r} is not registered")
+        project = project_of(app, self.projects.current())
+        check_application(app, project, dest.record.name)
         namespace = app.destination.namespace or "default"
         rendered = self.sources.render(app, resolved, namespace)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
         refuse_duplicates(desired, [where for _, where in rendered])
+        check_objects(app, project, desired, _has_namespace, dest.record.name)
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
         diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
         status.resources = [
@@ -574,7 +584,9 @@ class Controller:
         inputs = app_inputs(app, sha)
         op = self._ops.get(name)
         if op is None:
-            compared = _Compared(app, status, manifests, namespace, sha, inputs, ignore, dest)
+            compared = _Compared(
+                app, status, manifests, namespace, sha, inputs, ignore, dest, project
+            )
             op = self._maybe_start(compared)
         if op is not None:
             self._drive(name, op, status, dest)
@@ -639,6 +651,14 @@ class Controller:
             else:
                 self._heal_attempts.pop(name, None)
         if not resume:
+            window = window_wait(compared.project, app, compared.dest.record.name, manual)
+            if window is not None:
+                if manual:
+                    with self._lock:
+                        self._sync_requested.add(name)
+                status.waiting_for = window.message
+                self.queue.add_after(name, window.recheck_after)
+                return None
             gate = self.gates.ordering(name)
             if not gate.open:
                 # A manual request waits too; it runs once the gate opens.
@@ -801,6 +821,11 @@ def _comparable(status: AppStatus) -> dict[str, Any]:
     data = status.to_dict()
     data.pop("reconciled_at", None)
     return data
+
+
+def _has_namespace(obj: Mapping[str, Any]) -> bool:
+    """After `_with_namespace`, exactly the namespaced objects name a namespace."""
+    return bool((obj.get("metadata") or {}).get("namespace"))
 
 
 def _with_namespace(cluster: Cluster, obj: dict[str, Any], namespace: str) -> dict[str, Any]:

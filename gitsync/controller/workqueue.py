@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 
 class WorkQueue:
+    """Deduplicating app queue: an app queued while it is processed runs once more after."""
+
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._cond = threading.Condition()

@@ -14,6 +14,8 @@ RequestObserver = Callable[[str, int], None]
 
 
 class RequestStats:
+    """Counts of API requests by verb and status code, with observers for metrics."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_verb: Counter[str] = Counter()
@@ -37,10 +39,6 @@ class RequestStats:
     def total(self) -> int:
         with self._lock:
             return sum(self._by_verb.values())
-
-    def by_verb(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._by_verb)
 
     def by_code(self) -> dict[tuple[str, int], int]:
         with self._lock:
