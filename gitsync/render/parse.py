@@ -260,6 +260,8 @@ class ParseFailure:
 
 
 Documents = tuple[tuple[int, Any], ...]  # (index in the stream, object); empty ones dropped
+# The parse and render caches each hold at most this many times max-manifest-bytes.
+CACHE_BUDGET = 8
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,10 @@ class DocumentParser:
     """Parses files into documents within `limits`, caching by content identity."""
 
     def __init__(self, cache_size: int = 4096, limits: Limits = DEFAULT_LIMITS) -> None:
-        self.cache: LRU[tuple[str, str], Parsed | ParseFailure] = LRU(cache_size)
+        # Bounded in bytes too: many large files must not pile up across commits.
+        self.cache: LRU[tuple[str, str], Parsed | ParseFailure] = LRU(
+            cache_size, max_weight=CACHE_BUDGET * limits.max_manifest_bytes
+        )
         self.limits = limits
         self.parses = 0
 
@@ -296,7 +301,7 @@ class DocumentParser:
         result = self.cache.get(key)
         if result is None:
             result = self._parse(data, kind)
-            self.cache.put(key, result)
+            self.cache.put(key, result, result.size if isinstance(result, Parsed) else 0)
         return self._unwrap(result, name, budget)
 
     @staticmethod

@@ -17,7 +17,7 @@ from gitsync.render.kustomize import kustomization_file, render_kustomize
 from gitsync.render.limits import DEFAULT_LIMITS, Budget, LimitExceeded, Limits
 from gitsync.render.lru import LRU
 from gitsync.render.options import RenderOptions
-from gitsync.render.parse import DocumentParser
+from gitsync.render.parse import CACHE_BUDGET, DocumentParser
 from gitsync.render.sandbox import Sandbox
 from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
@@ -49,7 +49,9 @@ class Renderer:
     def __init__(
         self, cache_size: int = 256, parse_cache_size: int = 8192, limits: Limits = DEFAULT_LIMITS
     ) -> None:
-        self.cache: LRU[Hashable, tuple[Manifest, ...]] = LRU(cache_size)
+        self.cache: LRU[Hashable, tuple[Manifest, ...]] = LRU(
+            cache_size, max_weight=CACHE_BUDGET * limits.max_manifest_bytes
+        )
         self.limits = limits
         self.parser = DocumentParser(parse_cache_size, limits)
         self.sandbox = Sandbox(limits)
@@ -83,12 +85,13 @@ class Renderer:
                 return list(cached)
         if not tree.is_dir(clean):
             raise SourceError(f"path {clean or '.'} does not exist at revision {tree.revision}")
+        budget = Budget(self.limits)
         try:
-            manifests = self._render(tree, clean, opts, Budget(self.limits))
+            manifests = self._render(tree, clean, opts, budget)
         except LimitExceeded as err:
             raise err.within(f"app {app}" if app else "") from None
         if key is not None:
-            self.cache.put(key, tuple(manifests))
+            self.cache.put(key, tuple(manifests), budget.bytes)
         return manifests
 
     def _render(

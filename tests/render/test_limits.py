@@ -14,6 +14,7 @@ import pytest
 from gitsync.errors import ManifestError
 from gitsync.render import Renderer
 from gitsync.render.limits import LimitExceeded, Limits, MiB, parse_size
+from gitsync.render.lru import LRU
 from gitsync.render.parse import DocumentParser
 from tests.render.helpers import cm, local_tree
 
@@ -129,3 +130,19 @@ def test_sizes_read_like_kubernetes_quantities(text: str | int, expected: int) -
 def test_a_size_that_is_not_one_is_refused() -> None:
     with pytest.raises(ValueError, match="invalid render memory"):
         parse_size("lots", "render memory")
+
+
+def test_caches_are_bounded_in_bytes_too() -> None:
+    cache: LRU[str, str] = LRU(100, max_weight=10)
+    cache.put("a", "A", 6)
+    cache.put("b", "B", 6)  # together over 10: the older one goes
+    assert cache.get("a") is None and cache.get("b") == "B" and cache.weight == 6
+    cache.put("huge", "H", 11)  # heavier than the whole budget: not kept
+    assert cache.get("huge") is None and cache.get("b") == "B"
+
+
+def test_the_parse_cache_holds_a_bounded_number_of_bytes() -> None:
+    parser = DocumentParser(limits=Limits(max_manifest_bytes=1000))
+    for index in range(20):
+        parser.parse(f"a: {index}\nb: {'x' * 900}\n".encode(), f"f{index}.yaml")
+    assert parser.cache.weight <= 8 * 1000 and len(parser.cache) < 20
