@@ -24,15 +24,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gitsync.errors import GitsyncError, ManifestError, RenderError, SourceError
-from gitsync.render.limits import LimitExceeded, Limits
+from gitsync.errors import GitsyncError, RenderError
+from gitsync.render.limits import Limits
 
 CHILD = str(Path(__file__).with_name("child.py"))
-_ERRORS: dict[str, type[GitsyncError]] = {
-    "RenderError": RenderError,
-    "ManifestError": ManifestError,
-    "SourceError": SourceError,
-}
 _MEMORY_SIGNS = ("out of memory", "memory allocation", "cannot allocate memory", "bad_alloc")
 _ENVELOPE = 64 * 1024  # JSON framing around the largest answer the bound lets through
 
@@ -179,12 +174,3 @@ def _kill(child: subprocess.Popen[bytes]) -> None:
         os.killpg(child.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         child.kill()
-
-
-def translate(err: TaskFailed) -> GitsyncError:
-    """A TaskFailed of a known gitsync kind as that error; others as RenderError."""
-    kind = _ERRORS.get(err.kind, RenderError)
-    return kind(str(err))
-
-
-__all__ = ["LimitExceeded", "Sandbox", "TaskFailed", "translate"]
