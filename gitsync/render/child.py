@@ -19,9 +19,8 @@ import json
 import os
 import pickle
 import resource
-import subprocess
+import struct
 import sys
-from multiprocessing.connection import Connection
 from typing import Any
 
 
@@ -34,22 +33,43 @@ class TaskError(Exception):
 
 
 class Parent:
-    """The parent's end: requests (Jsonnet imports) and the final answer."""
+    """The parent's end: requests (Jsonnet imports) and the final answer, framed as
+    `multiprocessing.connection.Connection` frames them (a 4-byte big-endian length)."""
 
-    def __init__(self, inbox: Connection, outbox: Connection) -> None:
+    def __init__(self, inbox: int, outbox: int) -> None:
         self.inbox = inbox
         self.outbox = outbox
 
     def send(self, message: dict[str, Any]) -> None:
-        self.outbox.send_bytes(json.dumps(message).encode())
+        data = json.dumps(message).encode()
+        frame = struct.pack("!i", len(data)) + data
+        while frame:
+            frame = frame[os.write(self.outbox, frame) :]
+
+    def receive(self) -> Any:
+        (size,) = struct.unpack("!i", self._read(4))
+        if size == -1:
+            (size,) = struct.unpack("!Q", self._read(8))
+        return pickle.loads(self._read(size))
 
     def ask(self, request: list[str]) -> Any:
         self.send({"request": request})
-        answer: Any = pickle.loads(self.inbox.recv_bytes())
-        return answer
+        return self.receive()
+
+    def _read(self, size: int) -> bytes:
+        chunks: list[bytes] = []
+        while size:
+            chunk = os.read(self.inbox, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
 
 
 def run_command(parent: Parent, args: list[str], cwd: str, max_bytes: int) -> dict[str, Any]:
+    import subprocess  # here: the other tasks do without it
+
     done = subprocess.run(args, capture_output=True, cwd=cwd, check=False)
     if len(done.stdout) > max_bytes:
         raise TaskError("limit:max-manifest-bytes", f"{len(done.stdout):,} bytes of output")
@@ -151,9 +171,9 @@ def main(argv: list[str]) -> int:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         # Go (Helm, kustomize) collects harder as it nears this instead of failing first.
         os.environ["GOMEMLIMIT"] = str(memory // 2)
-    parent = Parent(Connection(inbox_fd, writable=False), Connection(outbox_fd, readable=False))
+    parent = Parent(inbox_fd, outbox_fd)
     try:
-        task, args = pickle.loads(parent.inbox.recv_bytes())
+        task, args = parent.receive()
         parent.send({"result": TASKS[task](parent, *args)})
     except TaskError as err:
         parent.send({"error": [err.kind, str(err)]})

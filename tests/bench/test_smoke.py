@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bench import fleet, poll, render_diff, steady_state, sync_one_app, webhook_latency
+from bench import (
+    fleet,
+    poll,
+    render_child,
+    render_diff,
+    steady_state,
+    sync_one_app,
+    webhook_latency,
+)
 
 
 def test_render_diff(tmp_path: Path) -> None:
@@ -16,6 +24,11 @@ def test_render_diff(tmp_path: Path) -> None:
     assert results.value("objects Synced") == 15
     assert results.value("documents parsed by PyYAML") == 15
     assert results.report(tmp_path / "out").is_file()
+
+
+def test_render_child(tmp_path: Path) -> None:
+    results = render_child.run(2, tmp_path)
+    assert results.value("Jsonnet: wall per render (median)") > 0
 
 
 def test_poll(tmp_path: Path) -> None:
