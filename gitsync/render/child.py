@@ -142,10 +142,47 @@ def evaluate_jsonnet(
     return output
 
 
+def parse_manifests(parent: Parent, data: bytes, kind: str, limits: dict[str, Any]) -> Any:
+    """A large YAML/JSON file parsed here, where its node tree cannot exhaust the parent:
+    the documents as JSON when JSON holds them exactly, else ``{"fallback": true}``."""
+    sys.path[:0] = limits.pop("sys_path")
+    parse: Any = importlib.import_module("gitsync.render.parse")
+    bounds: Any = importlib.import_module("gitsync.render.limits")
+    result = parse.DocumentParser(0, bounds.Limits(**limits))._parse(data, kind)
+    if isinstance(result, parse.ParseFailure):
+        return {"failure": [result.message, result.line, result.bound]}
+    documents = [[index, doc] for index, doc in result.documents]
+    if not _plain(documents):
+        return {"fallback": True}
+    return {"documents": documents, "size": result.size, "objects": result.objects}
+
+
+def _plain(value: Any) -> bool:
+    """Whether JSON gives `value` back unchanged: str keys, JSON types only."""
+    pending = [value]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict | list):
+            if id(current) in seen:
+                continue  # an alias: checked once
+            seen.add(id(current))
+            if isinstance(current, dict):
+                if not all(type(key) is str for key in current):
+                    return False
+                pending.extend(current.values())
+            else:
+                pending.extend(current)
+        elif current is not None and type(current) not in (str, int, float, bool):
+            return False
+    return True
+
+
 TASKS: dict[str, Any] = {
     "command": run_command,
     "helm": render_helm,
     "jsonnet": evaluate_jsonnet,
+    "parse": parse_manifests,
 }
 
 

@@ -42,7 +42,7 @@ class Limits:
     """Every bound on input from Git; see docs/limits.md."""
 
     # YAML/JSON bytes one app source may read or render, YAML aliases counted expanded.
-    max_manifest_bytes: int = 32 * MiB
+    max_manifest_bytes: int = 16 * MiB
     # Objects (documents, and items of List documents) one app source may render.
     max_documents: int = 10_000
     # Alias references (``*name``) in one YAML file.

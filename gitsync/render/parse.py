@@ -7,8 +7,10 @@ shared between renders and must be treated as read-only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from gitsync.render.limits import (
 )
 from gitsync.render.lru import LRU
 from gitsync.render.objects import is_list
+from gitsync.render.sandbox import Sandbox
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
@@ -262,6 +265,8 @@ class ParseFailure:
 Documents = tuple[tuple[int, Any], ...]  # (index in the stream, object); empty ones dropped
 # The parse and render caches each hold at most this many times max-manifest-bytes.
 CACHE_BUDGET = 8
+# Files larger than this are parsed in a bounded child process when one is available.
+IN_PROCESS_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -274,12 +279,18 @@ class Parsed:
 class DocumentParser:
     """Parses files into documents within `limits`, caching by content identity."""
 
-    def __init__(self, cache_size: int = 4096, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        cache_size: int = 4096,
+        limits: Limits = DEFAULT_LIMITS,
+        sandbox: Sandbox | None = None,
+    ) -> None:
         # Bounded in bytes too: many large files must not pile up across commits.
         self.cache: LRU[tuple[str, str], Parsed | ParseFailure] = LRU(
             cache_size, max_weight=CACHE_BUDGET * limits.max_manifest_bytes
         )
         self.limits = limits
+        self.sandbox = sandbox  # large files are parsed there, when given
         self.parses = 0
 
     def cached(self, name: str, content_id: str, budget: Budget | None = None) -> Documents | None:
@@ -300,7 +311,9 @@ class DocumentParser:
         key = (kind, content_id or hashlib.sha1(data).hexdigest())
         result = self.cache.get(key)
         if result is None:
-            result = self._parse(data, kind)
+            large = IN_PROCESS_BYTES < len(data) <= self.limits.max_manifest_bytes
+            large = large and self.sandbox is not None
+            result = self._parse_in_child(data, kind, name) if large else self._parse(data, kind)
             self.cache.put(key, result, result.size if isinstance(result, Parsed) else 0)
         return self._unwrap(result, name, budget)
 
@@ -314,6 +327,24 @@ class DocumentParser:
         if budget is not None:
             budget.charge(name, result.size, result.objects)
         return result.documents
+
+    def _parse_in_child(self, data: bytes, kind: str, name: str) -> Parsed | ParseFailure:
+        """A file too large to parse here: YAML's node tree takes ~80 bytes of memory per
+        byte of text, so it is built in a bounded child and comes back as JSON."""
+        assert self.sandbox is not None
+        limits = dataclasses.asdict(self.limits)
+        limits["sys_path"] = [path for path in sys.path if path]
+        what = f"parsing {name}"
+        # JSON quotes what YAML leaves bare: room for twice the bytes the bound allows
+        answer_bytes = 2 * self.limits.max_manifest_bytes
+        found = self.sandbox.run("parse", (data, kind, limits), what, answer_bytes=answer_bytes)
+        if "failure" in found:
+            message, line, bound = found["failure"]
+            return ParseFailure(str(message), line, str(bound))
+        if "fallback" in found:
+            return self._parse(data, kind)  # tags JSON cannot hold: rare, and bounded
+        documents = tuple((int(index), doc) for index, doc in found["documents"])
+        return Parsed(documents, int(found["size"]), int(found["objects"]))
 
     def _parse(self, data: bytes, kind: str) -> Parsed | ParseFailure:
         self.parses += 1

@@ -53,8 +53,8 @@ class Renderer:
             cache_size, max_weight=CACHE_BUDGET * limits.max_manifest_bytes
         )
         self.limits = limits
-        self.parser = DocumentParser(parse_cache_size, limits)
         self.sandbox = Sandbox(limits)
+        self.parser = DocumentParser(parse_cache_size, limits, self.sandbox)
 
     def close(self) -> None:
         """Stop the render children still running (shutdown); later tool renders fail."""

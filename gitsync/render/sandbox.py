@@ -52,9 +52,17 @@ class Sandbox:
         self._lock = threading.Lock()
         self._closed = False
 
-    def run(self, task: str, args: tuple[Any, ...], what: str, serve: Server | None = None) -> Any:
+    def run(
+        self,
+        task: str,
+        args: tuple[Any, ...],
+        what: str,
+        serve: Server | None = None,
+        answer_bytes: int | None = None,
+    ) -> Any:
         """The result of `task` in a child; `what` ("helm template apps/web") names it in
-        errors. Raises LimitExceeded, TaskFailed or RenderError."""
+        errors; the answer is read up to `answer_bytes` (default: max-manifest-bytes).
+        Raises LimitExceeded, TaskFailed or RenderError."""
         limits = self.limits
         memory = limits.render_memory_limit
         inbox_r, inbox_w = os.pipe()
@@ -80,9 +88,9 @@ class Sandbox:
         from_child = Connection(outbox_r, writable=False)
         try:
             to_child.send_bytes(pickle.dumps((task, args)))
-            return self._answer(child, to_child, from_child, errors_r, what, serve)
+            return self._answer(child, to_child, from_child, errors_r, what, serve, answer_bytes)
         except BrokenPipeError:
-            return self._answer(child, to_child, from_child, errors_r, what, serve)
+            return self._answer(child, to_child, from_child, errors_r, what, serve, answer_bytes)
         finally:
             _kill(child)
             child.wait()
@@ -100,8 +108,10 @@ class Sandbox:
         errors_fd: int,
         what: str,
         serve: Server | None,
+        answer_bytes: int | None,
     ) -> Any:
         limits = self.limits
+        longest = (answer_bytes or limits.max_manifest_bytes) + _ENVELOPE
         deadline = time.monotonic() + limits.render_timeout
         stderr = b""
         reading_errors = True
@@ -120,7 +130,7 @@ class Sandbox:
             if from_child not in ready:
                 continue
             try:
-                raw = from_child.recv_bytes(limits.max_manifest_bytes + _ENVELOPE)
+                raw = from_child.recv_bytes(longest)
             except EOFError:
                 raise self._died(child, stderr, what) from None
             except OSError:  # longer than maxlength

@@ -15,7 +15,7 @@ from gitsync.errors import ManifestError
 from gitsync.render import Renderer
 from gitsync.render.limits import LimitExceeded, Limits, MiB, parse_size
 from gitsync.render.lru import LRU
-from gitsync.render.parse import DocumentParser
+from gitsync.render.parse import IN_PROCESS_BYTES, DocumentParser
 from tests.render.helpers import cm, local_tree
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "limits"
@@ -146,3 +146,16 @@ def test_the_parse_cache_holds_a_bounded_number_of_bytes() -> None:
     for index in range(20):
         parser.parse(f"a: {index}\nb: {'x' * 900}\n".encode(), f"f{index}.yaml")
     assert parser.cache.weight <= 8 * 1000 and len(parser.cache) < 20
+
+
+def test_a_large_file_is_parsed_in_the_child_with_the_same_result(tmp_path: Path) -> None:
+    rows = "".join(f"  k{i}: value-{i}\n" for i in range(60_000))  # ~1.3 MiB
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n" + rows
+    tree = local_tree(tmp_path, {"app/big.yaml": text, "odd/big.yaml": text + "  1: one\n"})
+    renderer = Renderer()
+    assert len(text) > IN_PROCESS_BYTES
+    expected = DocumentParser().parse(text.encode(), "big.yaml")[0][1]
+    assert renderer.render(tree, "app")[0].obj == expected
+    assert renderer.parser.parses == 0  # not parsed in this process
+    odd = renderer.render(tree, "odd")[0].obj  # an int key: JSON cannot carry it
+    assert odd["data"][1] == "one" and renderer.parser.parses == 1
