@@ -68,6 +68,7 @@ class Sandbox:
         inbox_r, inbox_w = os.pipe()
         outbox_r, outbox_w = os.pipe()
         errors_r, errors_w = os.pipe()
+        started = False
         try:
             with self._lock:
                 if self._closed:
@@ -81,8 +82,13 @@ class Sandbox:
                     start_new_session=True,  # its own process group: killed with its tools
                 )
                 self._running.add(child)
+                started = True
         finally:
-            for fd in (inbox_r, outbox_w, errors_w):
+            for fd in (
+                (inbox_r, outbox_w, errors_w)
+                if started
+                else (inbox_r, inbox_w, outbox_r, outbox_w, errors_r, errors_w)
+            ):
                 os.close(fd)
         to_child = Connection(inbox_w, readable=False)
         from_child = Connection(outbox_r, writable=False)
