@@ -39,6 +39,26 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--cache-dir", help="Where Git mirrors live.")
 @click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")
 @click.option("--log-format", type=click.Choice(["json", "console"]), default=None)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="Least severe level logged (default info).",
+)
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="ConfigManagementPlugin YAML (Argo CD CMP v2); repeatable.",
+)
+@click.option(
+    "--plugins-dir",
+    type=click.Path(file_okay=False),
+    help="Directory of ConfigManagementPlugin YAML files.",
+)
+@click.option("--plugin-timeout", help="How long each plugin command may run (default 90s).")
 @limit_options
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
@@ -51,9 +71,13 @@ def serve_command(config_file: str | None, **flags: Any) -> None:
     except GitsyncError as err:
         click.echo(f"error: {err}", err=True)
         raise SystemExit(EXIT_ERROR) from None
-    logs.configure(config.log_format)
+    logs.configure(config.log_format, config.log_level)
     metrics = Metrics()
-    controller = Controller(config, metrics)
+    try:
+        controller = Controller(config, metrics)
+    except GitsyncError as err:  # e.g. an invalid plugin file
+        click.echo(f"error: {err}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
     app = GitsyncApp(controller, ServerSettings.from_config(config), metrics)
     server = HttpServer(config.listen, app)
     stop = threading.Event()

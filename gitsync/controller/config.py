@@ -20,11 +20,15 @@ from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
 from gitsync.render.limits import DEFAULT_LIMITS, Limits, parse_size
 
+_DURATION_KEYS = ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout", "render_timeout")
 _LIMIT_KEYS = tuple(f.name for f in fields(Limits))
 _SIZE_KEYS = ("max_manifest_bytes", "render_memory_limit")
 _SECRET_KEYS = frozenset(
     {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
 )
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,11 @@ class ControllerConfig:
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
     log_format: str = "json"
+    log_level: str = "info"
+    # Config management plugins: ConfigManagementPlugin files, and a directory of them.
+    plugins: tuple[str, ...] = ()
+    plugins_dir: str | None = None
+    plugin_timeout: float = 90.0
     # Bounds on input from Git (gitsync/render/limits.py, docs/limits.md).
     max_manifest_bytes: int = DEFAULT_LIMITS.max_manifest_bytes
     max_documents: int = DEFAULT_LIMITS.max_documents
@@ -73,8 +82,12 @@ class ControllerConfig:
             raise ConfigError("concurrency must be at least 1")
         if self.poll_interval <= 0:
             raise ConfigError("poll interval must be positive")
+        if self.plugin_timeout <= 0:
+            raise ConfigError("plugin timeout must be positive")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
         for name in _LIMIT_KEYS:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.replace('_', '-')} must be positive")
@@ -110,7 +123,15 @@ def _coerce(name: str, raw: Any) -> Any:
     if raw is None:
         return None
     try:
-        if name in ("poll_interval", "wave_delay", "sync_timeout", "render_timeout"):
+        if name == "plugins":
+            return _file_list(raw)
+        if name in (
+            "poll_interval",
+            "wave_delay",
+            "sync_timeout",
+            "plugin_timeout",
+            "render_timeout",
+        ):
             return parse_duration(raw, what=name.replace("_", " "))
         if name in _SIZE_KEYS:
             return parse_size(raw, name.replace("_", "-"))
@@ -132,6 +153,15 @@ def _coerce(name: str, raw: Any) -> Any:
     except (TypeError, ValueError):
         raise ConfigError(f"invalid value for {name}: {raw!r}") from None
     return str(raw)
+
+
+def _file_list(raw: Any) -> tuple[str, ...]:
+    """Files from a YAML list, a flag repeated, or a comma-separated variable."""
+    if isinstance(raw, str):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw):
+        return tuple(raw)
+    raise ValueError(raw)
 
 
 def load_config(
@@ -169,6 +199,6 @@ def load_config(
         if raw_env is not None and raw_env != "":
             values[name] = _coerce(name, raw_env)
     for name, raw in (overrides or {}).items():
-        if raw is not None:
+        if raw is not None and raw != ():
             values[name] = _coerce(name, raw)
     return replace(ControllerConfig(), **values).validate()

@@ -9,6 +9,7 @@ not hold a worker while others wait, and every step is persisted (restart-safe).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -22,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
-from gitsync.controller.appsources import SourceRenderer, refuse_duplicates
+from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
 from gitsync.controller.cachedcluster import CachedCluster
 from gitsync.controller.clusters import (
     ClusterRegistry,
@@ -61,7 +62,6 @@ from gitsync.model.keys import ResourceKey
 from gitsync.project import AppProject
 from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.push.payloads import PushEvent
-from gitsync.render import Renderer
 from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
@@ -123,12 +123,12 @@ class Controller:
             cache_dir / "helm" if cache_dir else None,
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
-        self.renderer = Renderer(limits=config.limits)
         self.chart_credentials = helm_credentials_from_env()
+        self.renderer = renderer_for(config, self.charts, self.chart_credentials)
         self.sources = SourceRenderer(
             self.repos, self.charts, self.renderer, self.chart_credentials
         )
-        self.queue = WorkQueue()
+        self.queue = WorkQueue(observer=self.metrics)
         self._lock = threading.RLock()
         self._inventory = Inventory()
         self._statuses: dict[str, AppStatus] = {}
@@ -156,7 +156,7 @@ class Controller:
         self._differs: dict[int, LiveDiffer] = {}
         self._runners: dict[int, SyncRunner] = {}
         self.local = self._local_cluster()
-        self.local.stats.add_observer(self.metrics.api_request)
+        self.local.stats.add_observer(functools.partial(self.metrics.api_request, "in-cluster"))
         self.statuses = StatusStore(self.local, config.namespace)
         self.op_store = OperationStore(KubePort(self.local), config.namespace)
         self.projects = ProjectSource(self.local, config.namespace)
@@ -192,7 +192,7 @@ class Controller:
                 self.local,
                 self.config.namespace,
                 on_started_leading=self._started_leading,
-                on_stopped_leading=self._leading.clear,
+                on_stopped_leading=self._stopped_leading,
             )
             self._leader.start()
         else:
@@ -232,8 +232,14 @@ class Controller:
             self.queue.add(name)
         return True
 
+    def _stopped_leading(self) -> None:
+        self._leading.clear()
+        self.metrics.set_leader(False)
+
     def _started_leading(self) -> None:
         self._leading.set()
+        self.metrics.set_leader(True)
+        self.metrics.shards_held.set(1)
         self.poll()
         with self._lock:
             resume = [n for n, s in self._statuses.items() if _running(s)]
@@ -490,7 +496,8 @@ class Controller:
     # -- clusters ---------------------------------------------------------------------------
     def _connected(self, dest: Destination) -> None:
         if dest.cluster is not self.local:
-            dest.cluster.stats.add_observer(self.metrics.api_request)
+            observe = functools.partial(self.metrics.api_request, dest.record.name)
+            dest.cluster.stats.add_observer(observe)
         self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
         self._runners[id(dest)] = SyncRunner(
             KubePort(dest.cluster), self.op_store, poll_interval=0.2
@@ -527,6 +534,7 @@ class Controller:
         status.chart = src.chart
         status.target_revision = src.key.revision
         status.destination = app.destination.server or app.destination.name
+        status.destination_namespace = app.destination.namespace
         try:
             self._reconcile_app(app, status)
         except GitsyncError as err:
@@ -560,7 +568,7 @@ class Controller:
         project = project_of(app, self.projects.current())
         check_application(app, project, dest.record.name)
         namespace = app.destination.namespace or "default"
-        rendered = self.sources.render(app, resolved, namespace)
+        rendered = self.sources.render(app, resolved, namespace, dest.cluster)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
         refuse_duplicates(desired, [where for _, where in rendered])
@@ -631,6 +639,7 @@ class Controller:
             # an app that no step selects syncs only by hand.
             automated = rolling_policy(app, rolling.default_prune) if in_step else None
         resume = _running(status)
+        waited_for = status.waiting_for
         if not resume:
             status.waiting_for = ""
             self.gates.stop_waiting(name)
@@ -656,7 +665,7 @@ class Controller:
                 if manual:
                     with self._lock:
                         self._sync_requested.add(name)
-                status.waiting_for = window.message
+                _wait(status, window.message, waited_for)
                 self.queue.add_after(name, window.recheck_after)
                 return None
             gate = self.gates.ordering(name)
@@ -666,16 +675,14 @@ class Controller:
                 if manual:
                     with self._lock:
                         self._sync_requested.add(name)
-                status.waiting_for = gate.waiting_for
-                log.info("sync waits", waiting_for=gate.waiting_for, blocked=gate.blocked)
+                _wait(status, gate.waiting_for, waited_for, blocked=gate.blocked)
                 return None
         claimed = False
         if in_step and not (manual or resume):
             step = self.gates.claim_step(app, status)
             if not step.may_sync:
                 self.gates.wait(name)
-                status.waiting_for = step.message
-                log.info("sync waits for its rolling step", step=step.step, why=step.message)
+                _wait(status, step.message, waited_for, step=step.step)
                 return None
             claimed = True
         try:
@@ -803,6 +810,13 @@ class UnknownDestinationError(GitsyncError):
 
 class UnsupportedSourceError(GitsyncError):
     """An Application's source is of a kind gitsync cannot render in full."""
+
+
+def _wait(status: AppStatus, why: str, before: str, **fields: Any) -> None:
+    """Hold the app's sync for `why`; logged when the reason changes, not at every look."""
+    status.waiting_for = why
+    if why != before:
+        log.info("sync waits", waiting_for=why, **fields)
 
 
 def _running(status: AppStatus) -> bool:

@@ -54,6 +54,7 @@ class AppStatus:
     chart: str = ""  # a chart from a Helm repository; `revision` is then its version
     target_revision: str = "HEAD"
     destination: str = ""
+    destination_namespace: str = ""
     revision: str = ""
     sync_status: str = "Unknown"
     health: str = "Unknown"

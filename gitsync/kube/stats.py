@@ -10,7 +10,8 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
-RequestObserver = Callable[[str, int], None]
+# observer(verb, status code, seconds the request took)
+RequestObserver = Callable[[str, int, float], None]
 
 
 class RequestStats:
@@ -22,16 +23,16 @@ class RequestStats:
         self._by_code: Counter[tuple[str, int]] = Counter()
         self._observers: list[RequestObserver] = []
 
-    def record(self, verb: str, code: int) -> None:
+    def record(self, verb: str, code: int, seconds: float = 0.0) -> None:
         with self._lock:
             self._by_verb[verb] += 1
             self._by_code[(verb, code)] += 1
             observers = list(self._observers)
         for observe in observers:
-            observe(verb, code)
+            observe(verb, code, seconds)
 
     def add_observer(self, observer: RequestObserver) -> None:
-        """`observer(verb, code)` after every request, e.g. ``Metrics.api_request``."""
+        """`observer(verb, code, seconds)` after every request (metrics)."""
         with self._lock:
             self._observers.append(observer)
 

@@ -125,3 +125,7 @@ def test_projects_refuse_destinations_and_windows_hold_syncs(tmp_path: Path) -> 
         )
         first = wait_for(lambda: min((r.time for r in writes("web")), default=0.0), timeout=5)
         assert first >= closes_at - 1.0, (first, closes_at)
+        # The wait was logged once, not at every look.
+        waits = [line for line in env.logs().splitlines()
+                 if '"sync waits"' in line and '"app": "web"' in line]  # fmt: skip
+        assert len(waits) == 1, waits
