@@ -201,13 +201,33 @@ def _first_line(err: BaseException) -> str:
     return text or err.__class__.__name__
 
 
-def main(argv: list[str]) -> int:
-    inbox_fd, outbox_fd, memory = int(argv[1]), int(argv[2]), int(argv[3])
+def _limit_memory(memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         # Go (Helm, kustomize) collects harder as it nears this instead of failing first.
         os.environ["GOMEMLIMIT"] = str(memory // 2)
+
+
+def run_bounded(memory: int, command: list[str]) -> int:
+    """``child.py exec MEMORY COMMAND...``: become COMMAND under the memory limit (for
+    config management plugins, which keep their own environment and pipes)."""
+    _limit_memory(memory)
+    try:
+        os.execvp(command[0], command)
+    except FileNotFoundError:
+        sys.stderr.write(f"command {command[0]!r} not found\n")
+        return 127
+    except OSError as err:
+        sys.stderr.write(f"command {command[0]!r} cannot run: {err.strerror}\n")
+        return 126
+
+
+def main(argv: list[str]) -> int:
+    if argv[1] == "exec":
+        return run_bounded(int(argv[2]), argv[3:])
+    inbox_fd, outbox_fd, memory = int(argv[1]), int(argv[2]), int(argv[3])
+    _limit_memory(memory)
     parent = Parent(inbox_fd, outbox_fd)
     try:
         task, args = parent.receive()

@@ -6,6 +6,7 @@ an unchanged commit again is a dictionary lookup; files are parsed once per blob
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Hashable
 
@@ -73,7 +74,10 @@ class Renderer:
         self.limits = limits
         self.sandbox = Sandbox(limits)
         self.parser = DocumentParser(parse_cache_size, limits, self.sandbox)
-        self.plugins = PluginRunner(plugins or PluginSet(), plugin_limits)
+        bounded = dataclasses.replace(
+            plugin_limits or PluginLimits(), memory=limits.render_memory_limit
+        )
+        self.plugins = PluginRunner(plugins or PluginSet(), bounded)
         self.dependencies = dependencies or ChartDependencies()
 
     def close(self) -> None:

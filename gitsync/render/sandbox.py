@@ -183,6 +183,14 @@ class Sandbox:
             _kill(child)
 
 
+def bounded_argv(argv: list[str], memory: int) -> list[str]:
+    """`argv` run under RLIMIT_AS `memory` (bytes): started through the child script,
+    which sets the limit and then becomes the command (exec)."""
+    if memory <= 0:
+        return list(argv)
+    return [sys.executable, "-P", CHILD, "exec", str(memory), *argv]
+
+
 def _kill(child: subprocess.Popen[bytes]) -> None:
     if child.poll() is not None:
         return

@@ -5,14 +5,22 @@ and the app, the child is gone, and this process's memory does not grow."""
 from __future__ import annotations
 
 import resource
+import sys
 import textwrap
 import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gitsync.errors import RenderError
-from gitsync.render import Renderer, helm_available, kustomize_command
+from gitsync.render import (
+    Renderer,
+    RenderOptions,
+    helm_available,
+    kustomize_command,
+    load_plugins,
+)
 from gitsync.render.limits import GiB, LimitExceeded, Limits, MiB
 from tests.render.helpers import local_tree
 
@@ -128,3 +136,29 @@ def test_close_stops_a_running_render_at_once(tmp_path: Path) -> None:
     assert "shutting down" in str(errors[0])
     with pytest.raises(RenderError, match="shutting down"):
         renderer.render(tree, "app")
+
+
+def test_a_plugin_command_runs_under_the_memory_limit(tmp_path: Path) -> None:
+    """A config management plugin keeps its own environment and pipes; its commands get
+    the same address-space bound as the other renderers."""
+    tree = local_tree(tmp_path / "repo", {"app/cm.yaml": "kind: ConfigMap\n"})
+    hog = [sys.executable, "-c", "x = bytearray(1 << 30); print('kind: ConfigMap')"]
+    plugin = tmp_path / "hog.yaml"
+    plugin.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "ConfigManagementPlugin",
+                "metadata": {"name": "hog"},
+                "spec": {"generate": {"command": hog[:1], "args": hog[1:]}},
+            }
+        )
+    )
+    options = RenderOptions.from_source(
+        {"repoURL": "https://git.example/r.git", "path": "app", "plugin": {"name": "hog"}}
+    )
+    renderer = Renderer(
+        plugins=load_plugins([str(plugin)]), limits=Limits(render_memory_limit=512 * MiB)
+    )
+    with pytest.raises(RenderError, match=r"plugin hog: generate exited with status 1: .*Memory"):
+        renderer.render(tree, "app", options)
