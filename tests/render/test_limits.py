@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from gitsync.errors import ManifestError
-from gitsync.render import Renderer
+from gitsync.render import BuildContext, Renderer
 from gitsync.render.limits import LimitExceeded, Limits, MiB, parse_size
 from gitsync.render.lru import LRU
 from gitsync.render.parse import IN_PROCESS_BYTES, DocumentParser
@@ -99,7 +99,9 @@ def test_documents_per_app_count_list_items(tmp_path: Path) -> None:
     )
     tree = local_tree(tmp_path, {"app/list.yaml": f"apiVersion: v1\nkind: List\nitems:\n{items}"})
     renderer = Renderer(limits=Limits(max_documents=5))
-    message = refused(lambda: renderer.render(tree, "app", app="web"), "max-documents")
+    message = refused(
+        lambda: renderer.render(tree, "app", context=BuildContext(app_name="web")), "max-documents"
+    )
     assert message.startswith("app web: app/list.yaml: manifests reach 6 objects")
     assert len(Renderer(limits=Limits(max_documents=6)).render(tree, "app")) == 6
 
@@ -108,7 +110,10 @@ def test_bytes_per_app_add_up_over_files(tmp_path: Path) -> None:
     files = {f"app/{i}.yaml": cm(f"c{i}") + f"data: {{x: {'y' * 300}}}\n" for i in range(4)}
     tree = local_tree(tmp_path, files)
     renderer = Renderer(limits=Limits(max_manifest_bytes=1000))
-    message = refused(lambda: renderer.render(tree, "app", app="web"), "max-manifest-bytes")
+    message = refused(
+        lambda: renderer.render(tree, "app", context=BuildContext(app_name="web")),
+        "max-manifest-bytes",
+    )
     assert message.startswith("app web: app/2.yaml: manifests reach")  # the file that crossed
 
 
@@ -116,7 +121,10 @@ def test_the_same_bomb_cached_still_fails(tmp_path: Path) -> None:
     tree = local_tree(tmp_path, {"app/x.yaml": (FIXTURES / "billion-laughs.yaml").read_text()})
     renderer = Renderer()
     for _ in range(2):
-        refused(lambda: renderer.render(tree, "app", app="web"), "max-manifest-bytes")
+        refused(
+            lambda: renderer.render(tree, "app", context=BuildContext(app_name="web")),
+            "max-manifest-bytes",
+        )
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import yaml
 
 from gitsync.errors import RenderError
 from gitsync.render import (
+    BuildContext,
     Renderer,
     RenderOptions,
     helm_available,
@@ -57,7 +58,7 @@ def children_peak_rss() -> int:
 def assert_refused(renderer: Renderer, tree: object, path: str, bound: str) -> str:
     before = own_peak_rss()
     with pytest.raises(LimitExceeded) as caught:
-        renderer.render(tree, path, app="hostile")  # type: ignore[arg-type]
+        renderer.render(tree, path, context=BuildContext(app_name="hostile"))  # type: ignore[arg-type]
     assert caught.value.bound == bound
     message = str(caught.value)
     assert message.startswith("app hostile: ") and "\n" not in message
