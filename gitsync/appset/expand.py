@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from gitsync.appset.cluster import Cluster
-from gitsync.appset.context import Context, TreeProvider
+from gitsync.appset.context import Context, GeneratorEnv, TreeProvider
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators import generator_name, run_generator
 from gitsync.appset.generators.combine import override
@@ -36,12 +36,21 @@ def expand(
     *,
     trees: TreeProvider,
     clusters: list[Cluster] | tuple[Cluster, ...],
+    env: GeneratorEnv | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[Application]:
     """The Applications `appset` generates, sorted by name; at most
     `limits.max_generated_apps` of them (LimitExceeded past it, before any is built)."""
     renderer = Renderer(go_template=appset.go_template, strict=appset.missing_key_error)
-    ctx = Context(appset, renderer, trees, tuple(clusters), limits, run_child=run_generator)
+    ctx = Context(
+        appset,
+        renderer,
+        trees,
+        tuple(clusters),
+        env or GeneratorEnv(),
+        limits,
+        run_child=run_generator,
+    )
     try:
         parse_strategy((appset.obj.get("spec") or {}).get("strategy"))
         return _expand(appset, ctx)

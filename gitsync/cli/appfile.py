@@ -24,7 +24,7 @@ def load_application(
     """The one Application of FILE (or the one called `name`); UserInputError otherwise."""
     if not Path(file).is_file():
         raise UserInputError(f"--application {file}: no such file")
-    found = applications_in(file, repo_tree_provider(repos), [], limits)
+    found = applications_in(file, repo_tree_provider(repos), [], limits=limits)
     if not found:
         raise UserInputError(f"--application {file}: no Application or ApplicationSet in it")
     names = [a.name for a in found]  # sorted by applications_in

@@ -59,6 +59,26 @@ log = structlog.get_logger("gitsync.serve")
     help="Directory of ConfigManagementPlugin YAML files.",
 )
 @click.option("--plugin-timeout", help="How long each plugin command may run (default 90s).")
+@click.option(
+    "--generator-urls",
+    help="Comma-separated URL prefixes the plugin and pullRequest generators may call.",
+)
+@click.option(
+    "--new-git-file-globbing/--no-new-git-file-globbing",
+    default=None,
+    help="Match git files generator patterns with doublestar globbing.",
+)
+@click.option(
+    "--health-lua",
+    type=click.Path(file_okay=False),
+    help="Lua health scripts in Argo CD's layout: DIR/<group>/<Kind>/health.lua.",
+)
+@click.option(
+    "--argocd-cm",
+    metavar="NAME",
+    help="Argo CD style ConfigMap in --namespace with resource.customizations keys "
+    "(health scripts, ignoreDifferences); watched for changes.",
+)
 @limit_options
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""

@@ -9,6 +9,7 @@ Secret reference.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -23,6 +24,8 @@ from gitsync.render.limits import DEFAULT_LIMITS, Limits, parse_size
 _DURATION_KEYS = ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout", "render_timeout")
 _LIMIT_KEYS = tuple(f.name for f in fields(Limits))
 _SIZE_KEYS = ("max_manifest_bytes", "render_memory_limit")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
 _SECRET_KEYS = frozenset(
     {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
 )
@@ -63,6 +66,13 @@ class ControllerConfig:
     plugins: tuple[str, ...] = ()
     plugins_dir: str | None = None
     plugin_timeout: float = 90.0
+    # URL prefixes the plugin and pullRequest generators may call (comma-separated);
+    # empty: those generators are refused.
+    generator_urls: str | None = None
+    new_git_file_globbing: bool = False
+    # health: Lua scripts from a directory, and an Argo CD style ConfigMap to watch
+    health_lua: str | None = None
+    argocd_cm: str | None = None
     # Bounds on input from Git (gitsync/render/limits.py, docs/limits.md).
     max_manifest_bytes: int = DEFAULT_LIMITS.max_manifest_bytes
     max_documents: int = DEFAULT_LIMITS.max_documents
@@ -84,6 +94,9 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.plugin_timeout <= 0:
             raise ConfigError("plugin timeout must be positive")
+        cm = self.argocd_cm
+        if cm is not None and (len(cm) > 253 or not _DNS_SUBDOMAIN.fullmatch(cm)):
+            raise ConfigError(f"invalid ConfigMap name {self.argocd_cm!r} for argocd_cm")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
         if self.log_level not in LOG_LEVELS:
@@ -96,6 +109,10 @@ class ControllerConfig:
     @property
     def limits(self) -> Limits:
         return Limits(**{name: getattr(self, name) for name in _LIMIT_KEYS})
+
+    @property
+    def allowed_generator_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in (self.generator_urls or "").split(",") if u.strip())
 
     @property
     def listen_host(self) -> str:
@@ -122,6 +139,8 @@ def _coerce(name: str, raw: Any) -> Any:
     kind = str(kinds[name])
     if raw is None:
         return None
+    if name == "generator_urls" and isinstance(raw, list):
+        raw = ",".join(str(item) for item in raw)
     try:
         if name == "plugins":
             return _file_list(raw)

@@ -8,12 +8,15 @@ from typing import Any
 
 from gitsync.appset.context import Context, Generator
 from gitsync.appset.errors import FieldError
+from gitsync.appset.generators.clusterdecision import generate_cluster_decisions
 from gitsync.appset.generators.clusters import generate_clusters
 from gitsync.appset.generators.count import check_count
 from gitsync.appset.generators.git import generate_git
 from gitsync.appset.generators.list import generate_list
 from gitsync.appset.generators.matrix import generate_matrix
 from gitsync.appset.generators.merge import generate_merge
+from gitsync.appset.generators.plugin import generate_plugin
+from gitsync.appset.generators.pullrequest import generate_pull_request
 from gitsync.appset.render import Params
 from gitsync.appset.selector import flatten_params, parse_selector
 
@@ -23,6 +26,9 @@ GENERATORS: dict[str, Generator] = {
     "git": generate_git,
     "matrix": generate_matrix,
     "merge": generate_merge,
+    "plugin": generate_plugin,
+    "pullRequest": generate_pull_request,
+    "clusterDecisionResource": generate_cluster_decisions,
 }
 # Keys of a generator entry that are not generators themselves.
 _ENTRY_OPTIONS = ("selector",)
