@@ -10,6 +10,8 @@ import yaml
 
 from gitsync.errors import ManifestError
 from gitsync.model import Application, ApplicationSet
+from gitsync.render.limits import DEFAULT_LIMITS, LimitExceeded, Limits
+from gitsync.render.parse import load_yaml
 from gitsync.source.localtree import LocalTree
 from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
@@ -19,7 +21,7 @@ _ARGO_GROUP = "argoproj.io/"
 
 
 def load_documents(
-    tree_or_dir: Tree | Path | str, path: str = ""
+    tree_or_dir: Tree | Path | str, path: str = "", limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[Application], list[ApplicationSet]]:
     """Every Application and ApplicationSet in the YAML/JSON files at or below `path`
     (recursively, skipping directories that start with "."). Other documents are ignored;
@@ -37,7 +39,7 @@ def load_documents(
     applications: list[Application] = []
     appsets: list[ApplicationSet] = []
     for name in files:
-        for index, doc in _documents(tree, name):
+        for index, doc in _documents(tree, name, limits):
             if not isinstance(doc, dict) or not str(doc.get("apiVersion", "")).startswith(
                 _ARGO_GROUP
             ):
@@ -56,10 +58,16 @@ def _as_tree(tree_or_dir: Tree | Path | str) -> Tree:
     return tree_or_dir
 
 
-def _documents(tree: Tree, name: str) -> list[tuple[int, Any]]:
+def _documents(tree: Tree, name: str, limits: Limits) -> list[tuple[int, Any]]:
     data = tree.read_bytes(name)
     try:
-        return list(enumerate(yaml.load_all(data, Loader=yaml.CSafeLoader)))
+        return list(enumerate(load_yaml(data, limits)[0]))
+    except LimitExceeded as err:
+        raise err.within(name) from None
+    except UnicodeDecodeError as err:
+        if _ARGO_GROUP.encode() not in data:
+            return []
+        raise ManifestError(f"not valid UTF-8 (byte {err.start})", name) from None
     except yaml.YAMLError as err:
         if _ARGO_GROUP.encode() not in data:
             return []  # e.g. a Helm template next to the apps: not ours to judge
