@@ -15,15 +15,20 @@ from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
 
 _EXTENSIONS = (".yaml", ".yml", ".json")
+Problem = tuple[str, str]  # (file#index, one-line error)
 _ARGO_GROUP = "argoproj.io/"
 
 
 def load_documents(
-    tree_or_dir: Tree | Path | str, path: str = ""
+    tree_or_dir: Tree | Path | str, path: str = "", problems: list[Problem] | None = None
 ) -> tuple[list[Application], list[ApplicationSet]]:
     """Every Application and ApplicationSet in the YAML/JSON files at or below `path`
     (recursively, skipping directories that start with "."). Other documents are ignored;
-    a file that is not YAML is skipped unless it mentions argoproj.io."""
+    a file that is not YAML is skipped unless it mentions argoproj.io.
+
+    An invalid document raises ManifestError; with `problems` given, an invalid
+    Application is instead left out and added there (location, message), so that one
+    bad Application does not hide the others."""
     tree = _as_tree(tree_or_dir)
     root = clean_path(path)
     if root and tree.is_file(root):
@@ -37,14 +42,21 @@ def load_documents(
     applications: list[Application] = []
     appsets: list[ApplicationSet] = []
     for name in files:
-        for index, doc in _documents(tree, name):
+        # A file named on its own must parse; in a directory, YAML that is not ours
+        # (a Helm template next to the apps) is skipped.
+        for index, doc in _documents(tree, name, strict=name == root):
             if not isinstance(doc, dict) or not str(doc.get("apiVersion", "")).startswith(
                 _ARGO_GROUP
             ):
                 continue
             where = f"{name}#{index}" if index else name
             if doc.get("kind") == "Application":
-                applications.append(Application.from_object(doc, source=where))
+                try:
+                    applications.append(Application.from_object(doc, source=where))
+                except ManifestError as err:
+                    if problems is None:
+                        raise
+                    problems.append((where, str(err)))
             elif doc.get("kind") == "ApplicationSet":
                 appsets.append(ApplicationSet.from_object(doc, source=where))
     return applications, appsets
@@ -56,12 +68,20 @@ def _as_tree(tree_or_dir: Tree | Path | str) -> Tree:
     return tree_or_dir
 
 
-def _documents(tree: Tree, name: str) -> list[tuple[int, Any]]:
+def _documents(tree: Tree, name: str, *, strict: bool) -> list[tuple[int, Any]]:
     data = tree.read_bytes(name)
+    ours = strict or _ARGO_GROUP.encode() in data
     try:
-        return list(enumerate(yaml.load_all(data, Loader=yaml.CSafeLoader)))
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if not ours:
+            return []
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ManifestError(f"not valid UTF-8 (byte {err.start})", f"{name}:{line}") from None
+    try:
+        return list(enumerate(yaml.load_all(text, Loader=yaml.CSafeLoader)))
     except yaml.YAMLError as err:
-        if _ARGO_GROUP.encode() not in data:
+        if not ours:
             return []  # e.g. a Helm template next to the apps: not ours to judge
         mark = getattr(err, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name

@@ -20,6 +20,9 @@ from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, KubeError, UnknownKindError, UserInputError
 from gitsync.kube import FIELD_MANAGER, Cluster
 from gitsync.model.enums import SyncStatus
+from gitsync.model.identity import IdentityError, check_namespace
+from gitsync.model.keys import ResourceKey
+from gitsync.model.manifest import Manifest
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.store import OperationStore
 
@@ -81,10 +84,13 @@ def diff_command(
     if not objects:
         raise UserInputError(f"{path}: no manifests found")
     app = app_name or _default_app_name(path)
+    if dest_namespace:
+        _check_namespace(dest_namespace)
 
     with Cluster.from_kubeconfig(kubeconfig, context) as cluster:
         namespace = dest_namespace or cluster.default_namespace
         desired = [_with_namespace(cluster, obj, namespace) for obj in objects]
+        refuse_duplicates(list(zip(rendered.manifests, desired, strict=True)))
         differ = LiveDiffer(cluster, field_manager=FIELD_MANAGER)
         result = differ.diff_app(
             app, desired, ignore=ignore, extra_kinds=_synced_kinds(cluster, app)
@@ -95,6 +101,27 @@ def diff_command(
     else:
         _print_text(app, result)
     sys.exit(EXIT_OK if result.in_sync else EXIT_DIFFERENT_OR_FAILED)
+
+
+def _check_namespace(namespace: str) -> None:
+    try:
+        check_namespace(namespace, "--dest-namespace")
+    except IdentityError as err:
+        raise UserInputError(str(err)) from None
+
+
+def refuse_duplicates(pairs: list[tuple[Manifest, dict[str, Any]]]) -> None:
+    """Two documents for one object: plan and sync refuse them, and so does diff (hooks
+    are not compared, as in the plan)."""
+    seen: dict[ResourceKey, str] = {}
+    for manifest, obj in pairs:
+        if manifest.sync.is_hook:
+            continue
+        key = ResourceKey.of(obj)
+        where = manifest.source or "no source"
+        if key in seen:
+            raise UserInputError(f"{key} is defined twice ({seen[key]} and {where})")
+        seen[key] = where
 
 
 def _default_app_name(path: str) -> str:

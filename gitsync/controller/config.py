@@ -18,10 +18,25 @@ import yaml
 
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
+from gitsync.source.urls import redact_url
 
 _SECRET_KEYS = frozenset(
-    {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
+    {
+        "github_secret",
+        "gitlab_secret",
+        "gitea_secret",
+        "bitbucket_server_secret",
+        "bitbucket_uuid",
+        "api_token",
+    }
 )
+# A setting added later whose name says it is a credential is redacted too.
+_SECRET_SUFFIXES = ("_secret", "_token", "_uuid", "_password", "_credentials", "_key")
+_URL_KEYS = frozenset({"repo"})
+
+
+def is_secret_setting(name: str) -> bool:
+    return name in _SECRET_KEYS or name.endswith(_SECRET_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -75,12 +90,15 @@ class ControllerConfig:
         return int(self.listen.rpartition(":")[2])
 
     def redacted(self) -> dict[str, Any]:
-        """The configuration as a dict with every secret replaced, for logs and status."""
+        """The configuration as a dict for logs and status: every secret that is set is
+        ``<set>``, and a URL's credentials are hidden."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _SECRET_KEYS and value:
+            if is_secret_setting(f.name) and value:
                 value = "<set>"
+            elif f.name in _URL_KEYS and isinstance(value, str):
+                value = redact_url(value)
             out[f.name] = value
         return out
 

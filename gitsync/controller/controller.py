@@ -421,6 +421,8 @@ class Controller:
         )
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
+        for where, why in inventory.invalid.items():
+            log.warning("document refused", location=where, error=why)
         with self._lock:
             self._inventory = inventory
             self._root_sha = sha

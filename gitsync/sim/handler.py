@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
@@ -119,7 +119,8 @@ class Handler(BaseHTTPRequestHandler):
         self.logged_name = None
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
-        parts = [p for p in url.path.split("/") if p]
+        # Like the API server: the path is decoded first, then split ("%2F" splits too).
+        parts = [p for p in unquote(url.path).split("/") if p]
         try:
             try:
                 route = resolve(backend.registry, parts)

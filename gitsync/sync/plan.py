@@ -17,6 +17,7 @@ from typing import Any
 from gitsync.errors import PlanError
 from gitsync.model.annotations import SyncOptions, hook_phases, sync_wave
 from gitsync.model.enums import SyncPhase
+from gitsync.model.identity import IdentityError, check_namespace
 from gitsync.model.keys import ResourceKey
 from gitsync.model.manifest import Manifest
 from gitsync.sync.kinds import CRD_GROUP, CRD_KIND, ScopeLookup, builtin_scope, kind_rank
@@ -70,6 +71,11 @@ def build_plan(
     live: Iterable[dict[str, Any]] = (),
 ) -> Plan:
     """The sync plan of `manifests`; `live` are the app's live objects (prune candidates)."""
+    if settings.dest_namespace:
+        try:
+            check_namespace(settings.dest_namespace, "destination namespace")
+        except IdentityError as err:
+            raise PlanError(str(err)) from None
     scope = _scope_lookup(manifests, settings.scope)
     tasks: list[Task] = []
     desired: set[ResourceKey] = set()

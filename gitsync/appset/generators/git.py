@@ -19,6 +19,7 @@ from gitsync.appset.globs import has_magic, path_regex, segment_regex
 from gitsync.appset.names import normalize_name
 from gitsync.appset.render import Params, append_values
 from gitsync.errors import SourceError
+from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
 
 
@@ -67,7 +68,11 @@ def _items(raw: Any, field: str) -> list[tuple[str, bool]]:
         exclude = item.get("exclude", False)
         if not isinstance(exclude, bool):
             raise FieldError(f"{where}.exclude", "must be true or false")
-        path = item["path"].strip("/")
+        try:
+            # Relative to the repository and inside it: "/etc/passwd" is not "etc/passwd".
+            path = clean_path(item["path"])
+        except SourceError as err:
+            raise FieldError(f"{where}.path", str(err)) from None
         if not path:
             raise FieldError(f"{where}.path", "is empty")
         items.append((path, exclude))
