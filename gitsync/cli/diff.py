@@ -14,6 +14,7 @@ import click
 import yaml
 
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_OK
+from gitsync.cli.plan import app_name_for
 from gitsync.cli.sourceargs import current_application, load_manifests, source_options
 from gitsync.diff import AppDiff, IgnoreDifferences
 from gitsync.diff.live import LiveDiffer
@@ -83,7 +84,7 @@ def diff_command(
     objects = [m.obj for m in rendered.manifests]
     if not objects:
         raise UserInputError(f"{path}: no manifests found")
-    app = app_name or _default_app_name(path)
+    app = app_name_for(app_name, path) if app_name else _default_app_name(path)
     if dest_namespace:
         _check_namespace(dest_namespace)
 

@@ -722,7 +722,8 @@ class Controller:
                 return
             if state.to_json() != before and state.next_wave_at <= time.time():
                 continue  # the step got somewhere: take the next one now, as `gitsync sync` does
-            pause = max(state.next_wave_at - time.time(), STEP_PAUSE)
+            resume_at = max(state.next_wave_at, state.next_attempt_at)
+            pause = max(resume_at - time.time(), STEP_PAUSE)
             if pause > deadline - time.monotonic():
                 self.queue.add_after(name, min(pause, 1.0))
                 return

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import socket
+import struct
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -163,6 +164,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(head.encode())
                 self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
+            return True
+        if outcome.reset:
+            # No answer at all: the client sees the connection reset.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                # linger 0: the close that follows sends RST rather than FIN
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.shutdown(socket.SHUT_RD)
             return True
         if outcome.status is not None:
             error = ApiError(outcome.status, outcome.message)

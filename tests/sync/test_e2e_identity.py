@@ -94,3 +94,12 @@ def test_the_kube_layer_escapes_names_it_is_given(sim: SimCluster) -> None:
     paths = [r.path for r in sim.requests if r.method in ("DELETE", "GET") and r.kind]
     assert all("/namespaces/default/configmaps/" in p for p in paths), paths
     assert any(p.endswith("/configmaps/a%3Fb%23c") for p in paths), paths
+
+
+def test_an_app_name_that_argo_cd_would_refuse_is_refused(sim: SimCluster, tmp_path: Path) -> None:
+    app = write_app(tmp_path / "shop", [configmap("settings")])
+    done = sync_cli(sim, app, "--app-name", "<script>alert(1)</script>")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("error: --app-name: metadata.name '<script>")
+    assert "DNS-1123 subdomain" in done.stderr
+    assert sim.writes() == []
