@@ -6,8 +6,9 @@ Every object is checked against the rules the API server itself applies, before 
 request is made, so an invalid one fails the app's sync instead of reaching a URL.
 
 Rules (k8s.io/apimachinery validation): names are DNS-1123 subdomains, except a
-Namespace (DNS-1123 label), a Service (DNS-1035 label) and the RBAC kinds (any path
-segment: no ``/``, no ``%``, not ``.`` or ``..``). A namespace is a DNS-1123 label, an
+Namespace (DNS-1123 label), a Service (DNS-1035 label), and the RBAC kinds, IPAddress
+and ClusterTrustBundle (any path segment: no ``/``, no ``%``, not ``.`` or ``..``; the
+server applies its own finer rules there). A namespace is a DNS-1123 label, an
 API group a DNS-1123 subdomain, a version a DNS-1035 label, and a kind lower-cased a
 DNS-1035 label.
 """
@@ -98,6 +99,9 @@ _NAME_RULES: dict[tuple[str, str], Rule] = {
     (_RBAC_GROUP, "ClusterRole"): PATH_SEGMENT,
     (_RBAC_GROUP, "RoleBinding"): PATH_SEGMENT,
     (_RBAC_GROUP, "ClusterRoleBinding"): PATH_SEGMENT,
+    # Names the server checks by their own rules, which allow ':' (IPv6, signer names).
+    ("networking.k8s.io", "IPAddress"): PATH_SEGMENT,
+    ("certificates.k8s.io", "ClusterTrustBundle"): PATH_SEGMENT,
 }
 
 

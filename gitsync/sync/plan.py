@@ -15,7 +15,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitsync.errors import PlanError
-from gitsync.model.annotations import SyncOptions, hook_phases, sync_wave
+from gitsync.model.annotations import (
+    SyncOptions,
+    hook_phases,
+    parse_sync_annotations,
+    sync_wave,
+)
 from gitsync.model.enums import SyncPhase
 from gitsync.model.identity import IdentityError, check_namespace
 from gitsync.model.keys import ResourceKey
@@ -225,7 +230,8 @@ def _prune_tasks(
         is_hook, skip, _ = hook_phases(annotations)
         if is_hook or skip:
             continue  # hooks are cleaned up by their delete policy, never pruned
-        own = Manifest.from_object(obj).sync.sync_options if annotations else SyncOptions()
+        # Parsed without Manifest.from_object: a live object is the server's, not Git's.
+        own = parse_sync_annotations(annotations).sync_options if annotations else SyncOptions()
         out.append(
             Task(
                 type=TaskType.PRUNE,
