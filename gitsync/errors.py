@@ -43,10 +43,6 @@ class PlanError(GitsyncError):
     """The sync plan cannot be built from the desired manifests."""
 
 
-class SyncError(GitsyncError):
-    """A sync operation could not run (not: a sync that ran and failed)."""
-
-
 class ConfigError(GitsyncError):
     """Invalid controller configuration."""
 

@@ -14,6 +14,9 @@ def all_commands() -> list[click.Command]:
     from gitsync.cli.appset import appset_group
 
     commands.append(appset_group)
+    from gitsync.cli.completion import completion_command
+
+    commands.append(completion_command)
     from gitsync.cli.demo import demo_command
 
     commands.append(demo_command)
@@ -41,4 +44,7 @@ def all_commands() -> list[click.Command]:
     from gitsync.cli.sync import sync_command
 
     commands.append(sync_command)
+    from gitsync.cli.version import version_command
+
+    commands.append(version_command)
     return commands

@@ -44,6 +44,27 @@ def _register() -> None:
         cli.add_command(command)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI. Usage errors are one ``error:`` line and exit 2, like every other error;
+    click's three-line usage block is for ``--help`` only."""
     _register()
-    cli(prog_name="gitsync")
+    try:
+        result = cli.main(args=argv, prog_name="gitsync", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as err:
+        err.show()  # a group alone: its help is the answer
+        sys.exit(EXIT_ERROR)
+    except click.UsageError as err:
+        hint = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+        click.echo(f"error: {_one_line(err.format_message())}{hint}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as err:
+        click.echo(f"error: {_one_line(err.format_message())}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(result if isinstance(result, int) and not isinstance(result, bool) else EXIT_OK)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

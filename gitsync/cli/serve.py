@@ -38,6 +38,12 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--cache-dir", help="Where Git mirrors live.")
 @click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")
 @click.option("--log-format", type=click.Choice(["json", "console"]), default=None)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="Least severe level logged (default info).",
+)
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs
@@ -49,7 +55,7 @@ def serve_command(config_file: str | None, **flags: Any) -> None:
     except GitsyncError as err:
         click.echo(f"error: {err}", err=True)
         raise SystemExit(EXIT_ERROR) from None
-    logs.configure(config.log_format)
+    logs.configure(config.log_format, config.log_level)
     metrics = Metrics()
     controller = Controller(config, metrics)
     app = GitsyncApp(controller, ServerSettings.from_config(config), metrics)

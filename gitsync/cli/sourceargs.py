@@ -16,8 +16,9 @@ from __future__ import annotations
 import atexit
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,12 +29,17 @@ from click.core import ParameterSource
 from gitsync.cli.appfile import load_application, render_options
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
+from gitsync.project import AppProject, ProjectError, decide
+from gitsync.project.enforce import check_application, check_objects, project_of
+from gitsync.project.load import load_project_file
 from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
 from gitsync.source import HelmRepoCache, LocalTree, RepoCache, helm_credentials_from_env
+from gitsync.sync.kinds import builtin_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
 _APP_KEY = "gitsync.application"
+_PROJECT_KEY = "gitsync.project"
 _EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "release_name")
 
 
@@ -52,9 +58,14 @@ def source_options(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         extras = {name: kwargs.pop(name) for name in _EXTRA_FLAGS}
         application = kwargs.pop("application")
+        project_file = kwargs.pop("project")
         context = click.get_current_context()
+        if project_file and not application:
+            raise UserInputError("--project goes with --application (the app names its project)")
         if application:
             _from_application(context, application, extras, kwargs)
+            if project_file:
+                _check_project(context, project_file)
         else:
             if not kwargs.get("path"):
                 raise UserInputError("give PATH, or --application FILE")
@@ -67,6 +78,12 @@ def source_options(func: F) -> F:
             type=click.Path(dir_okay=False),
             help="Argo CD Application (or ApplicationSet) YAML to take the source, "
             "destination namespace and sync policy from, instead of PATH.",
+        ),
+        click.option(
+            "--project",
+            type=click.Path(dir_okay=True),
+            help="AppProject YAML (file or directory) whose rules the --application must "
+            "follow: sources, destinations, resource kinds, sync windows.",
         ),
         click.option("--repo", default=None, help="Git repository URL or local clone."),
         click.option("--revision", default=None, help="Branch, tag, SHA or HEAD (default: HEAD)."),
@@ -92,6 +109,39 @@ def current_application() -> Application | None:
     context = click.get_current_context(silent=True)
     found = context.meta.get(_APP_KEY) if context is not None else None
     return found if isinstance(found, Application) else None
+
+
+def current_project() -> AppProject | None:
+    """The AppProject the --application belongs to, when --project was given."""
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_PROJECT_KEY) if context is not None else None
+    return found if isinstance(found, AppProject) else None
+
+
+def _check_project(context: click.Context, file: str) -> None:
+    app = context.meta[_APP_KEY]
+    project = project_of(app, load_project_file(file))
+    check_application(app, project)
+    context.meta[_PROJECT_KEY] = project
+
+
+def check_sync_window(now: datetime | None = None) -> None:
+    """Refuse a sync that the project's sync windows do not allow now (a manual sync)."""
+    app, project = current_application(), current_project()
+    if app is None or project is None:
+        return
+    decision = decide(
+        project,
+        app=app.name,
+        namespace=app.destination.namespace,
+        server=app.destination.server,
+        cluster=app.destination.name,
+        manual=True,
+        now=now or datetime.now(UTC),
+    )
+    if not decision.allowed:
+        until = f" until {decision.until.isoformat()}" if decision.until else ""
+        raise ProjectError(f"sync blocked by project {project.name!r}: {decision.reason}{until}")
 
 
 def _from_application(
@@ -157,7 +207,23 @@ def load_manifests(
     path: str, repo: str | None, revision: str | None, options: RenderOptions | None = None
 ) -> RenderedSource:
     """Render PATH: in `repo` at `revision` when a repository is given (or a revision is
-    asked of a PATH inside a Git work tree), else the local directory as it is on disk."""
+    asked of a PATH inside a Git work tree), else the local directory as it is on disk.
+    With --project, every object must be of a kind and namespace the project permits."""
+    rendered = _load_manifests(path, repo, revision, options)
+    app, project = current_application(), current_project()
+    if app is not None and project is not None:
+        check_objects(app, project, [m.obj for m in rendered.manifests], _builtin_scope)
+    return rendered
+
+
+def _builtin_scope(obj: Mapping[str, Any]) -> bool | None:
+    group, _, _version = str(obj.get("apiVersion") or "").rpartition("/")
+    return builtin_scope(group, str(obj.get("kind") or ""))
+
+
+def _load_manifests(
+    path: str, repo: str | None, revision: str | None, options: RenderOptions | None
+) -> RenderedSource:
     opts = options or _context_options()
     app = current_application()
     if app is not None and app.source.chart:

@@ -15,7 +15,12 @@ from click.core import ParameterSource
 
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_ERROR, EXIT_OK
 from gitsync.cli.plan import app_name_for
-from gitsync.cli.sourceargs import current_application, load_manifests, source_options
+from gitsync.cli.sourceargs import (
+    check_sync_window,
+    current_application,
+    load_manifests,
+    source_options,
+)
 from gitsync.controller.settings import retry_policy
 from gitsync.diff import IgnoreDifferences
 from gitsync.durations import parse_duration
@@ -131,6 +136,8 @@ def sync_command(
         preflight_retries=preflight_retries,
     )
     rendered = load_manifests(path, source.get("repo"), source.get("revision"))
+    if not dry_run:
+        check_sync_window()
     request = SyncRequest(
         app=app_name_for(app_name, path),
         manifests=list(rendered.manifests),

@@ -14,6 +14,8 @@ from gitsync.model.keys import ResourceKey
 
 
 class CachedCluster:
+    """A Cluster whose reads come from the watch-fed LiveCache; writes go to the API server."""
+
     def __init__(self, cluster: Cluster, cache: LiveCache) -> None:
         self.cluster = cluster
         self.cache = cache

@@ -39,6 +39,9 @@ def is_secret_setting(name: str) -> bool:
     return name in _SECRET_KEYS or name.endswith(_SECRET_SUFFIXES)
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 @dataclass(frozen=True)
 class ControllerConfig:
     repo: str = ""
@@ -66,6 +69,7 @@ class ControllerConfig:
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
     log_format: str = "json"
+    log_level: str = "info"
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -79,6 +83,8 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
         return self
 
     @property

@@ -9,6 +9,7 @@ not hold a worker while others wait, and every step is persisted (restart-safe).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -43,6 +44,7 @@ from gitsync.controller.inventory import (
 )
 from gitsync.controller.leader import LeaderElector
 from gitsync.controller.ordering import parse_depends_on, parse_wave
+from gitsync.controller.projects import ProjectSource, window_wait
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.removal import delete_owned
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
@@ -53,12 +55,14 @@ from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, UnknownKindError
 from gitsync.health import aggregate, assess
 from gitsync.kube import Cluster
+from gitsync.metrics import Metrics
 from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
+from gitsync.project import AppProject
+from gitsync.project.enforce import check_application, check_objects, project_of
+from gitsync.push.payloads import PushEvent
 from gitsync.render import Renderer
-from gitsync.server.metrics import Metrics
-from gitsync.server.payloads import PushEvent
 from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
@@ -95,6 +99,7 @@ class _Compared:
     inputs: str
     ignore: IgnoreDifferences
     dest: Destination
+    project: AppProject
 
 
 class Controller:
@@ -124,7 +129,7 @@ class Controller:
         self.sources = SourceRenderer(
             self.repos, self.charts, self.renderer, self.chart_credentials
         )
-        self.queue = WorkQueue()
+        self.queue = WorkQueue(observer=self.metrics)
         self._lock = threading.RLock()
         self._inventory = Inventory()
         self._statuses: dict[str, AppStatus] = {}
@@ -152,9 +157,10 @@ class Controller:
         self._differs: dict[int, LiveDiffer] = {}
         self._runners: dict[int, SyncRunner] = {}
         self.local = self._local_cluster()
-        self.local.stats.add_observer(self.metrics.api_request)
+        self.local.stats.add_observer(functools.partial(self.metrics.api_request, "in-cluster"))
         self.statuses = StatusStore(self.local, config.namespace)
         self.op_store = OperationStore(KubePort(self.local), config.namespace)
+        self.projects = ProjectSource(self.local, config.namespace)
         self._file_clusters: list[ClusterSpec] = (
             load_clusters_file(config.clusters) if config.clusters else []
         )
@@ -187,7 +193,7 @@ class Controller:
                 self.local,
                 self.config.namespace,
                 on_started_leading=self._started_leading,
-                on_stopped_leading=self._leading.clear,
+                on_stopped_leading=self._stopped_leading,
             )
             self._leader.start()
         else:
@@ -227,8 +233,14 @@ class Controller:
             self.queue.add(name)
         return True
 
+    def _stopped_leading(self) -> None:
+        self._leading.clear()
+        self.metrics.set_leader(False)
+
     def _started_leading(self) -> None:
         self._leading.set()
+        self.metrics.set_leader(True)
+        self.metrics.shards_held.set(1)
         self.poll()
         with self._lock:
             resume = [n for n, s in self._statuses.items() if _running(s)]
@@ -402,6 +414,7 @@ class Controller:
             sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
             if with_cluster_secrets:
                 self._refresh_cluster_secrets()
+                self.projects.load_cluster()
             if sha != self._root_sha or self._root_error:
                 changed = self._load_root(sha)
             self._root_error = ""
@@ -419,6 +432,7 @@ class Controller:
         inventory, removals = build_inventory(
             tree, cfg.path, previous, repo_tree_provider(self.repos), self._registry.records()
         )
+        self.projects.load_root(tree, cfg.path)
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
         for where, why in inventory.invalid.items():
@@ -479,7 +493,8 @@ class Controller:
     # -- clusters ---------------------------------------------------------------------------
     def _connected(self, dest: Destination) -> None:
         if dest.cluster is not self.local:
-            dest.cluster.stats.add_observer(self.metrics.api_request)
+            observe = functools.partial(self.metrics.api_request, dest.record.name)
+            dest.cluster.stats.add_observer(observe)
         self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
         self._runners[id(dest)] = SyncRunner(
             KubePort(dest.cluster), self.op_store, poll_interval=0.2
@@ -516,6 +531,7 @@ class Controller:
         status.chart = src.chart
         status.target_revision = src.key.revision
         status.destination = app.destination.server or app.destination.name
+        status.destination_namespace = app.destination.namespace
         try:
             self._reconcile_app(app, status)
         except GitsyncError as err:
@@ -544,11 +560,14 @@ class Controller:
         if dest is None:
             wanted = app.destination.server or app.destination.name
             raise UnknownDestinationError(f"destination cluster {wanted!r} is not registered")
+        project = project_of(app, self.projects.current())
+        check_application(app, project, dest.record.name)
         namespace = app.destination.namespace or "default"
         rendered = self.sources.render(app, resolved, namespace)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
         refuse_duplicates(desired, [where for _, where in rendered])
+        check_objects(app, project, desired, _has_namespace, dest.record.name)
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
         diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
         status.resources = [
@@ -568,7 +587,9 @@ class Controller:
         inputs = app_inputs(app, sha)
         op = self._ops.get(name)
         if op is None:
-            compared = _Compared(app, status, manifests, namespace, sha, inputs, ignore, dest)
+            compared = _Compared(
+                app, status, manifests, namespace, sha, inputs, ignore, dest, project
+            )
             op = self._maybe_start(compared)
         if op is not None:
             self._drive(name, op, status, dest)
@@ -613,6 +634,7 @@ class Controller:
             # an app that no step selects syncs only by hand.
             automated = rolling_policy(app, rolling.default_prune) if in_step else None
         resume = _running(status)
+        waited_for = status.waiting_for
         if not resume:
             status.waiting_for = ""
             self.gates.stop_waiting(name)
@@ -633,6 +655,14 @@ class Controller:
             else:
                 self._heal_attempts.pop(name, None)
         if not resume:
+            window = window_wait(compared.project, app, compared.dest.record.name, manual)
+            if window is not None:
+                if manual:
+                    with self._lock:
+                        self._sync_requested.add(name)
+                _wait(status, window.message, waited_for)
+                self.queue.add_after(name, window.recheck_after)
+                return None
             gate = self.gates.ordering(name)
             if not gate.open:
                 # A manual request waits too; it runs once the gate opens.
@@ -640,16 +670,14 @@ class Controller:
                 if manual:
                     with self._lock:
                         self._sync_requested.add(name)
-                status.waiting_for = gate.waiting_for
-                log.info("sync waits", waiting_for=gate.waiting_for, blocked=gate.blocked)
+                _wait(status, gate.waiting_for, waited_for, blocked=gate.blocked)
                 return None
         claimed = False
         if in_step and not (manual or resume):
             step = self.gates.claim_step(app, status)
             if not step.may_sync:
                 self.gates.wait(name)
-                status.waiting_for = step.message
-                log.info("sync waits for its rolling step", step=step.step, why=step.message)
+                _wait(status, step.message, waited_for, step=step.step)
                 return None
             claimed = True
         try:
@@ -780,6 +808,13 @@ class UnsupportedSourceError(GitsyncError):
     """An Application's source is of a kind gitsync cannot render in full."""
 
 
+def _wait(status: AppStatus, why: str, before: str, **fields: Any) -> None:
+    """Hold the app's sync for `why`; logged when the reason changes, not at every look."""
+    status.waiting_for = why
+    if why != before:
+        log.info("sync waits", waiting_for=why, **fields)
+
+
 def _running(status: AppStatus) -> bool:
     return bool(status.operation and status.operation.get("phase") == "Running")
 
@@ -796,6 +831,11 @@ def _comparable(status: AppStatus) -> dict[str, Any]:
     data = status.to_dict()
     data.pop("reconciled_at", None)
     return data
+
+
+def _has_namespace(obj: Mapping[str, Any]) -> bool:
+    """After `_with_namespace`, exactly the namespaced objects name a namespace."""
+    return bool((obj.get("metadata") or {}).get("namespace"))
 
 
 def _with_namespace(cluster: Cluster, obj: dict[str, Any], namespace: str) -> dict[str, Any]:

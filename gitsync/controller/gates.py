@@ -26,6 +26,8 @@ from gitsync.model import Application, SourceKey
 
 
 class StartGates:
+    """Decides whether an app may start a sync now: sync waves, depends-on and RollingSync steps."""
+
     def __init__(
         self,
         lock: threading.RLock,

@@ -27,6 +27,8 @@ class Removal:
 
 @dataclass
 class Inventory:
+    """The Applications the root currently yields, and which ApplicationSet generated each."""
+
     apps: dict[str, Application] = field(default_factory=dict)
     owner: dict[str, str] = field(default_factory=dict)  # app -> ApplicationSet name
     generated: dict[str, list[Application]] = field(default_factory=dict)  # per appset

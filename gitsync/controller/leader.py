@@ -26,6 +26,8 @@ log = structlog.get_logger("gitsync.leader")
 
 
 class LeaseClient(Protocol):
+    """The reads and writes leader election needs from a cluster (get, create, replace)."""
+
     def get(
         self, api_version: str, kind: str, namespace: str, name: str
     ) -> dict[str, Any] | None: ...
@@ -55,6 +57,8 @@ def default_identity() -> str:
 
 
 class LeaderElector:
+    """Holds a coordination.k8s.io Lease for this replica, renewing it; others wait."""
+
     def __init__(
         self,
         client: LeaseClient,

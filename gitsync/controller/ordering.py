@@ -61,6 +61,8 @@ class AppState:
 
 @dataclass(frozen=True)
 class OrderedApp:
+    """One app as the ordering sees it: its group, wave, dependencies and current state."""
+
     name: str
     group: str
     wave: int = 0

@@ -24,6 +24,8 @@ HEALTHY = "Healthy"
 
 @dataclass(frozen=True)
 class RollingApp:
+    """One app of a RollingSync ApplicationSet: its labels (to find its step) and state."""
+
     name: str
     labels: Mapping[str, str]
     state: AppState

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gitsync.model import Application
-from gitsync.server.matching import MANIFEST_GENERATE_PATHS, app_matches_push
-from gitsync.server.payloads import PushEvent
+from gitsync.push.matching import MANIFEST_GENERATE_PATHS, app_matches_push
+from gitsync.push.payloads import PushEvent
 
 
 def apps_for_push(apps: Iterable[Application], event: PushEvent) -> list[Application]:

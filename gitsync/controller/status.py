@@ -32,6 +32,8 @@ class SyncResult:
 
 @dataclass
 class ResourceStatus:
+    """Sync status and health of one resource of an app, as the API and page show it."""
+
     group: str
     kind: str
     namespace: str
@@ -43,6 +45,8 @@ class ResourceStatus:
 
 @dataclass
 class AppStatus:
+    """Everything the controller knows about one app, persisted in a ConfigMap."""
+
     name: str
     project: str = "default"
     repo: str = ""
@@ -50,6 +54,7 @@ class AppStatus:
     chart: str = ""  # a chart from a Helm repository; `revision` is then its version
     target_revision: str = "HEAD"
     destination: str = ""
+    destination_namespace: str = ""
     revision: str = ""
     sync_status: str = "Unknown"
     health: str = "Unknown"

@@ -13,11 +13,29 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+
+class QueueObserver(Protocol):
+    """What the queue reports as it works (`gitsync.metrics.Metrics` is one)."""
+
+    def queue_added(self, depth: int) -> None: ...
+
+    def queue_taken(self, depth: int, waited: float) -> None: ...
+
+    def queue_worked(self, seconds: float) -> None: ...
 
 
 class WorkQueue:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    """Deduplicating app queue: an app queued while it is processed runs once more after."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, observer: QueueObserver | None = None
+    ) -> None:
         self._clock = clock
+        self._observer = observer
+        self._added_at: dict[str, float] = {}
+        self._taken_at: dict[str, float] = {}
         self._cond = threading.Condition()
         self._queue: deque[str] = deque()
         self._queued: set[str] = set()
@@ -50,6 +68,7 @@ class WorkQueue:
                 self._queue.appendleft(key)
             else:
                 self._queue.append(key)
+            self._added(key)
             self._cond.notify()
 
     def add_after(self, key: str, delay: float) -> None:
@@ -73,7 +92,14 @@ class WorkQueue:
             elif key not in self._queued:
                 self._queued.add(key)
                 self._queue.append(key)
+                self._added(key)
         return self._delayed[0][0] - now if self._delayed else None
+
+    def _added(self, key: str) -> None:
+        """Bookkeeping for a key that just entered the queue (lock held)."""
+        self._added_at.setdefault(key, self._clock())
+        if self._observer is not None:
+            self._observer.queue_added(len(self._queue))
 
     def get(self, timeout: float | None = None) -> str | None:
         """The next key to process, or None on shutdown or timeout. Call done(key) after."""
@@ -85,6 +111,11 @@ class WorkQueue:
                     key = self._queue.popleft()
                     self._queued.discard(key)
                     self._processing.add(key)
+                    now = self._clock()
+                    self._taken_at[key] = now
+                    waited = now - self._added_at.pop(key, now)
+                    if self._observer is not None:
+                        self._observer.queue_taken(len(self._queue), waited)
                     return key
                 if self._shutdown:
                     return None
@@ -98,11 +129,15 @@ class WorkQueue:
     def done(self, key: str) -> None:
         with self._cond:
             self._processing.discard(key)
+            taken = self._taken_at.pop(key, None)
+            if taken is not None and self._observer is not None:
+                self._observer.queue_worked(self._clock() - taken)
             if key in self._dirty:
                 self._dirty.discard(key)
                 if key not in self._queued:
                     self._queued.add(key)
                     self._queue.append(key)
+                    self._added(key)
                     self._cond.notify()
 
     def shutdown(self) -> None:

@@ -21,6 +21,8 @@ ROLLOUT_CONTROLLER = "rollout"
 
 @dataclass
 class DemoCluster:
+    """One embedded cluster of the demo, with the kubeconfig that reaches it."""
+
     name: str
     sim: SimCluster
     kubeconfig: Path

@@ -99,6 +99,8 @@ HEALTHY = "healthy"
 
 @dataclass(frozen=True)
 class AppEvent:
+    """An app-level moment the demo narrates: waits, starts, finishes, turns healthy."""
+
     at: float
     app: str
     what: str  # WAITS, STARTED, FINISHED, HEALTHY
@@ -107,6 +109,8 @@ class AppEvent:
 
 @dataclass(frozen=True)
 class TaskEvent:
+    """A sync task's change of state, with the task as it was before."""
+
     at: float
     app: str
     result: TaskResult
@@ -126,6 +130,8 @@ class TaskEvent:
 
 @dataclass(frozen=True)
 class RolloutEvent:
+    """A Rollout's change of phase on one cluster."""
+
     at: float
     cluster: str
     view: RolloutView

@@ -30,6 +30,8 @@ _COLORS = {
 
 
 class Printer:
+    """Writes the demo's narration, coloured when the terminal allows."""
+
     def __init__(self, color: bool) -> None:
         self.color = color
         self.width = 20  # app name column

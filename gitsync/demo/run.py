@@ -47,6 +47,8 @@ PROMOTE = "promote-web"
 
 @dataclass(frozen=True)
 class DemoOptions:
+    """How the demo runs: timing of the embedded clusters, colour, and whether to stay up."""
+
     color: bool = True
     keep: bool = False
     ready_delay: float = 0.3  # seconds until a workload is ready: long enough to see waves
@@ -82,6 +84,8 @@ def run_demo(options: DemoOptions) -> int:
 
 
 class Demo:
+    """The demo's script: a repository, two clusters, the controller, then an update."""
+
     def __init__(
         self, options: DemoOptions, printer: Printer, clusters: DemoClusters, workdir: Path
     ) -> None:

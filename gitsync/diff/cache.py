@@ -24,6 +24,8 @@ def content_hash(obj: Any, salt: str = "") -> str:
 
 
 class DiffCache:
+    """Bounded LRU of resource diffs keyed by the inputs that decide them."""
+
     def __init__(self, max_entries: int = 20_000) -> None:
         self._entries: OrderedDict[CacheKey, ResourceDiff] = OrderedDict()
         self._max = max_entries

@@ -29,11 +29,6 @@ def managed_by(obj: dict[str, Any], managers: Collection[str]) -> list[Pattern]:
     return patterns
 
 
-def managers_of(obj: dict[str, Any]) -> set[str]:
-    entries = (obj.get("metadata") or {}).get("managedFields") or []
-    return {str(e.get("manager")) for e in entries if isinstance(e, dict)}
-
-
 def _leaves(node: dict[str, Any], prefix: Pattern) -> Iterator[Pattern]:
     children = [k for k in node if k != "."]
     if not children:

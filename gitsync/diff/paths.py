@@ -24,6 +24,8 @@ class Key:
 
 @dataclass(frozen=True, slots=True)
 class Index:
+    """A list position in a path (jq ``[n]``)."""
+
     index: int
 
 
@@ -76,10 +78,6 @@ def lookup(obj: Any, path: tuple[str | int, ...]) -> Any:
         else:
             return _MISSING
     return current
-
-
-def has_path(obj: Any, path: tuple[str | int, ...]) -> bool:
-    return lookup(obj, path) is not _MISSING
 
 
 def evaluate(obj: Any, pattern: Pattern) -> Iterator[ConcretePath]:

@@ -38,6 +38,8 @@ class ResourceDiff:
 
 @dataclass(frozen=True, slots=True)
 class AppDiff:
+    """The diff of every resource of an app, ordered by key; in sync when all are."""
+
     in_sync: bool
     resources: list[ResourceDiff]
 

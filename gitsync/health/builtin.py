@@ -1,8 +1,13 @@
-"""The checks gitsync ships, by (API group, kind)."""
+"""The checks gitsync ships, by (API group, kind).
+
+Kubernetes' own kinds and Argo Rollouts are listed here; popular operators' kinds come
+from the `operators` package. `lookup` is the one way in: an exact (group, kind) entry,
+else an operator whose API groups are open-ended (Crossplane providers).
+"""
 
 from __future__ import annotations
 
-from gitsync.health import autoscaling, network, pods, rollout, storage, workloads
+from gitsync.health import autoscaling, network, operators, pods, rollout, storage, workloads
 from gitsync.health.types import Check
 
 CHECKS: dict[tuple[str, str], Check] = {
@@ -24,3 +29,16 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("argoproj.io", "Rollout"): rollout.rollout,
     ("argoproj.io", "AnalysisRun"): rollout.analysisrun,
 }
+CHECKS.update(operators.CHECKS)
+
+
+def lookup(group: str, kind: str) -> Check | None:
+    """The built-in check for objects of `group` and `kind`, or None."""
+    found = CHECKS.get((group, kind))
+    if found is not None:
+        return found
+    for matcher in operators.MATCHERS:
+        found = matcher(group, kind)
+        if found is not None:
+            return found
+    return None

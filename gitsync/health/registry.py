@@ -38,7 +38,7 @@ def unregister(group: str, kind: str) -> None:
 
 def check_for(group: str, kind: str) -> Check | None:
     key = (group, kind)
-    return _user_checks.get(key) or plugins.checks().get(key) or builtin.CHECKS.get(key)
+    return _user_checks.get(key) or plugins.checks().get(key) or builtin.lookup(group, kind)
 
 
 def group_kind(obj: Mapping[str, Any]) -> tuple[str, str]:

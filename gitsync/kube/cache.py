@@ -44,6 +44,8 @@ def _object_key(obj: dict[str, Any]) -> ObjectKey:
 
 
 class LiveCache:
+    """Watch-fed copies of the live objects of the kinds asked for, read without requests."""
+
     def __init__(
         self,
         cluster: Cluster,
@@ -110,11 +112,6 @@ class LiveCache:
     def tracked(self) -> list[ResourceInfo]:
         with self._lock:
             return [state.info for state in self._kinds.values()]
-
-    def is_tracked(self, api_version: str, kind: str) -> bool:
-        group, _ = split_api_version(api_version)
-        with self._lock:
-            return (group, kind) in self._kinds
 
     def wait_synced(self, timeout: float) -> bool:
         """True once every tracked kind has its first LIST in (False after `timeout`)."""

@@ -43,12 +43,16 @@ def describe(kind: str, namespace: str | None, name: str) -> str:
 
 @dataclass(frozen=True)
 class ListResult:
+    """One LIST answer (or page): the items and the collection's resourceVersion."""
+
     items: list[dict[str, Any]]
     resource_version: str
     more: bool = False  # a page of `list_pages` with more pages after it
 
 
 class Cluster:
+    """A Kubernetes API server reached over HTTP, rate limited, with discovery cached."""
+
     def __init__(
         self,
         config: ClusterConfig,

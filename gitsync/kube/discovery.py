@@ -20,6 +20,8 @@ from .transport import Transport
 
 @dataclass(frozen=True, slots=True)
 class ResourceInfo:
+    """What discovery says about one kind: its group, version, plural and scope."""
+
     group: str
     version: str
     kind: str
@@ -79,6 +81,8 @@ def parse_resource_list(api_version: str, body: Any) -> dict[str, ResourceInfo]:
 
 
 class Discovery:
+    """Kinds served by the cluster, read once per group-version and kept."""
+
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
         self._lock = threading.Lock()

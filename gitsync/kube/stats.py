@@ -10,26 +10,29 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
-RequestObserver = Callable[[str, int], None]
+# observer(verb, status code, seconds the request took)
+RequestObserver = Callable[[str, int, float], None]
 
 
 class RequestStats:
+    """Counts of API requests by verb and status code, with observers for metrics."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_verb: Counter[str] = Counter()
         self._by_code: Counter[tuple[str, int]] = Counter()
         self._observers: list[RequestObserver] = []
 
-    def record(self, verb: str, code: int) -> None:
+    def record(self, verb: str, code: int, seconds: float = 0.0) -> None:
         with self._lock:
             self._by_verb[verb] += 1
             self._by_code[(verb, code)] += 1
             observers = list(self._observers)
         for observe in observers:
-            observe(verb, code)
+            observe(verb, code, seconds)
 
     def add_observer(self, observer: RequestObserver) -> None:
-        """`observer(verb, code)` after every request, e.g. ``Metrics.api_request``."""
+        """`observer(verb, code, seconds)` after every request (metrics)."""
         with self._lock:
             self._observers.append(observer)
 
@@ -37,10 +40,6 @@ class RequestStats:
     def total(self) -> int:
         with self._lock:
             return sum(self._by_verb.values())
-
-    def by_verb(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._by_verb)
 
     def by_code(self) -> dict[tuple[str, int], int]:
         with self._lock:

@@ -13,6 +13,7 @@ import contextlib
 import copy
 import json
 import threading
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -88,6 +89,7 @@ class Transport:
         self.limiter.acquire()
         with self._slots:
             status = 0
+            started = time.perf_counter()
             try:
                 response = self._send(
                     self._client, method, path, query, body, content_type, timeout
@@ -102,7 +104,7 @@ class Transport:
             except Exception as err:  # urllib3/ssl/socket failures all end up here
                 raise unavailable(self.server, err, resource) from None
             finally:
-                self.stats.record(verb, status)
+                self.stats.record(verb, status, time.perf_counter() - started)
         return status, data
 
     def call(

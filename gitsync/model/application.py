@@ -73,6 +73,8 @@ class Destination:
 
 @dataclass(frozen=True)
 class RetryBackoff:
+    """`spec.syncPolicy.retry.backoff`: first delay, growth factor and cap."""
+
     duration: str = "5s"
     factor: int = 2
     max_duration: str = "3m"
@@ -80,12 +82,16 @@ class RetryBackoff:
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """`spec.syncPolicy.retry`: how many times a failed sync is tried again."""
+
     limit: int = 0
     backoff: RetryBackoff = field(default_factory=RetryBackoff)
 
 
 @dataclass(frozen=True)
 class AutomatedSync:
+    """`spec.syncPolicy.automated`: prune, selfHeal, allowEmpty."""
+
     prune: bool = False
     self_heal: bool = False
     allow_empty: bool = False
@@ -93,6 +99,8 @@ class AutomatedSync:
 
 @dataclass(frozen=True)
 class SyncPolicy:
+    """`spec.syncPolicy`: automated sync, sync options and retry."""
+
     automated: AutomatedSync | None = None
     sync_options: tuple[str, ...] = ()
     retry: RetryPolicy | None = None

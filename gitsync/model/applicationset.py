@@ -37,6 +37,8 @@ class ApplicationsSync(StrEnum):
 
 @dataclass(frozen=True)
 class AppSetSyncPolicy:
+    """`spec.syncPolicy` of an ApplicationSet: what it may do to the apps it generates."""
+
     applications_sync: ApplicationsSync = ApplicationsSync.SYNC
     preserve_resources_on_deletion: bool = False
 

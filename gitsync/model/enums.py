@@ -27,6 +27,8 @@ _PHASE_ORDER = {
 
 
 class HookDeletePolicy(StrEnum):
+    """When a hook is deleted (`argocd.argoproj.io/hook-delete-policy`)."""
+
     HOOK_SUCCEEDED = "HookSucceeded"
     HOOK_FAILED = "HookFailed"
     BEFORE_HOOK_CREATION = "BeforeHookCreation"
@@ -58,6 +60,8 @@ _HEALTH_SEVERITY = {
 
 
 class SyncStatus(StrEnum):
+    """Whether a resource (or app) matches Git."""
+
     SYNCED = "Synced"
     OUT_OF_SYNC = "OutOfSync"
     MISSING = "Missing"
@@ -66,6 +70,8 @@ class SyncStatus(StrEnum):
 
 
 class OperationPhase(StrEnum):
+    """The phase of a sync operation; the last three are terminal."""
+
     RUNNING = "Running"
     SUCCEEDED = "Succeeded"
     FAILED = "Failed"

@@ -15,6 +15,8 @@ _SEPARATOR_CHARS = ";&|()"
 
 @dataclass(frozen=True)
 class RolloutCommand:
+    """A Rollout action found in a command line: verb, Rollout, namespace, --full."""
+
     verb: str
     name: str
     namespace: str | None = None

@@ -16,6 +16,8 @@ JsonObj = dict[str, Any]
 
 @dataclass(frozen=True)
 class Patches:
+    """A merge patch for the spec and one for the status subresource (either may be absent)."""
+
     spec: JsonObj | None = None
     status: JsonObj | None = None
 

@@ -14,6 +14,8 @@ HASH_LABEL = "rollouts-pod-template-hash"
 
 @dataclass(frozen=True)
 class ReplicaSetRow:
+    """One ReplicaSet of a Rollout as `gitsync rollout get` shows it."""
+
     name: str
     pod_hash: str
     roles: tuple[str, ...]
@@ -24,6 +26,8 @@ class ReplicaSetRow:
 
 @dataclass(frozen=True)
 class RolloutView:
+    """A Rollout summarised for people: strategy, phase, health, pauses, ReplicaSets."""
+
     name: str
     namespace: str
     strategy: str

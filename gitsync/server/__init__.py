@@ -8,12 +8,12 @@ Public API (what the controller and the CLI use):
 - `GitsyncApp`, `ServerSettings`, `HttpServer`
 """
 
+from gitsync.metrics import Metrics
+from gitsync.push.matching import MANIFEST_GENERATE_PATHS, app_matches_push
+from gitsync.push.payloads import PushEvent
+from gitsync.push.repourl import normalize_repo_url, same_repo
 from gitsync.server.app import DEFAULT_WEBHOOK_MAX_BYTES, GitsyncApp, ServerSettings
 from gitsync.server.http import HttpServer, parse_listen
-from gitsync.server.matching import MANIFEST_GENERATE_PATHS, app_matches_push
-from gitsync.server.metrics import Metrics
-from gitsync.server.payloads import PushEvent
-from gitsync.server.repourl import normalize_repo_url, same_repo
 from gitsync.server.view import ControllerView, InMemoryController
 from gitsync.server.webhook import (
     WebhookDelivery,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from gitsync.server.metrics import Metrics
+from gitsync.metrics import Metrics
 from gitsync.server.page import CONTENT_SECURITY_POLICY, render_status_page
 from gitsync.server.router import (
     HTML_TYPE,

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from gitsync.server.payloads import PushEvent
+from gitsync.push.payloads import PushEvent
 
 AppInfo = Mapping[str, Any]
 

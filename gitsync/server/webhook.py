@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitsync.errors import GitsyncError
-from gitsync.server.payloads import PushEvent, parse_push
+from gitsync.push.payloads import PushEvent, parse_push
 
 GITHUB = "github"
 GITLAB = "gitlab"

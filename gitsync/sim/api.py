@@ -23,7 +23,7 @@ from .objects import (
 )
 from .patching import json_patch, merge_patch, strategic_merge
 from .registry import Registry, ResourceType
-from .selectors import ObjectTest, labels_of, parse_field_selector, parse_label_selector
+from .selectors import labels_of, parse_field_selector, parse_label_selector
 from .ssa import server_side_apply
 from .store import Obj, Store, Stored
 
@@ -39,6 +39,8 @@ def _ns(rtype: ResourceType, namespace: str | None) -> str:
 
 
 class Api:
+    """The emulator's resource semantics (CRUD, patch, apply, status) over its store."""
+
     def __init__(self, store: Store, registry: Registry) -> None:
         self.store = store
         self.registry = registry
@@ -452,7 +454,3 @@ def meta_deleting(obj: Obj) -> bool:
 
 def crd_registered(api: Api, crd: Obj) -> None:
     api.registry.register_crd(crd)
-
-
-def select(items: list[Stored], test: ObjectTest | None) -> list[Stored]:
-    return items if test is None else [s for s in items if test(s.obj)]

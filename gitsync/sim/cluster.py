@@ -32,6 +32,8 @@ INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease"
 
 
 class SimCluster:
+    """An embedded Kubernetes API server on a local port, with simulated controllers."""
+
     def __init__(
         self,
         *,

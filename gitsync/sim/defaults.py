@@ -16,6 +16,8 @@ Obj = dict[str, Any]
 
 
 class ClusterIPAllocator:
+    """Hands out Service cluster IPs, one new address per call."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._next = itertools.count(10)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class FaultRule:
+    """Which requests a fault applies to, and what it does (status, latency, dropped watch)."""
+
     method: str | None = None
     path_regex: str | None = None
     kind: str | None = None
@@ -42,10 +44,6 @@ class FaultRule:
             return False
         return self._pattern is None or self._pattern.search(path) is not None
 
-    @property
-    def exhausted(self) -> bool:
-        return self.times is not None and self.fired >= self.times
-
     def remove(self) -> None:
         if self._owner is not None:
             self._owner.remove(self)
@@ -53,6 +51,8 @@ class FaultRule:
 
 @dataclass(frozen=True)
 class FaultOutcome:
+    """What the fault rules decided for one request."""
+
     latency: float = 0.0
     status: int | None = None
     message: str = ""
@@ -61,6 +61,8 @@ class FaultOutcome:
 
 
 class Faults:
+    """The fault rules of one emulator, matched against every request."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.rules: list[FaultRule] = []

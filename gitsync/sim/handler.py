@@ -39,6 +39,8 @@ def _yaml_loader() -> Any:
 
 
 class Handler(BaseHTTPRequestHandler):
+    """One HTTP connection to the emulator: routes each request to the API and answers it."""
+
     protocol_version = "HTTP/1.1"
     server: SimHTTPServer
     # what the request log needs, filled in as the request is understood

@@ -19,6 +19,8 @@ from .watchhub import WatchHub
 
 @dataclass
 class Backend:
+    """What the HTTP layer of the emulator serves from: API, registry, watches, faults, log."""
+
     api: Api
     registry: Registry
     hub: WatchHub
@@ -28,6 +30,8 @@ class Backend:
 
 
 class SimHTTPServer(ThreadingHTTPServer):
+    """The emulator's threaded HTTP server; tracks connections so stop can close them."""
+
     daemon_threads = True
     request_queue_size = 256
 

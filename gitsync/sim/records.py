@@ -10,6 +10,8 @@ WRITE_VERBS = frozenset(("create", "update", "patch", "delete", "deletecollectio
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
+    """One request the emulator answered, as tests inspect it."""
+
     method: str
     path: str
     query: dict[str, str]
@@ -30,6 +32,8 @@ class RequestRecord:
 
 
 class RequestLog:
+    """Every request the emulator answered, in order."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.records: list[RequestRecord] = []

@@ -14,6 +14,8 @@ VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update
 
 @dataclass(frozen=True, slots=True)
 class ResourceType:
+    """One kind the emulator serves: its group, versions, plural, scope and subresources."""
+
     group: str
     versions: tuple[str, ...]  # served versions, the preferred one first
     kind: str

@@ -10,6 +10,8 @@ from .registry import Registry, ResourceType
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """An API path taken apart: group, version, resource, namespace, name, subresource."""
+
     group: str
     version: str
     rtype: ResourceType | None  # None: the group-version's resource list (discovery)
@@ -29,6 +31,8 @@ class Route:
 
 
 class UnknownResource(Exception):
+    """The path names a resource the emulator does not serve."""
+
     pass
 
 

@@ -7,28 +7,24 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from gitsync.errors import UserInputError
-from gitsync.kube.labels import Selector, split_selector
-
 from .apierror import bad_request
+from .labelselector import LabelTest, SelectorSyntaxError, parse
 
-LabelTest = Callable[[dict[str, str]], bool]
 ObjectTest = Callable[[dict[str, Any]], bool]
 
 
 def _split_terms(selector: str) -> list[str]:
-    return [t.strip() for t in split_selector(selector)]
+    return [term.strip() for term in selector.split(",") if term.strip()]
 
 
 def parse_label_selector(selector: str | None) -> LabelTest | None:
-    """The same selector syntax the cluster layer matches client-side; 400 when invalid."""
+    """The API server's label selector grammar; 400 when the selector breaks it."""
     if not selector or not selector.strip():
         return None
     try:
-        parsed = Selector(selector)
-    except UserInputError as err:
-        raise bad_request(str(err)) from None
-    return parsed.matches
+        return parse(selector)
+    except SelectorSyntaxError as err:
+        raise bad_request(f"unable to parse requirement: {err}") from None
 
 
 def _field_value(obj: dict[str, Any], path: str) -> str | None:

@@ -23,6 +23,8 @@ Listener = Callable[[WatchEvent], None]
 
 @dataclass(slots=True)
 class Stored:
+    """One stored object with its serialised form and resourceVersion."""
+
     obj: Obj
     raw: bytes
     rv: int
@@ -38,6 +40,8 @@ def meta_of(obj: Obj) -> dict[str, Any]:
 
 
 class Store:
+    """The emulator's objects by kind, namespace and name, with one resourceVersion counter."""
+
     def __init__(self, registry: Registry, hub: WatchHub) -> None:
         self.registry = registry
         self.hub = hub
@@ -91,10 +95,6 @@ class Store:
                 s for by_ns in self._objects.values() for n in by_ns.values() for s in n.values()
             ]
         return iter(snapshot)
-
-    def namespace_exists(self, namespace: str) -> bool:
-        ns = self.get("", "Namespace", "", namespace)
-        return ns is not None
 
     # -- writes -----------------------------------------------------------------------
     def next_rv(self) -> int:

@@ -11,6 +11,8 @@ from typing import Any
 
 @dataclass(slots=True)
 class WatchEvent:
+    """One change to a stored object, as watches deliver it."""
+
     rv: int
     type: str  # ADDED, MODIFIED, DELETED
     group: str
@@ -31,6 +33,8 @@ class TooOld(Exception):
 
 
 class WatchHub:
+    """The bounded history of changes that watches read and resume from."""
+
     def __init__(self, capacity: int = 100_000) -> None:
         self.capacity = capacity
         self.cond = threading.Condition(threading.Lock())

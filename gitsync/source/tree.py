@@ -12,6 +12,8 @@ from typing import Protocol
 
 
 class Tree(Protocol):
+    """Files of a repository at one revision (or of a local directory), read-only."""
+
     @property
     def revision(self) -> str:
         """The commit SHA, or a content label for a tree that is not a Git commit."""

@@ -21,6 +21,8 @@ class ApplyOptions:
 
 
 class ClusterPort(Protocol):
+    """What the sync engine needs from a cluster: kinds, reads, apply, delete."""
+
     def namespaced(self, api_version: str, kind: str) -> bool | None:
         """Whether the kind is namespaced; None when the cluster does not serve it."""
         ...

@@ -16,6 +16,8 @@ from gitsync.sync.tracking import annotations_of
 
 @dataclass(frozen=True, slots=True)
 class Progress:
+    """Where an applied task stands and why."""
+
     status: TaskStatus
     message: str = ""
 

@@ -134,9 +134,6 @@ class OperationState:
     def terminal(self) -> bool:
         return self.operation_phase.terminal
 
-    def result_for(self, task: Task) -> TaskResult | None:
-        return self.results.get(task.id)
-
     def ordered_results(self) -> list[TaskResult]:
         return sorted(self.results.values(), key=lambda r: r.order)
 

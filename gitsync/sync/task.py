@@ -19,6 +19,8 @@ _POLICY_ORDER = (
 
 
 class TaskType(StrEnum):
+    """What a sync task does: apply a manifest, run a hook, or prune."""
+
     APPLY = "apply"
     HOOK = "hook"
     PRUNE = "prune"

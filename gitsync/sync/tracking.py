@@ -62,9 +62,3 @@ def add_tracking(obj: dict[str, Any], app: str, key: ResourceKey) -> None:
     annotations = dict(meta.get("annotations") or {})
     annotations[TRACKING_ANNOTATION] = tracking_id(app, key)
     meta["annotations"] = annotations
-
-
-def has_tracking(live: Mapping[str, Any], app: str, key: ResourceKey) -> bool:
-    return labels_of(live).get(TRACKING_LABEL) == app and annotations_of(live).get(
-        TRACKING_ANNOTATION
-    ) == tracking_id(app, key)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import poll, render_diff, steady_state, sync_one_app, webhook_latency
+from bench import fleet, poll, render_diff, steady_state, sync_one_app, webhook_latency
 
 
 def test_render_diff(tmp_path: Path) -> None:
@@ -41,3 +41,10 @@ def test_steady_state(tmp_path: Path) -> None:
 def test_webhook_latency() -> None:
     results = webhook_latency.run(apps=3, rounds=2, settle_timeout=60, interval=0.1)
     assert results.value("webhook -> first apply, max") > 0
+
+
+def test_fleet() -> None:
+    results = fleet.run(apps=3, latency_ms=0.0, qps=50.0, burst=100, timeout=120)
+    assert results.value("all Synced+Healthy, wall") > 0
+    # Each app applies its four objects at least once.
+    assert results.value("writes per app") >= 4

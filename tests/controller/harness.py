@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ import yaml
 
 from gitsync.sim import SimCluster
 from tests.gitrepo import GitRepo
+from tests.waiting import wait_for as shared_wait_for
 
 T = TypeVar("T")
 GITHUB_SECRET = "s3cret-webhook"
@@ -38,18 +38,9 @@ def free_port() -> int:
 def wait_for(
     fn: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.1, what: str = ""
 ) -> T:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            value = fn()
-            last = value
-            if value:
-                return value
-        except (OSError, urllib.error.URLError, ValueError) as err:
-            last = err
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what or fn}: last={last!r}")
+    """`tests.waiting.wait_for`, retrying while a server is not listening or answers badly."""
+    retry = (OSError, urllib.error.URLError, ValueError)
+    return shared_wait_for(fn, timeout=timeout, interval=interval, what=what, retry_on=retry)
 
 
 def deployment(name: str, image: str = "nginx:1.25", replicas: int = 1) -> str:
@@ -200,6 +191,19 @@ class Env:
         except urllib.error.HTTPError:
             return False
 
+    def readiness(self) -> tuple[int, str] | None:
+        """(status, body) of ``/readyz``; None while nothing listens on the port yet."""
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"serve exited {self.proc.returncode}: {self.logs()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as resp:
+                return int(resp.status), resp.read().decode().strip()
+        except urllib.error.HTTPError as err:
+            return int(err.code), err.read().decode().strip()
+        except (urllib.error.URLError, ConnectionError):
+            return None
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         assert self.proc is not None
         if self.proc.poll() is None:
@@ -253,6 +257,16 @@ class Env:
                 return int(resp.status)
         except urllib.error.HTTPError as err:
             return int(err.code)
+
+    def wait_reconciles(self, name: str, times: int = 2, timeout: float = 30) -> None:
+        """Wait until the controller has looked at app `name` `times` more times (each
+        reconcile stamps `reconciled_at`): what did not happen by then, did not happen."""
+        seen = {self.apps()[name]["reconciled_at"]}
+        wait_for(
+            lambda: seen.add(self.apps()[name]["reconciled_at"]) or len(seen) > times,
+            timeout=timeout,
+            what=f"{times} reconciles of {name}",
+        )
 
     def wait_apps(
         self,

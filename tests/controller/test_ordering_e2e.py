@@ -161,7 +161,7 @@ def test_waves_dependencies_and_cycles_between_apps(tmp_path: Path) -> None:
             # A manual request waits behind the same gate.
             requested = env.cli("app", "sync", "cyc-a")
             assert "queued" in requested.stdout
-            time.sleep(1.0)
+            env.wait_reconciles("cyc-a", times=2)
             assert env.apps()["cyc-a"]["waiting_for"] == cycle["cyc-a"]
             assert env.apps()["cyc-a"]["history"] == []
             deploys = [r.key for r in sim.requests if r.is_write and r.kind == "Deployment"]

@@ -6,7 +6,7 @@ import yaml
 
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.model import Application
-from gitsync.server.payloads import PushEvent
+from gitsync.push.payloads import PushEvent
 
 APPS = yaml.safe_load_all("""
 apiVersion: argoproj.io/v1alpha1

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,6 @@ def test_signed_webhook_syncs_only_the_affected_app_at_once(tmp_path: Path) -> N
         assert env.webhook(body, secret="wrong") == 401
         assert env.webhook(body, secret=None) in (401, 403)
         assert env.webhook(b"{" + b" " * 30000 + b"}") == 413
-        time.sleep(1.0)
-        assert not any(_writes(sim, start, "web") for sim in env.sims), "refused hook synced"
 
         posted = time.monotonic()
         assert env.webhook(body) == 202
@@ -106,6 +105,9 @@ def test_signed_webhook_syncs_only_the_affected_app_at_once(tmp_path: Path) -> N
         )
         assert apps["conf-c1"]["sync_status"] == "Synced"
         assert not any(_writes(sim, start, "conf") for sim in env.sims)
+        # The accepted push was handled: nothing was written for the refused ones before it.
+        refused = [r for sim in env.sims for r in _writes(sim, start, "web") if r.time < posted]
+        assert not refused, "refused hook synced"
         for sim in env.sims:
             live = sim.get_object("apps/v1", "Deployment", "web", "web")
             assert live is not None
@@ -145,7 +147,7 @@ def test_drift_without_self_heal_shows_out_of_sync(tmp_path: Path) -> None:
         )
         drifted = [r for r in apps["web-c2"]["resources"] if r["status"] == "OutOfSync"]
         assert [r["kind"] for r in drifted] == ["Deployment"]
-        time.sleep(1.5)  # two polls: still not reverted
+        env.wait_reconciles("web-c2", times=2)  # two polls: still not reverted
         assert _image(sim) == "evil:1"
         assert env.apps()["web-c1"]["sync_status"] == "Synced"
 
@@ -318,8 +320,16 @@ def test_leader_election_holds_and_releases_the_lease(tmp_path: Path) -> None:
         standby.start(wait_ready=False)
         try:
             # live, but not ready: the Service sends webhooks to the leader only
-            time.sleep(2.0)
-            assert not standby.ready()
+            wait_for(
+                lambda: standby.readiness() == (503, "not ready: waiting for leadership"),
+                timeout=30,
+                what="the standby answers, not ready",
+            )
+            # The standby campaigns twice per renewal of the leader: after two renewals it
+            # has looked at the Lease and been refused, and is still not ready.
+            renewals = _lease_renewals(env)
+            wait_for(lambda: len(renewals()) >= 3, timeout=30, what="two lease renewals")
+            assert standby.readiness() == (503, "not ready: waiting for leadership")
             assert env.stop(signal.SIGTERM) == 0  # releases the Lease
             wait_for(standby.ready, timeout=30, what="the standby takes over and gets ready")
             lease = env.sims[0].get_object(
@@ -329,6 +339,20 @@ def test_leader_election_holds_and_releases_the_lease(tmp_path: Path) -> None:
             assert lease["spec"]["holderIdentity"] not in ("", None, first_holder)
         finally:
             standby.stop()
+
+
+def _lease_renewals(env: Env) -> Callable[[], set[str]]:
+    """Every renewTime of the leader's Lease seen so far, read at each call."""
+    seen: set[str] = set()
+
+    def read() -> set[str]:
+        lease = env.sims[0].get_object(
+            "coordination.k8s.io/v1", "Lease", "gitsync", "gitsync-leader"
+        )
+        seen.add(str(((lease or {}).get("spec") or {}).get("renewTime")))
+        return seen
+
+    return read
 
 
 def _kept_configmap() -> str:

@@ -13,7 +13,10 @@ import pytest
 import yaml
 
 from gitsync.diff.live import with_tracking
+from gitsync.health import assess
 from gitsync.kube import Cluster
+from gitsync.model.enums import HealthStatus
+from tests.waiting import wait_for
 
 NAMESPACE = "shop"
 APP = "shop"
@@ -84,9 +87,19 @@ def in_namespace(obj: dict[str, Any], namespace: str = NAMESPACE) -> dict[str, A
 
 
 def make_live(cluster: Cluster, *objects: dict[str, Any], app: str = APP) -> None:
-    """What a sync would have done: apply each object, tracked, as gitsync's manager."""
+    """What a sync would have done: apply each object, tracked, as gitsync's manager; then
+    wait until the emulator's controllers are done with it (a Deployment's status settles),
+    so that its resourceVersion no longer moves under a test that counts dry-runs."""
     for obj in objects:
-        cluster.apply(with_tracking(in_namespace(obj), app))
+        applied = cluster.apply(with_tracking(in_namespace(obj), app))
+        wait_for(lambda a=applied: _settled(cluster, a), what=f"{obj['kind']} settled")
+
+
+def _settled(cluster: Cluster, applied: dict[str, Any]) -> bool:
+    meta = applied["metadata"]
+    live = cluster.get(applied["apiVersion"], applied["kind"], meta.get("namespace"), meta["name"])
+    health = assess(live) if live else None
+    return live is not None and (health is None or health.status is HealthStatus.HEALTHY)
 
 
 def write_app(directory: Path, *objects: dict[str, Any]) -> Path:

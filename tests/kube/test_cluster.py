@@ -264,7 +264,7 @@ def test_unknown_propagation_policy_is_refused(cluster: Cluster) -> None:
 
 def test_request_stats_and_observer(cluster: Cluster) -> None:
     seen: list[tuple[str, int]] = []
-    cluster.stats.add_observer(lambda verb, code: seen.append((verb, code)))
+    cluster.stats.add_observer(lambda verb, code, _seconds: seen.append((verb, code)))
     cluster.apply(config_map("counted"))
     cluster.get("v1", "ConfigMap", "default", "counted")
     cluster.get("v1", "ConfigMap", "default", "absent")

@@ -193,7 +193,7 @@ def test_metrics_expose_names_and_count_webhooks(running: Running) -> None:
     running.metrics.observe_reconcile("web", 0.02)
     running.metrics.observe_sync("web", "Succeeded", 3.5)
     running.metrics.git_fetch("https://github.com/Example-Org/platform-deploy", 0.01, ok=False)
-    running.metrics.api_request("patch", 200)
+    running.metrics.api_request("in-cluster", "patch", 200, 0.01)
     post_github(running, body("github-push.json"))
     post_github(running, body("github-push.json"), secret="wrong")
     response = running.http.get(running.url("/metrics"), timeout=5)
@@ -204,7 +204,7 @@ def test_metrics_expose_names_and_count_webhooks(running: Running) -> None:
         "gitsync_apps",
         "gitsync_reconcile_duration_seconds_bucket",
         "gitsync_sync_duration_seconds_bucket",
-        "gitsync_git_fetch_duration_seconds_bucket",
+        "gitsync_git_request_duration_seconds_bucket",
         "gitsync_git_fetch_failures_total",
         "gitsync_webhook_requests_total",
         "gitsync_kube_api_requests_total",
@@ -215,7 +215,8 @@ def test_metrics_expose_names_and_count_webhooks(running: Running) -> None:
     assert 'gitsync_apps{health="Progressing",sync_status="OutOfSync"} 1.0' in text
     assert 'gitsync_webhook_requests_total{provider="github",result="accepted"} 1.0' in text
     assert 'gitsync_webhook_requests_total{provider="github",result="unauthorized"} 1.0' in text
-    assert 'gitsync_kube_api_requests_total{code="200",verb="PATCH"} 1.0' in text
+    api = 'gitsync_kube_api_requests_total{cluster="in-cluster",code="200",verb="PATCH"} 1.0'
+    assert api in text
     assert 'gitsync_app_sync_total{app="web",phase="Succeeded"} 1.0' in text
 
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from gitsync.server.matching import (
+from gitsync.push.matching import (
     app_matches_push,
     paths_match,
     refresh_paths_for,
     revision_matches,
 )
-from gitsync.server.payloads import PushEvent
+from gitsync.push.payloads import PushEvent
 
 REPO = "https://github.com/Example-Org/platform-deploy"
 

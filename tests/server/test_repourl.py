@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from gitsync.server.repourl import normalize_repo_url, same_repo
+from gitsync.push.repourl import normalize_repo_url, same_repo
 
 SAME_AS_GITHUB = [
     "https://github.com/org/repo",

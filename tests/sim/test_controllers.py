@@ -37,18 +37,19 @@ def test_deployment_becomes_ready_within_milliseconds(sim: SimCluster) -> None:
 
 
 def test_ready_after_annotation_delays_readiness(sim: SimCluster) -> None:
-    sim.apply(deployment("slow", annotations={"sim.gitsync.io/ready-after": "0.3"}))
-    time.sleep(0.1)
-    early = sim.get_object("apps/v1", "Deployment", "default", "slow")
-    assert early and not early["status"].get("readyReplicas")
-    assert early["status"]["observedGeneration"] == 1
-    wait_for(
-        lambda: (
-            (sim.get_object("apps/v1", "Deployment", "default", "slow") or {})
-            .get("status", {})
-            .get("readyReplicas")
-        )
-    )
+    applied = time.monotonic()
+    sim.apply(deployment("slow", annotations={"sim.gitsync.io/ready-after": "1.0"}))
+
+    def status() -> dict[str, Any]:
+        found = sim.get_object("apps/v1", "Deployment", "default", "slow") or {}
+        return dict(found.get("status") or {})
+
+    # The controller has looked (observedGeneration) and holds readiness back ...
+    early = wait_for(lambda: status() if status().get("observedGeneration") == 1 else None)
+    assert not early.get("readyReplicas")
+    # ... until the delay has passed.
+    wait_for(lambda: status().get("readyReplicas"))
+    assert time.monotonic() - applied >= 1.0
 
 
 def test_failing_deployment_exceeds_its_progress_deadline(sim: SimCluster) -> None:
@@ -64,7 +65,10 @@ def test_failing_deployment_exceeds_its_progress_deadline(sim: SimCluster) -> No
 def test_switched_off_controller_leaves_status_alone(sim: SimCluster) -> None:
     sim.controllers.deployment.enabled = False
     sim.apply(deployment("idle"))
-    time.sleep(0.1)
+    # The controllers handle events in order: once a later Job is done, the Deployment's
+    # event has been handled too.
+    sim.apply(job("marker"))
+    wait_for(lambda: _condition(sim.get_object("batch/v1", "Job", "default", "marker"), "Complete"))
     assert not (sim.get_object("apps/v1", "Deployment", "default", "idle") or {}).get("status")
 
 

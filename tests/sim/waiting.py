@@ -1,20 +1,5 @@
-"""Polling helper for tests that wait on simulated controllers."""
+"""Waiting on simulated controllers: the shared `tests.waiting.wait_for`."""
 
-from __future__ import annotations
+from tests.waiting import wait_for
 
-import time
-from collections.abc import Callable
-from typing import TypeVar
-
-T = TypeVar("T")
-
-
-def wait_for(check: Callable[[], T | None], timeout: float = 3.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.005)
+__all__ = ["wait_for"]

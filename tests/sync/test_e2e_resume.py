@@ -9,13 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gitsync.kube import Cluster
 from gitsync.sim import RequestRecord, SimCluster
 from tests.sync.e2e import configmap, deployment, in_process, job, sync_cli, sync_json, write_app
+from tests.waiting import wait_for
 
 DURATION = "sim.gitsync.io/duration"
 
@@ -27,13 +27,6 @@ def is_apply(record: RequestRecord, key: str) -> bool:
     return record.verb == "create" or (
         record.verb == "patch" and "apply-patch" in record.content_type
     )
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def job_done(sim: SimCluster, name: str) -> bool:

@@ -22,6 +22,8 @@ ACTION = "sim.gitsync.io/action"
 
 @dataclass
 class ControllerContext:
+    """What a simulated controller may use: the API and the default ready delay."""
+
     api: Api
     ready_delay: float
 

@@ -45,6 +45,8 @@ def _terminal(obj: Obj) -> bool:
 
 
 class JobController(Controller):
+    """Jobs run for a while, then complete or fail (and may act when they finish)."""
+
     name = "job"
     kinds = frozenset({("batch", "Job")})
 

@@ -4,7 +4,6 @@ change is reconciled within milliseconds) and by timers (for delays)."""
 from __future__ import annotations
 
 import heapq
-import importlib.util
 import logging
 import threading
 import time
@@ -15,6 +14,7 @@ from gitsync.sim.watchhub import WatchEvent
 
 from .base import Controller, ControllerContext
 from .job import JobController
+from .rollout import RolloutController
 from .simple import LoadBalancerController, PersistentVolumeClaimController, PodController
 from .workloads import (
     DaemonSetController,
@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Key = tuple[str, str, str, str]  # group, kind, namespace, name
 
-# Extension point: a module gitsync/sim/controllers/rollout.py that defines
-# `RolloutController` (a `Controller` subclass) is picked up automatically.
-_OPTIONAL = ("gitsync.sim.controllers.rollout", "RolloutController")
-
 
 def default_controllers() -> list[Controller]:
     found: list[Controller] = [
@@ -44,11 +40,8 @@ def default_controllers() -> list[Controller]:
         LoadBalancerController(),
         PersistentVolumeClaimController(),
         PodController(),
+        RolloutController(),
     ]
-    module_name, class_name = _OPTIONAL
-    if importlib.util.find_spec(module_name) is not None:
-        module = importlib.import_module(module_name)
-        found.append(getattr(module, class_name)())
     return found
 
 

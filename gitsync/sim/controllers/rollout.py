@@ -14,11 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import time
 from typing import Any
 
-from gitsync.durations import parse_duration
-from gitsync.errors import GitsyncError
 from gitsync.sim.objects import timestamp
 
 from . import job_actions  # noqa: F401  (Jobs running `gitsync rollout ...` act)
@@ -43,9 +42,32 @@ def _replicas(spec: Obj) -> int:
         return 1
 
 
+# Go's time.ParseDuration units, which Argo Rollouts accepts in `pause.duration`.
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)")
+
+
+def _go_duration(text: str) -> float | None:
+    """Seconds of a Go duration string (``1h30m``, ``2.5s``), None when it is not one."""
+    body = text[1:] if text[:1] in "+-" else text
+    if body == "0":
+        return 0.0
+    total, position = 0.0, 0
+    while position < len(body):
+        match = _GO_DURATION.match(body, position)
+        if match is None:
+            return None
+        total += float(match.group(1)) * _GO_UNITS[match.group(2)]
+        position = match.end()
+    if not body:
+        return None
+    return -total if text.startswith("-") else total
+
+
 def pause_seconds(duration: Any) -> float | None:
-    """``pause: {duration: ...}`` as seconds (int seconds, or 10s / 1m); None when the pause
-    waits for a promotion."""
+    """``pause: {duration: ...}`` as seconds: an integer is seconds, a string is seconds or a
+    Go duration (``10s``, ``1m``); None when the pause waits for a promotion. A value the
+    Rollouts controller could not read ends the pause at once, as a zero pause."""
     if duration is None or duration == "":
         return None
     if isinstance(duration, int | float) and not isinstance(duration, bool):
@@ -53,10 +75,8 @@ def pause_seconds(duration: Any) -> float | None:
     text = str(duration).strip()
     if text.isdigit():
         return float(text)
-    try:
-        return float(parse_duration(text))
-    except (GitsyncError, ValueError):
-        return 0.0
+    seconds = _go_duration(text)
+    return max(seconds, 0.0) if seconds is not None else 0.0
 
 
 class _Step:

@@ -10,6 +10,8 @@ from .base import Controller, ControllerContext, Obj, fails, ready_delay_of
 
 
 class LoadBalancerController(Controller):
+    """LoadBalancer Services get an ingress IP after the ready delay."""
+
     name = "service"
     kinds = frozenset({("", "Service")})
 
@@ -28,6 +30,8 @@ class LoadBalancerController(Controller):
 
 
 class PersistentVolumeClaimController(Controller):
+    """PersistentVolumeClaims become Bound after the ready delay."""
+
     name = "pvc"
     kinds = frozenset({("", "PersistentVolumeClaim")})
 
@@ -49,6 +53,8 @@ class PersistentVolumeClaimController(Controller):
 
 
 class PodController(Controller):
+    """Pods become Running and Ready after the ready delay."""
+
     name = "pod"
     kinds = frozenset({("", "Pod")})
 

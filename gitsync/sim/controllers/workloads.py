@@ -47,6 +47,8 @@ class _Workload(Controller):
 
 
 class DeploymentController(_Workload):
+    """Deployments roll out: a ReplicaSet per template, status as the real controller writes it."""
+
     name = "deployment"
     kinds = frozenset({("apps", "Deployment")})
 
@@ -108,6 +110,8 @@ class DeploymentController(_Workload):
 
 
 class ReplicaSetController(_Workload):
+    """ReplicaSets report their replicas ready after the ready delay."""
+
     name = "replicaset"
     kinds = frozenset({("apps", "ReplicaSet")})
 
@@ -124,6 +128,8 @@ class ReplicaSetController(_Workload):
 
 
 class StatefulSetController(_Workload):
+    """StatefulSets roll out to their update revision (partitions respected)."""
+
     name = "statefulset"
     kinds = frozenset({("apps", "StatefulSet")})
 
@@ -160,6 +166,8 @@ class StatefulSetController(_Workload):
 
 
 class DaemonSetController(_Workload):
+    """DaemonSets schedule on the emulator's single node."""
+
     name = "daemonset"
     kinds = frozenset({("apps", "DaemonSet")})
     nodes = 1  # the simulated cluster has one node

@@ -25,6 +25,8 @@ LOAD_BALANCER_WIDTH = 16
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """One column of a server-side Table, as kubectl prints it."""
+
     name: str
     type: str = "string"
     priority: int = 0
@@ -47,6 +49,8 @@ AGE = Column("Age", description=AGE_DOC)
 
 @dataclass(frozen=True, slots=True)
 class Printer:
+    """The columns of one kind's Table and how to fill a row from an object."""
+
     columns: tuple[Column, ...]
     cells: Callable[[Obj, datetime], Cells]
 

@@ -1,7 +1,7 @@
 """Which apps a push concerns. Pure.
 
 An app source is refreshed by a push when all three hold:
-1. the repository is the same (`gitsync.server.repourl.normalize_repo_url`);
+1. the repository is the same (`gitsync.push.repourl.normalize_repo_url`);
 2. the pushed ref is the one the app follows (see `revision_matches`);
 3. with ``argocd.argoproj.io/manifest-generate-paths``, a changed file lies under one of
    the listed paths (see `paths_match`); a push whose changed files are unknown always
@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from gitsync.server.payloads import BRANCH_PREFIX, TAG_PREFIX, PushEvent
-from gitsync.server.repourl import normalize_repo_url
+from gitsync.push.payloads import BRANCH_PREFIX, TAG_PREFIX, PushEvent
+from gitsync.push.repourl import normalize_repo_url
 
 MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
 
