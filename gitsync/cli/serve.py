@@ -44,6 +44,40 @@ log = structlog.get_logger("gitsync.serve")
     default=None,
     help="Least severe level logged (default info).",
 )
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="ConfigManagementPlugin YAML (Argo CD CMP v2); repeatable.",
+)
+@click.option(
+    "--plugins-dir",
+    type=click.Path(file_okay=False),
+    help="Directory of ConfigManagementPlugin YAML files.",
+)
+@click.option("--plugin-timeout", help="How long each plugin command may run (default 90s).")
+@click.option(
+    "--generator-urls",
+    help="Comma-separated URL prefixes the plugin and pullRequest generators may call.",
+)
+@click.option(
+    "--new-git-file-globbing/--no-new-git-file-globbing",
+    default=None,
+    help="Match git files generator patterns with doublestar globbing.",
+)
+@click.option(
+    "--health-lua",
+    type=click.Path(file_okay=False),
+    help="Lua health scripts in Argo CD's layout: DIR/<group>/<Kind>/health.lua.",
+)
+@click.option(
+    "--argocd-cm",
+    metavar="NAME",
+    help="Argo CD style ConfigMap in --namespace with resource.customizations keys "
+    "(health scripts, ignoreDifferences); watched for changes.",
+)
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs
@@ -57,7 +91,11 @@ def serve_command(config_file: str | None, **flags: Any) -> None:
         raise SystemExit(EXIT_ERROR) from None
     logs.configure(config.log_format, config.log_level)
     metrics = Metrics()
-    controller = Controller(config, metrics)
+    try:
+        controller = Controller(config, metrics)
+    except GitsyncError as err:  # e.g. an invalid plugin file
+        click.echo(f"error: {err}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
     app = GitsyncApp(controller, ServerSettings.from_config(config), metrics)
     server = HttpServer(config.listen, app)
     stop = threading.Event()

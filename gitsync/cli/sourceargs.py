@@ -27,12 +27,23 @@ import git
 from click.core import ParameterSource
 
 from gitsync.cli.appfile import load_application, render_options
+from gitsync.durations import parse_duration
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
 from gitsync.project import AppProject, ProjectError, decide
 from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.project.load import load_project_file
-from gitsync.render import DirectoryOptions, HelmOptions, HelmParameter, Renderer, RenderOptions
+from gitsync.render import (
+    BuildContext,
+    DirectoryOptions,
+    HelmOptions,
+    HelmParameter,
+    PluginLimits,
+    Renderer,
+    RenderOptions,
+    load_plugins,
+)
+from gitsync.render.helmdeps import ChartDependencies
 from gitsync.source import HelmRepoCache, LocalTree, RepoCache, helm_credentials_from_env
 from gitsync.sync.kinds import builtin_scope
 
@@ -40,6 +51,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
 _APP_KEY = "gitsync.application"
 _PROJECT_KEY = "gitsync.project"
+_RENDERER_KEY = "gitsync.renderer"
+_NAMES_KEY = "gitsync.app_names"  # (--app-name or PATH's basename, --dest-namespace)
 _EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "release_name")
 
 
@@ -60,6 +73,9 @@ def source_options(func: F) -> F:
         application = kwargs.pop("application")
         project_file = kwargs.pop("project")
         context = click.get_current_context()
+        context.meta[_RENDERER_KEY] = _renderer_with_plugins(
+            kwargs.pop("plugin"), kwargs.pop("plugin_timeout")
+        )
         if project_file and not application:
             raise UserInputError("--project goes with --application (the app names its project)")
         if application:
@@ -70,6 +86,12 @@ def source_options(func: F) -> F:
             if not kwargs.get("path"):
                 raise UserInputError("give PATH, or --application FILE")
             context.meta[_META_KEY] = _options_from_flags(**extras)
+        path = kwargs.get("path") or ""
+        default_name = os.path.basename(os.path.normpath(path)) if path else ""
+        context.meta[_NAMES_KEY] = (
+            kwargs.get("app_name") or default_name,
+            kwargs.get("dest_namespace") or "",
+        )
         return func(*args, **kwargs)
 
     decorators = [
@@ -97,6 +119,20 @@ def source_options(func: F) -> F:
             "--helm-values", multiple=True, metavar="FILE", help="Helm values file in the repo."
         ),
         click.option("--release-name", default="", help="Helm release name."),
+        # Config management plugins: configuration, so allowed with --application too.
+        click.option(
+            "--plugin",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            help="ConfigManagementPlugin YAML (Argo CD CMP v2); repeatable.",
+        ),
+        click.option(
+            "--plugin-timeout",
+            default="90s",
+            show_default=True,
+            help="How long each plugin command may run (e.g. 90s, 5m).",
+        ),
     ]
     decorated: Callable[..., Any] = wrapper
     for decorator in reversed(decorators):
@@ -193,9 +229,48 @@ def _options_from_flags(
     )
 
 
-@functools.cache
+def _renderer_with_plugins(files: tuple[str, ...], timeout_text: str) -> Renderer:
+    timeout = parse_duration(timeout_text, what="--plugin-timeout")
+    if timeout <= 0:
+        raise UserInputError("--plugin-timeout must be positive")
+    return Renderer(
+        plugins=load_plugins(files),
+        plugin_limits=PluginLimits(timeout=timeout),
+        dependencies=ChartDependencies(None, helm_credentials_from_env()),
+    )
+
+
 def _renderer() -> Renderer:
-    return Renderer()
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_RENDERER_KEY) if context is not None else None
+    return found if isinstance(found, Renderer) else _default_renderer()
+
+
+@functools.cache
+def _default_renderer() -> Renderer:
+    return Renderer(dependencies=ChartDependencies(None, helm_credentials_from_env()))
+
+
+def _build_context(repo: str | None, revision: str | None) -> BuildContext:
+    """What a plugin learns of the app: from --application, else from the flags."""
+    app = current_application()
+    if app is None:
+        context = click.get_current_context(silent=True)
+        names = context.meta.get(_NAMES_KEY) if context is not None else None
+        app_name, namespace = names if isinstance(names, tuple) else ("", "")
+        return BuildContext(
+            app_name=app_name,
+            app_namespace=namespace,
+            repo_url=repo or "",
+            target_revision=revision or "HEAD",
+        )
+    return BuildContext(
+        app_name=app.name,
+        app_namespace=app.destination.namespace,
+        project=app.project,
+        repo_url=app.source.repo_url,
+        target_revision=app.source.target_revision,
+    )
 
 
 @functools.cache
@@ -240,7 +315,9 @@ def _load_manifests(
         return _from_repo(str(top), _relative(local, top), revision, opts)
     root = top or Path(os.path.realpath(local))
     relative = _relative(local, root)
-    manifests = _renderer().render(LocalTree(root), relative, opts)
+    manifests = _renderer().render(
+        LocalTree(root), relative, opts, context=_build_context(None, None)
+    )
     return RenderedSource(manifests=manifests, revision="local", repo=None, path=relative)
 
 
@@ -248,7 +325,7 @@ def _from_repo(repo: str, path: str, revision: str | None, opts: RenderOptions) 
     cache = _repo_cache()
     sha = cache.resolve(repo, revision or "HEAD")
     tree = cache.tree(repo, sha)
-    manifests = _renderer().render(tree, path, opts)
+    manifests = _renderer().render(tree, path, opts, context=_build_context(repo, revision))
     return RenderedSource(manifests=manifests, revision=sha, repo=repo, path=path)
 
 
@@ -260,7 +337,9 @@ def _from_chart_repo(
     version = charts.resolve(repo, chart, constraint or "*", credentials)
     tree = charts.tree(repo, chart, version, credentials)
     key = ("helm-repository", repo, chart, version)
-    manifests = _renderer().render(tree, "", opts, cache_key=key)
+    manifests = _renderer().render(
+        tree, "", opts, cache_key=key, context=_build_context(repo, constraint)
+    )
     return RenderedSource(manifests=manifests, revision=version, repo=repo, path="")
 
 

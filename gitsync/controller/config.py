@@ -9,6 +9,7 @@ Secret reference.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -19,6 +20,8 @@ import yaml
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
 from gitsync.source.urls import redact_url
+
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 _SECRET_KEYS = frozenset(
     {
@@ -70,6 +73,17 @@ class ControllerConfig:
     leader_election: bool = True
     log_format: str = "json"
     log_level: str = "info"
+    # Config management plugins: ConfigManagementPlugin files, and a directory of them.
+    plugins: tuple[str, ...] = ()
+    plugins_dir: str | None = None
+    plugin_timeout: float = 90.0
+    # URL prefixes the plugin and pullRequest generators may call (comma-separated);
+    # empty: those generators are refused.
+    generator_urls: str | None = None
+    new_git_file_globbing: bool = False
+    # health: Lua scripts from a directory, and an Argo CD style ConfigMap to watch
+    health_lua: str | None = None
+    argocd_cm: str | None = None
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -81,11 +95,20 @@ class ControllerConfig:
             raise ConfigError("concurrency must be at least 1")
         if self.poll_interval <= 0:
             raise ConfigError("poll interval must be positive")
+        if self.plugin_timeout <= 0:
+            raise ConfigError("plugin timeout must be positive")
+        cm = self.argocd_cm
+        if cm is not None and (len(cm) > 253 or not _DNS_SUBDOMAIN.fullmatch(cm)):
+            raise ConfigError(f"invalid ConfigMap name {self.argocd_cm!r} for argocd_cm")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
         return self
+
+    @property
+    def allowed_generator_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in (self.generator_urls or "").split(",") if u.strip())
 
     @property
     def listen_host(self) -> str:
@@ -115,8 +138,12 @@ def _coerce(name: str, raw: Any) -> Any:
     kind = str(kinds[name])
     if raw is None:
         return None
+    if name == "generator_urls" and isinstance(raw, list):
+        raw = ",".join(str(item) for item in raw)
     try:
-        if name in ("poll_interval", "wave_delay", "sync_timeout"):
+        if name == "plugins":
+            return _file_list(raw)
+        if name in ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout"):
             return parse_duration(raw, what=name.replace("_", " "))
         if kind in ("int",):
             return int(raw)
@@ -136,6 +163,15 @@ def _coerce(name: str, raw: Any) -> Any:
     except (TypeError, ValueError):
         raise ConfigError(f"invalid value for {name}: {raw!r}") from None
     return str(raw)
+
+
+def _file_list(raw: Any) -> tuple[str, ...]:
+    """Files from a YAML list, a flag repeated, or a comma-separated variable."""
+    if isinstance(raw, str):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw):
+        return tuple(raw)
+    raise ValueError(raw)
 
 
 def load_config(
@@ -173,6 +209,6 @@ def load_config(
         if raw_env is not None and raw_env != "":
             values[name] = _coerce(name, raw_env)
     for name, raw in (overrides or {}).items():
-        if raw is not None:
+        if raw is not None and raw != ():
             values[name] = _coerce(name, raw)
     return replace(ControllerConfig(), **values).validate()

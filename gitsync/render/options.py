@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitsync.errors import RenderError
+from gitsync.render.sourcefields import refuse_unsupported
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ class HelmOptions:
     values: str = ""  # an inline YAML document
     values_object: dict[str, Any] | None = field(default=None, hash=False)
     parameters: tuple[HelmParameter, ...] = ()
+    file_parameters: tuple[tuple[str, str], ...] = ()  # (name, path) of --set-file
     skip_crds: bool = False
+    skip_tests: bool = False
     ignore_missing_value_files: bool = False
     # `$ref/path` value files of a multi-source app, read from the source named `ref`:
     # (the entry as written, its content)
@@ -78,13 +81,24 @@ class KustomizeOptions:
 
 
 @dataclass(frozen=True)
+class PluginOptions:
+    """``spec.source.plugin``: `declared` when the source has one (even ``{}``)."""
+
+    declared: bool = False
+    name: str = ""  # "" = discover
+    env: tuple[tuple[str, str], ...] = ()
+    parameters: str = ""  # the parameters as JSON, as Argo CD hands them over ("" = none)
+
+
+@dataclass(frozen=True)
 class RenderOptions:
     """How to render one source. `source_type` forces a renderer ("" = detect)."""
 
     directory: DirectoryOptions = field(default_factory=DirectoryOptions)
     helm: HelmOptions = field(default_factory=HelmOptions)
     kustomize: KustomizeOptions = field(default_factory=KustomizeOptions)
-    source_type: str = ""  # "", "Directory", "Helm" or "Kustomize"
+    plugin: PluginOptions = field(default_factory=PluginOptions)
+    source_type: str = ""  # "", "Directory", "Helm", "Kustomize" or "Plugin"
 
     @classmethod
     def from_source(
@@ -97,13 +111,17 @@ class RenderOptions:
         """
         if not isinstance(source, dict):
             raise RenderError("spec.source must be a mapping")
+        refuse_unsupported(source)
         explicit = [name for name in ("directory", "helm", "kustomize") if source.get(name)]
+        if source.get("plugin") is not None:
+            explicit.append("plugin")
         if len(explicit) > 1:
             raise RenderError(f"spec.source sets more than one of {', '.join(explicit)}")
         return cls(
             directory=_directory(_mapping(source, "directory")),
             helm=_helm(_mapping(source, "helm"), app_name, namespace),
             kustomize=_kustomize(_mapping(source, "kustomize")),
+            plugin=_plugin(source.get("plugin")),
             source_type=explicit[0].capitalize() if explicit else "",
         )
 
@@ -182,6 +200,13 @@ def _helm(spec: dict[str, Any], app_name: str, namespace: str) -> HelmOptions:
                 item["name"], "" if value is None else str(value), bool(item.get("forceString"))
             )
         )
+    file_parameters: list[tuple[str, str]] = []
+    for item in spec.get("fileParameters") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise RenderError("spec.source.helm.fileParameters: every entry needs a name")
+        if not isinstance(item.get("path"), str) or not item["path"]:
+            raise RenderError(f"spec.source.helm.fileParameters: {item['name']} needs a path")
+        file_parameters.append((item["name"], item["path"]))
     return HelmOptions(
         release_name=str(spec.get("releaseName") or app_name),
         namespace=str(spec.get("namespace") or namespace),
@@ -189,8 +214,51 @@ def _helm(spec: dict[str, Any], app_name: str, namespace: str) -> HelmOptions:
         values=values,
         values_object=values_object,
         parameters=tuple(parameters),
+        file_parameters=tuple(file_parameters),
         skip_crds=bool(spec.get("skipCrds", False)),
+        skip_tests=bool(spec.get("skipTests", False)),
         ignore_missing_value_files=bool(spec.get("ignoreMissingValueFiles", False)),
+    )
+
+
+def _plugin(spec: Any) -> PluginOptions:
+    if spec is None:
+        return PluginOptions()
+    if not isinstance(spec, dict):
+        raise RenderError("spec.source.plugin must be a mapping")
+    name = spec.get("name") or ""
+    if not isinstance(name, str):
+        raise RenderError("spec.source.plugin.name must be a string")
+    env: list[tuple[str, str]] = []
+    for item in spec.get("env") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
+            raise RenderError("spec.source.plugin.env: every entry needs a name")
+        value = item.get("value")
+        env.append((item["name"], "" if value is None else str(value)))
+    raw = spec.get("parameters") or []
+    if not isinstance(raw, list):
+        raise RenderError("spec.source.plugin.parameters must be a list")
+    parameters: list[dict[str, Any]] = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise RenderError("spec.source.plugin.parameters: every entry needs a name")
+        parameter: dict[str, Any] = {"name": item["name"]}
+        if item.get("string") is not None:
+            parameter["string"] = str(item["string"])
+        if item.get("array") is not None:
+            if not isinstance(item["array"], list):
+                raise RenderError(f"plugin parameter {item['name']}: array must be a list")
+            parameter["array"] = [str(v) for v in item["array"]]
+        if item.get("map") is not None:
+            if not isinstance(item["map"], dict):
+                raise RenderError(f"plugin parameter {item['name']}: map must be a mapping")
+            parameter["map"] = {str(k): str(v) for k, v in item["map"].items()}
+        parameters.append(parameter)
+    return PluginOptions(
+        declared=True,
+        name=name,
+        env=tuple(env),
+        parameters=json.dumps(parameters, separators=(",", ":")) if parameters else "",
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
+import yaml
 
 from gitsync.errors import RenderError
 from tests.chart.chartrender import (
@@ -241,3 +242,30 @@ def test_validation_catches_a_bad_object() -> None:
     broken["spec"]["replicas"] = "two"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, SCHEMA_VERSION, strict=True)
+
+
+def test_plugins_are_mounted_from_a_config_map() -> None:
+    plugin = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ConfigManagementPlugin",
+        "metadata": {"name": "envsubst"},
+        "spec": {"version": "v1.0", "generate": {"command": ["sh", "-c"], "args": ["echo"]}},
+    }
+    objects = render_chart({"config": {"repo": REPO}, "plugins": [plugin]})
+    validate_all(objects)
+    maps = {m["metadata"]["name"]: m for m in by_kind(objects, "ConfigMap")}
+    plugins = next(m for name, m in maps.items() if name.endswith("-plugins"))
+    assert list(plugins["data"]) == ["envsubst-v1.0.yaml"]
+    assert yaml.safe_load(plugins["data"]["envsubst-v1.0.yaml"]) == plugin
+    spec = one(objects, "Deployment")["spec"]["template"]["spec"]
+    assert container(objects)["args"] == ["serve", "--plugins-dir", "/etc/gitsync/plugins"]
+    mount = next(m for m in container(objects)["volumeMounts"] if m["name"] == "plugins")
+    assert mount["mountPath"] == "/etc/gitsync/plugins"
+    volume = next(v for v in spec["volumes"] if v["name"] == "plugins")
+    assert volume["configMap"]["name"] == plugins["metadata"]["name"]
+    # Without plugins: no ConfigMap, no mount, no flag.
+    plain = render_chart({"config": {"repo": REPO}})
+    assert len(by_kind(plain, "ConfigMap")) == 1
+    assert container(plain)["args"] == ["serve"]
+    with pytest.raises(RenderError, match=r"metadata\.name"):
+        render_chart({"config": {"repo": REPO}, "plugins": [{"kind": "ConfigManagementPlugin"}]})
