@@ -175,10 +175,8 @@ def test_a_git_files_path_outside_the_repository_is_refused(tmp_path: Path) -> N
     from tests.gitrepo import GitRepo
 
     repo = GitRepo.create(tmp_path / "repo", files={"config.json": '{"name": "a"}'})
-    for path, rule in [
-        ("/etc/passwd", "is absolute"),
-        ("../../etc/passwd", "leaves the repository"),
-    ]:
+    for path in ["/etc/passwd", "../../etc/passwd"]:
+        rule = "must stay inside the repository"
         appset = {
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "ApplicationSet",

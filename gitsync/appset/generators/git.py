@@ -26,7 +26,6 @@ from gitsync.appset.globs import (
 from gitsync.appset.names import normalize_name
 from gitsync.appset.render import Params, append_values
 from gitsync.errors import SourceError
-from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
 
 
@@ -76,11 +75,11 @@ def _items(raw: Any, field: str) -> list[tuple[str, bool]]:
         exclude = item.get("exclude", False)
         if not isinstance(exclude, bool):
             raise FieldError(f"{where}.exclude", "must be true or false")
-        try:
-            # Relative to the repository and inside it: "/etc/passwd" is not "etc/passwd".
-            path = clean_path(item["path"])
-        except SourceError as err:
-            raise FieldError(f"{where}.path", str(err)) from None
+        raw_path = item["path"]
+        # Checked before the slashes are trimmed: "/etc/passwd" is not "etc/passwd".
+        if raw_path.startswith("/") or ".." in raw_path.split("/"):
+            raise FieldError(f"{where}.path", f"path {raw_path!r} must stay inside the repository")
+        path = raw_path.strip("/")
         if not path:
             raise FieldError(f"{where}.path", "is empty")
         items.append((path, exclude))
