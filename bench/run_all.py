@@ -10,13 +10,23 @@ from bench import (
     jq_paths,
     poll,
     render_diff,
+    slow_clients,
     steady_state,
     sync_one_app,
     webhook_latency,
 )
 from bench.common import Results
 
-BENCHMARKS = (render_diff, poll, sync_one_app, steady_state, webhook_latency, jq_paths, health)
+BENCHMARKS = (
+    render_diff,
+    poll,
+    sync_one_app,
+    steady_state,
+    webhook_latency,
+    jq_paths,
+    health,
+    slow_clients,
+)
 
 
 def main(argv: list[str] | None = None) -> list[Results]:

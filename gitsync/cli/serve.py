@@ -32,6 +32,18 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--bitbucket-server-secret", help="Bitbucket Server webhook secret.")
 @click.option("--bitbucket-uuid", help="Bitbucket Cloud webhook UUID.")
 @click.option("--api-token", help="Bearer token the HTTP API requires.")
+@click.option(
+    "--insecure-allow-anonymous-actions",
+    is_flag=True,
+    default=None,
+    help="Without --api-token, let anyone who reaches the port sync apps.",
+)
+@click.option(
+    "--allow-local-repos",
+    multiple=True,
+    metavar="DIR",
+    help="A directory whose local repositories apps may use (repeatable).",
+)
 @click.option("--clusters", help="YAML file of destination clusters.")
 @click.option("--concurrency", type=int, help="Apps reconciled at once (default 4).")
 @click.option("--wave-delay", help="Pause between sync waves (default 2s).")
@@ -77,6 +89,10 @@ log = structlog.get_logger("gitsync.serve")
     metavar="NAME",
     help="Argo CD style ConfigMap in --namespace with resource.customizations keys "
     "(health scripts, ignoreDifferences); watched for changes.",
+)
+@click.option(
+    "--watch-namespaces",
+    help="Comma-separated namespaces: cache, watch and manage only these (default: all).",
 )
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""

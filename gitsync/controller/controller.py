@@ -49,6 +49,8 @@ from gitsync.controller.ordering import parse_depends_on, parse_wave
 from gitsync.controller.projects import ProjectSource, window_wait
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.removal import delete_owned
+from gitsync.controller.reposecrets import refresh_repo_secrets
+from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
@@ -64,7 +66,15 @@ from gitsync.model.keys import ResourceKey
 from gitsync.project import AppProject
 from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.push.payloads import PushEvent
-from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
+from gitsync.source import (
+    Credentials,
+    HelmRepoCache,
+    RepoCache,
+    helm_credentials_from_env,
+    redact_url,
+)
+from gitsync.source.gitauth import SecretCredentials
+from gitsync.source.localrepos import LocalRepoPolicy
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
@@ -120,13 +130,19 @@ class Controller:
         base = os.environ.get("GITSYNC_SELF_HEAL_BACKOFF")
         self.self_heal_base = self_heal_base if self_heal_base is not None else float(base or 2.0)
         cache_dir = Path(config.cache_dir) if config.cache_dir else None
-        self.repos = repo_cache or RepoCache(cache_dir)
+        # Argo CD repository Secrets first, then the environment's credentials.
+        self.repo_credentials = SecretCredentials(
+            Credentials.from_env(), helm_credentials_from_env()
+        )
+        self.repos = repo_cache or RepoCache(cache_dir, self.repo_credentials)
+        # Every repoURL from Git passes this before anything is read: see localrepos.
+        self.local_repos = LocalRepoPolicy(config.repo, config.allow_local_repos)
         # The index TTL only merges the fetches of one poll's apps: every poll sees new charts.
         self.charts = HelmRepoCache(
             cache_dir / "helm" if cache_dir else None,
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
-        self.chart_credentials = helm_credentials_from_env()
+        self.chart_credentials = self.repo_credentials
         self.renderer = renderer_for(config, self.charts, self.chart_credentials)
         self.sources = SourceRenderer(
             self.repos, self.charts, self.renderer, self.chart_credentials
@@ -155,7 +171,7 @@ class Controller:
         self._scheduler: BackgroundScheduler | None = None
         self._leader: LeaderElector | None = None
         self._leading = threading.Event()
-        self._registry = ClusterRegistry(self._connected)
+        self._registry = ClusterRegistry(self._connected, config.watched_namespaces)
         self._differs: dict[int, LiveDiffer] = {}
         self._runners: dict[int, SyncRunner] = {}
         self.local = self._local_cluster()
@@ -382,6 +398,7 @@ class Controller:
             return known
         started = time.perf_counter()
         try:
+            self.local_repos.check(repo)
             if key.chart:
                 sha = self.charts.resolve(repo, key.chart, key.revision, self.chart_credentials)
             else:
@@ -444,6 +461,8 @@ class Controller:
         cfg = self.config
         changed: list[str] = []
         try:
+            if with_cluster_secrets:  # before the root: it may need a repository Secret
+                refresh_repo_secrets(self.local, cfg.namespace, self.repo_credentials)
             sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
             if with_cluster_secrets:
                 self._refresh_cluster_secrets()
@@ -466,7 +485,7 @@ class Controller:
             tree,
             cfg.path,
             previous,
-            repo_tree_provider(self.repos),
+            self.local_repos.guard(repo_tree_provider(self.repos)),
             self._registry.records(),
             self.generator_env,
         )
@@ -535,9 +554,8 @@ class Controller:
             observe = functools.partial(self.metrics.api_request, dest.record.name)
             dest.cluster.stats.add_observer(observe)
         self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
-        self._runners[id(dest)] = SyncRunner(
-            KubePort(dest.cluster), self.op_store, poll_interval=0.2
-        )
+        port = KubePort(dest.cluster, namespaces=self.config.watched_namespaces)
+        self._runners[id(dest)] = SyncRunner(port, self.op_store, poll_interval=0.2)
         dest.cache.add_listener(self._on_live_change)
 
     def _requeue_apps(self) -> None:
@@ -612,6 +630,8 @@ class Controller:
         rendered = self.sources.render(app, resolved, namespace, dest.cluster)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
+        if self.config.watched_namespaces:
+            check_scope(namespace, desired, self.config.watched_namespaces)
         refuse_duplicates(desired, [where for _, where in rendered])
         check_objects(app, project, desired, _has_namespace, dest.record.name)
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))

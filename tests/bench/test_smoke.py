@@ -13,6 +13,7 @@ from bench import (
     jq_paths,
     poll,
     render_diff,
+    slow_clients,
     steady_state,
     sync_one_app,
     webhook_latency,
@@ -69,3 +70,8 @@ def test_jq_paths() -> None:
     results = jq_paths.run(4)
     assert results.value("paths found") == 4 * 4  # replicas, one image, two annotations
     assert not any(row["metric"].startswith("MISMATCH") for row in results.rows)
+
+
+def test_slow_clients() -> None:
+    results = slow_clients.run([3], rounds=3, pace=0.0)
+    assert results.value("3 slow heads: /healthz max") > 0
