@@ -146,10 +146,6 @@ class ControllerConfig:
         return tuple(names) or None
 
     @property
-    def listen_host(self) -> str:
-        return self.listen.rpartition(":")[0] or "0.0.0.0"
-
-    @property
     def listen_port(self) -> int:
         return int(self.listen.rpartition(":")[2])
 
