@@ -10,6 +10,8 @@ import yaml
 
 from gitsync.errors import ManifestError
 from gitsync.model import Application, ApplicationSet
+from gitsync.render.limits import DEFAULT_LIMITS, LimitExceeded, Limits
+from gitsync.render.parse import load_yaml
 from gitsync.source.localtree import LocalTree
 from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
@@ -20,7 +22,10 @@ _ARGO_GROUP = "argoproj.io/"
 
 
 def load_documents(
-    tree_or_dir: Tree | Path | str, path: str = "", problems: list[Problem] | None = None
+    tree_or_dir: Tree | Path | str,
+    path: str = "",
+    limits: Limits = DEFAULT_LIMITS,
+    problems: list[Problem] | None = None,
 ) -> tuple[list[Application], list[ApplicationSet]]:
     """Every Application and ApplicationSet in the YAML/JSON files at or below `path`
     (recursively, skipping directories that start with "."). Other documents are ignored;
@@ -44,7 +49,7 @@ def load_documents(
     for name in files:
         # A file named on its own must parse; in a directory, YAML that is not ours
         # (a Helm template next to the apps) is skipped.
-        for index, doc in _documents(tree, name, strict=name == root):
+        for index, doc in _documents(tree, name, limits, strict=name == root):
             if not isinstance(doc, dict) or not str(doc.get("apiVersion", "")).startswith(
                 _ARGO_GROUP
             ):
@@ -68,18 +73,18 @@ def _as_tree(tree_or_dir: Tree | Path | str) -> Tree:
     return tree_or_dir
 
 
-def _documents(tree: Tree, name: str, *, strict: bool) -> list[tuple[int, Any]]:
+def _documents(tree: Tree, name: str, limits: Limits, *, strict: bool) -> list[tuple[int, Any]]:
     data = tree.read_bytes(name)
     ours = strict or _ARGO_GROUP.encode() in data
     try:
-        text = data.decode("utf-8")
+        return list(enumerate(load_yaml(data, limits)[0]))
+    except LimitExceeded as err:
+        raise err.within(name) from None
     except UnicodeDecodeError as err:
         if not ours:
             return []
         line = data.count(b"\n", 0, err.start) + 1
         raise ManifestError(f"not valid UTF-8 (byte {err.start})", f"{name}:{line}") from None
-    try:
-        return list(enumerate(yaml.load_all(text, Loader=yaml.CSafeLoader)))
     except yaml.YAMLError as err:
         if not ours:
             return []  # e.g. a Helm template next to the apps: not ours to judge

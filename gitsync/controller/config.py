@@ -19,8 +19,12 @@ import yaml
 
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
+from gitsync.render.limits import DEFAULT_LIMITS, Limits, parse_size
 from gitsync.source.urls import redact_url
 
+_DURATION_KEYS = ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout", "render_timeout")
+_LIMIT_KEYS = tuple(f.name for f in fields(Limits))
+_SIZE_KEYS = ("max_manifest_bytes", "render_memory_limit")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -88,6 +92,14 @@ class ControllerConfig:
     health_lua: str | None = None
     argocd_cm: str | None = None
     watch_namespaces: str | None = None  # comma-separated: namespace-scoped mode
+    # Bounds on input from Git (gitsync/render/limits.py, docs/limits.md).
+    max_manifest_bytes: int = DEFAULT_LIMITS.max_manifest_bytes
+    max_documents: int = DEFAULT_LIMITS.max_documents
+    max_yaml_aliases: int = DEFAULT_LIMITS.max_yaml_aliases
+    max_nesting_depth: int = DEFAULT_LIMITS.max_nesting_depth
+    max_generated_apps: int = DEFAULT_LIMITS.max_generated_apps
+    render_memory_limit: int = DEFAULT_LIMITS.render_memory_limit
+    render_timeout: float = DEFAULT_LIMITS.render_timeout
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -114,7 +126,14 @@ class ControllerConfig:
         for name in self.watched_namespaces or ():
             if not _NAMESPACE.match(name):
                 raise ConfigError(f"invalid namespace {name!r} in watch namespaces")
+        for name in _LIMIT_KEYS:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.replace('_', '-')} must be positive")
         return self
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(**{name: getattr(self, name) for name in _LIMIT_KEYS})
 
     @property
     def allowed_generator_urls(self) -> tuple[str, ...]:
@@ -161,8 +180,16 @@ def _coerce(name: str, raw: Any) -> Any:
     try:
         if name == "plugins":
             return _file_list(raw)
-        if name in ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout"):
+        if name in (
+            "poll_interval",
+            "wave_delay",
+            "sync_timeout",
+            "plugin_timeout",
+            "render_timeout",
+        ):
             return parse_duration(raw, what=name.replace("_", " "))
+        if name in _SIZE_KEYS:
+            return parse_size(raw, name.replace("_", "-"))
         if kind in ("int",):
             return int(raw)
         if kind in ("float",):

@@ -294,6 +294,7 @@ class Controller:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         self.queue.shutdown()
+        self.renderer.close()  # a render in a child process ends now, not at its timeout
         for worker in self._workers:
             worker.join(timeout=30)
         if self._leader is not None:
@@ -488,6 +489,7 @@ class Controller:
             self.local_repos.guard(repo_tree_provider(self.repos)),
             self._registry.records(),
             self.generator_env,
+            cfg.limits,
         )
         self._requeue.plan(inventory.requeue_after)
         self.projects.load_root(tree, cfg.path)
@@ -599,6 +601,8 @@ class Controller:
         try:
             self._reconcile_app(app, status)
         except GitsyncError as err:
+            if self._stopping.is_set():
+                return  # e.g. a render cut short by the shutdown: not the app's state
             status.sync_status = "Unknown"
             status.message = str(err)
             status.conditions = [f"ComparisonError: {err}"]

@@ -16,6 +16,7 @@ from gitsync.appset.requeue import requeue_after
 from gitsync.appset.rollingsync import RollingSync, parse_strategy
 from gitsync.errors import GitsyncError
 from gitsync.model import Application, SourceKey
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source.tree import Tree
 
 
@@ -55,12 +56,13 @@ def build_inventory(
     trees: TreeProvider,
     clusters: list[ClusterRecord],
     env: GeneratorEnv | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Inventory, list[Removal]]:
     """The new inventory and the Applications to remove. A broken ApplicationSet keeps
     its previous Applications (reported in `errors`), an invalid Application document
     keeps its previous version, if any (reported in `invalid`); a broken root raises."""
     problems: list[tuple[str, str]] = []
-    applications, appsets = load_documents(tree, path, problems)
+    applications, appsets = load_documents(tree, path, limits, problems)
     out = Inventory(invalid=dict(problems))
     removals: list[Removal] = []
     for app in applications:
@@ -71,7 +73,7 @@ def build_inventory(
     for appset in appsets:
         before = previous.generated.get(appset.name, [])
         try:
-            generated = expand(appset, trees=trees, clusters=clusters, env=env)
+            generated = expand(appset, trees=trees, clusters=clusters, env=env, limits=limits)
         except GitsyncError as err:
             out.errors[appset.name] = str(err)
             out.generated[appset.name] = before
