@@ -24,12 +24,13 @@ _ARGO_GROUP = "argoproj.io/"
 def load_documents(
     tree_or_dir: Tree | Path | str,
     path: str = "",
-    limits: Limits = DEFAULT_LIMITS,
     problems: list[Problem] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[Application], list[ApplicationSet]]:
     """Every Application and ApplicationSet in the YAML/JSON files at or below `path`
     (recursively, skipping directories that start with "."). Other documents are ignored;
-    a file that is not YAML is skipped unless it mentions argoproj.io.
+    a file that is not YAML is skipped unless it mentions argoproj.io. Every file is
+    read within `limits` (sizes, aliases, nesting).
 
     An invalid document raises ManifestError; with `problems` given, an invalid
     Application is instead left out and added there (location, message), so that one

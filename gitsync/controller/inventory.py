@@ -62,7 +62,7 @@ def build_inventory(
     its previous Applications (reported in `errors`), an invalid Application document
     keeps its previous version, if any (reported in `invalid`); a broken root raises."""
     problems: list[tuple[str, str]] = []
-    applications, appsets = load_documents(tree, path, limits, problems)
+    applications, appsets = load_documents(tree, path, problems, limits)
     out = Inventory(invalid=dict(problems))
     removals: list[Removal] = []
     for app in applications:
