@@ -21,8 +21,12 @@ class ApiError(GitsyncError):
 
 def call_api(server: str, token: str | None, method: str, path: str) -> Any:
     url = server.rstrip("/") + path
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    # Actions are JSON: the controller refuses other bodies, as a browser could send them.
+    body = b"{}" if method == "POST" else None
+    request = urllib.request.Request(url, method=method, data=body)
     request.add_header("Accept", "application/json")
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -42,7 +46,9 @@ def call_api(server: str, token: str | None, method: str, path: str) -> Any:
 
 def server_options(fn: Any) -> Any:
     fn = click.option(
-        "--token", envvar="GITSYNC_API_TOKEN", help="Bearer token of the controller API."
+        "--token",
+        envvar=["GITSYNC_TOKEN", "GITSYNC_API_TOKEN"],
+        help="Bearer token of the controller API (env GITSYNC_TOKEN).",
     )(fn)
     fn = click.option(
         "--server",

@@ -32,6 +32,12 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--bitbucket-server-secret", help="Bitbucket Server webhook secret.")
 @click.option("--bitbucket-uuid", help="Bitbucket Cloud webhook UUID.")
 @click.option("--api-token", help="Bearer token the HTTP API requires.")
+@click.option(
+    "--ui-auth",
+    type=click.Choice(["optional", "required"]),
+    default=None,
+    help="Whether the web UI's pages need a login (actions always do; default optional).",
+)
 @click.option("--clusters", help="YAML file of destination clusters.")
 @click.option("--concurrency", type=int, help="Apps reconciled at once (default 4).")
 @click.option("--wave-delay", help="Pause between sync waves (default 2s).")

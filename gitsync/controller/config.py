@@ -44,6 +44,7 @@ class ControllerConfig:
     bitbucket_server_secret: str | None = None
     bitbucket_uuid: str | None = None
     api_token: str | None = None
+    ui_auth: str = "optional"  # "required": the web UI's pages need a login too
     clusters: str | None = None
     concurrency: int = 4
     qps: float = 50.0
@@ -72,6 +73,8 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.plugin_timeout <= 0:
             raise ConfigError("plugin timeout must be positive")
+        if self.ui_auth not in ("optional", "required"):
+            raise ConfigError(f"invalid --ui-auth {self.ui_auth!r} (optional or required)")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
         if self.log_level not in LOG_LEVELS:

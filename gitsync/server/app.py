@@ -8,7 +8,8 @@ Endpoints:
     GET  /api/v1/applications              status of every app (JSON list)
     GET  /api/v1/applications/{name}       status of one app (404 when unknown)
     POST /api/v1/applications/{name}/sync  queue a sync now (202; 404 when unknown)
-    GET  /                                 read-only HTML status page
+    GET  /                                 the web UI (`gitsync.server.ui`: pages, actions,
+                                           the action API under /api/v1/applications/{name})
 
 When an API token is configured, every ``/api/v1`` request needs
 ``Authorization: Bearer <token>``. The webhook is authenticated per provider instead
@@ -27,15 +28,14 @@ import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from gitsync.metrics import Metrics
-from gitsync.server.page import CONTENT_SECURITY_POLICY, render_status_page
 from gitsync.server.router import (
-    HTML_TYPE,
     BadBody,
     BodyTooLarge,
     Request,
     Response,
     Router,
 )
+from gitsync.server.ui import WebUi
 from gitsync.server.view import ControllerView
 from gitsync.server.webhook import (
     UNKNOWN,
@@ -64,6 +64,7 @@ class ServerSettings:
     api_token: str | None = None
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     title: str = "gitsync"
+    ui_auth: str = "optional"  # "required": pages need a login too
 
     @classmethod
     def from_config(cls, config: ControllerConfig) -> ServerSettings:
@@ -75,7 +76,9 @@ class ServerSettings:
             bitbucket_server=config.bitbucket_server_secret,
             bitbucket_uuid=config.bitbucket_uuid,
         )
-        return cls(secrets, config.api_token or None, config.webhook_max_bytes)
+        return cls(
+            secrets, config.api_token or None, config.webhook_max_bytes, ui_auth=config.ui_auth
+        )
 
     def __repr__(self) -> str:
         token = "<set>" if self.api_token else None
@@ -106,8 +109,15 @@ class GitsyncApp:
         r.add("GET", "/metrics", self.prometheus)
         r.add("GET", "/api/v1/applications", self.list_applications)
         r.add("GET", "/api/v1/applications/{name}", self.get_application)
-        r.add("POST", "/api/v1/applications/{name}/sync", self.sync_application)
-        r.add("GET", "/", self.status_page)
+        # the pages, their actions and the action API (sync, refresh, terminate, ...)
+        self.ui = WebUi(
+            controller,
+            api_token=self.settings.api_token,
+            ui_auth=self.settings.ui_auth,
+            allow_anonymous_actions=getattr(self.settings, "allow_anonymous_actions", False),
+            title=self.settings.title,
+        )
+        self.ui.register(r)
 
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -199,22 +209,6 @@ class GitsyncApp:
         if app is None:
             return Response.json(404, {"error": f"application {name!r} not found"})
         return Response.json(200, dict(app))
-
-    def sync_application(self, request: Request) -> Response:
-        name = request.params["name"]
-        if not self.controller.request_sync(name):
-            return Response.json(404, {"error": f"application {name!r} not found"})
-        log.info("sync requested", app=name, remote=request.remote_addr)
-        return Response.json(202, {"application": name, "sync": "queued"})
-
-    def status_page(self, request: Request) -> Response:
-        page = render_status_page(self.controller.applications(), title=self.settings.title)
-        headers = [
-            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Cache-Control", "no-store"),
-        ]
-        return Response(200, page.encode(), HTML_TYPE, headers)
 
     # -- helpers ---------------------------------------------------------------------------
     def _authorized(self, request: Request) -> bool:

@@ -27,6 +27,7 @@ from tests.waiting import wait_for as shared_wait_for
 
 T = TypeVar("T")
 GITHUB_SECRET = "s3cret-webhook"
+API_TOKEN = "e2e-api-token"
 
 
 def free_port() -> int:
@@ -168,6 +169,8 @@ class Env:
             str(clusters_file),
             "--github-secret",
             GITHUB_SECRET,
+            "--api-token",
+            API_TOKEN,
             "--cache-dir",
             str(self.tmp / "cache"),
             "--no-leader-election",
@@ -221,17 +224,21 @@ class Env:
 
     # -- API --------------------------------------------------------------------------------
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """`gitsync ARGS --server <this controller>` as a subprocess."""
+        """`gitsync ARGS --server <this controller>` as a subprocess, with the API token."""
         return subprocess.run(
             [sys.executable, "-m", "gitsync", *args, "--server", self.url],
             capture_output=True,
             text=True,
             timeout=30,
             check=check,
+            env={**os.environ, "GITSYNC_TOKEN": API_TOKEN},
         )
 
     def apps(self) -> dict[str, dict[str, Any]]:
-        with urllib.request.urlopen(f"{self.url}/api/v1/applications", timeout=5) as resp:
+        request = urllib.request.Request(
+            f"{self.url}/api/v1/applications", headers={"Authorization": f"Bearer {API_TOKEN}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as resp:
             items = json.loads(resp.read())["items"]
         return {a["name"]: a for a in items}
 

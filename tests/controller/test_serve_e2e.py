@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import yaml
 from gitsync.sim import SimCluster
 from gitsync.sim.records import RequestRecord
 from tests.controller.harness import (
+    API_TOKEN,
     Env,
     all_synced_healthy,
     configmap,
@@ -43,13 +45,7 @@ def test_appset_apps_synced_and_healthy_on_both_clusters(tmp_path: Path) -> None
         assert apps["web-c2"]["revision"] == env.repo.head
 
         def cli(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, "-m", "gitsync", "app", *args, "--server", env.url],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
+            return env.cli("app", *args, check=False)
 
         listed = cli("list")
         assert listed.returncode == 0, listed.stderr
@@ -65,6 +61,21 @@ def test_appset_apps_synced_and_healthy_on_both_clusters(tmp_path: Path) -> None
         synced = cli("sync", "web-c1")
         assert synced.returncode == 0 and "queued" in synced.stdout
         env.wait_apps(lambda a: len(a["web-c1"]["history"]) == 2, timeout=10, what="manual sync")
+        # What a page on another origin can send: no token, or a text/plain body.
+        url = f"{env.url}/api/v1/applications/web-c2/sync"
+        plain = {"Content-Type": "text/plain"}
+        assert _post_status(url, plain) == 401
+        assert _post_status(url, {**plain, "Authorization": f"Bearer {API_TOKEN}"}) == 415
+        assert len(env.apps()["web-c2"]["history"]) == 1
+
+
+def _post_status(url: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=b"{}", headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
 
 
 def _writes(sim: SimCluster, since: float, namespace: str) -> list[RequestRecord]:

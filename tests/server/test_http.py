@@ -6,6 +6,7 @@ import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -252,13 +253,27 @@ def test_unknown_application_is_404_json(running: Running) -> None:
     assert "not found" in response.json()["error"]
 
 
-def test_sync_request(running: Running) -> None:
-    response = running.http.post(running.url("/api/v1/applications/web/sync"), timeout=5)
+def test_sync_request(with_token: Running) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    url = with_token.url("/api/v1/applications/web/sync")
+    response = with_token.http.post(url, json={}, headers=headers, timeout=5)
     assert response.status_code == 202
-    assert running.controller.sync_requests == ["web"]
-    missing = running.http.post(running.url("/api/v1/applications/nope/sync"), timeout=5)
+    assert with_token.controller.sync_requests == ["web"]
+    missing = with_token.http.post(
+        with_token.url("/api/v1/applications/nope/sync"), json={}, headers=headers, timeout=5
+    )
     assert missing.status_code == 404
-    assert running.controller.sync_requests == ["web"]
+    assert with_token.controller.sync_requests == ["web"]
+
+
+def test_actions_without_a_token_are_refused_naming_the_flag(running: Running) -> None:
+    url = running.url("/api/v1/applications/web/sync")
+    for kwargs in ({"json": {}}, {"data": "{}", "headers": {"Content-Type": "text/plain"}}):
+        response = running.http.post(url, timeout=5, **kwargs)  # type: ignore[arg-type]
+        assert response.status_code == 403
+        assert "--api-token" in response.json()["error"]
+    assert running.http.get(running.url("/api/v1/applications"), timeout=5).status_code == 200
+    assert running.controller.sync_requests == []
 
 
 def test_unknown_path_is_404(running: Running) -> None:
@@ -288,7 +303,7 @@ def test_api_token_accepted(with_token: Running) -> None:
     )
     assert response.status_code == 200
     sync = with_token.http.post(
-        with_token.url("/api/v1/applications/web/sync"), headers=headers, timeout=5
+        with_token.url("/api/v1/applications/web/sync"), json={}, headers=headers, timeout=5
     )
     assert sync.status_code == 202 and with_token.controller.sync_requests == ["web"]
 
@@ -304,10 +319,11 @@ def test_status_page_lists_apps(running: Running) -> None:
     response = running.http.get(running.url("/"), timeout=5)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
-    assert "script-src" not in response.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe" not in policy
+    assert "default-src 'none'" in policy
     for app in APPS:
-        assert f"<td>{app['name']}</td>" in response.text
+        assert f'<a href="/applications/{app["name"]}">{app["name"]}</a>' in response.text
     assert "OutOfSync" in response.text and "Progressing" in response.text
 
 
@@ -326,6 +342,12 @@ def test_status_page_escapes_everything(running: Running) -> None:
     assert "<script>" not in text and "<img" not in text and "<b>" not in text
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
     assert "&lt;b&gt;&amp;bold&lt;/b&gt;" in text
+    evil_page = '"><img src=x onerror=alert(1)>'
+    running.controller.put(
+        {"name": evil_page, "health": "<b>", "repo": "https://example.com/'quote'"}
+    )
+    text = running.http.get(running.url(f"/applications/{quote(evil_page)}"), timeout=5).text
+    assert "<img" not in text and "<b>" not in text and "&lt;img src=x" in text
     assert "&#x27;quote&#x27;" in text
 
 
