@@ -24,6 +24,7 @@ import yaml
 from tests.controller.harness import API_TOKEN, Env, deployment, environment
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -103,8 +104,10 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
             sim.install_argo_rollouts_crds()
         running.start()
         running.wait_apps(
-            lambda a: len(a) == 4
-            and all(x["sync_status"] == "Synced" and x["history"] for x in a.values()),
+            lambda a: (
+                len(a) == 4
+                and all(x["sync_status"] == "Synced" and x["history"] for x in a.values())
+            ),
             timeout=40,
             what="first syncs",
         )
@@ -139,11 +142,27 @@ def browser() -> Iterator[WebDriver]:
 
 
 def _wait(driver: WebDriver, check: Any, what: str, timeout: float = 30) -> Any:
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(check, message=what)
+    stale = (StaleElementReferenceException,)
+    wait = WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=stale)
+    return wait.until(check, message=what)
 
 
 def _text(driver: WebDriver, css: str) -> str:
-    return str(driver.find_element(By.CSS_SELECTOR, css).text)
+    """The element's text read in one step: live updates replace elements at any time."""
+    script = "var el = document.querySelector(arguments[0]); return el ? el.innerText : '';"
+    return str(driver.execute_script(script, css)).replace("\t", " ")
+
+
+def _click(driver: WebDriver, xpath: str) -> None:
+    """Click, retrying while a live update replaces the element under the finger."""
+
+    def click(d: WebDriver) -> bool:
+        d.find_element(By.XPATH, xpath).click()
+        return True
+
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        click, message=f"click {xpath}"
+    )
 
 
 def _shot(driver: WebDriver, name: str) -> None:
@@ -218,37 +237,14 @@ def test_actions_need_a_login(env: Env, browser: WebDriver) -> None:
     cookie = browser.get_cookie("gitsync_session")
     assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     browser.get(env.url + "/applications/web-c1")
-    browser.find_element(By.XPATH, "//button[text()='Sync']").click()
+    _click(browser, "//button[text()='Sync']")
     _wait(browser, lambda d: "Sync queued." in d.page_source, "sync queued notice")
     env.wait_apps(lambda a: len(a["web-c1"]["history"]) == 2, timeout=20, what="ui sync ran")
     assert _post(api, b"{}", {**json_headers, "Authorization": f"Bearer {API_TOKEN}"}) == 202
 
 
-def test_gated_blue_green_sync_page_and_terminate(env: Env, browser: WebDriver) -> None:
-    env.repo.commit(files=_shop("shop:2.0", smoke_test=True))
-    env.wait_apps(
-        lambda a: (a["shop-c1"].get("operation") or {}).get("phase") == "Running"
-        and any(
-            r.get("phase") == "PostSync" and r.get("result") == "Running"
-            for r in a["shop-c1"]["operation"]["resources"]
-        ),
-        timeout=40,
-        what="shop-c1 waiting in PostSync behind the pause gate",
-    )
-    browser.get(env.url + "/applications/shop-c1")
-    _wait(browser, lambda d: "PostSync wave 0" in _text(d, "#operation"), "timeline")
-    resources = _text(browser, "#resources")
-    assert "smoke-test (hook)" in resources and "Suspended" in resources
-    assert browser.find_elements(By.XPATH, "//button[text()='Promote']")
-    _shot(browser, "app-gated-sync")
-    browser.find_element(By.XPATH, "//button[text()='Terminate operation']").click()
-    _wait(browser, lambda d: "Termination requested." in d.page_source, "terminate notice")
-    # the live update (Server-Sent Events) swaps in the ended operation without a reload
-    _wait(browser, lambda d: "terminated by request" in _text(d, "#operation"), "terminated")
-    assert "Failed" in _text(browser, "#history")
-
-
 def test_diff_of_a_drifted_app(env: Env, browser: WebDriver) -> None:
+    # runs before the gated test's commit: a sync of a new commit would repair the drift
     sim = env.sims[1]
     sim.mutate(
         "apps/v1",
@@ -257,8 +253,9 @@ def test_diff_of_a_drifted_app(env: Env, browser: WebDriver) -> None:
         "web",
         lambda o: {**o, "spec": {**o["spec"], "replicas": 5}},
     )
+    env.wait_apps(lambda a: a["web-c2"]["sync_status"] == "OutOfSync", what="drift seen")
     browser.get(env.url + "/applications/web-c2")
-    _wait(browser, lambda d: "OutOfSync" in _text(d, "#summary"), "drift seen live", 30)
+    assert "OutOfSync" in _text(browser, "#summary")
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#diff details"), "diff listed")
     summary = browser.find_element(By.CSS_SELECTOR, "#diff details summary")
     assert summary.text == "Deployment/web/web"
@@ -268,6 +265,34 @@ def test_diff_of_a_drifted_app(env: Env, browser: WebDriver) -> None:
     _shot(browser, "app-diff")
     items = json.loads(_get(f"{env.url}/api/v1/applications/web-c2/diff"))["items"]
     assert any("replicas" in i["diff_text"] for i in items)
+
+
+def test_gated_blue_green_sync_page_and_terminate(env: Env, browser: WebDriver) -> None:
+    env.repo.commit(files=_shop("shop:2.0", smoke_test=True))
+    env.wait_apps(
+        lambda a: (
+            (a["shop-c1"].get("operation") or {}).get("phase") == "Running"
+            and "hook Job/shop/smoke-test" in a["shop-c1"]["operation"]["message"]
+        ),
+        timeout=40,
+        what="shop-c1 waiting in PostSync behind the pause gate",
+    )
+    browser.get(env.url + "/applications/shop-c1")
+    _wait(browser, lambda d: "Running PostSync wave 0" in _text(d, "#operation"), "timeline")
+    resources = _text(browser, "#resources")
+    assert "Job (hook) shop smoke-test" in resources and "Rollout shop shop" in resources
+    # the pause gate, as the live updates show it
+    _wait(browser, lambda d: "awaiting promotion" in _text(d, "#summary"), "paused Rollout")
+    assert browser.find_elements(By.XPATH, "//button[text()='Promote']")
+    _shot(browser, "app-gated-sync")
+    _click(browser, "//button[text()='Terminate operation']")
+    _wait(browser, lambda d: "Termination requested." in d.page_source, "terminate notice")
+    # the live update (Server-Sent Events) swaps in the ended operation without a reload
+    env.wait_apps(
+        lambda a: a["shop-c1"]["operation"]["phase"] == "Failed", what="operation terminated"
+    )
+    _wait(browser, lambda d: "terminated by request" in _text(d, "#operation"), "live update")
+    assert "Failed" in _text(browser, "#history")
 
 
 def _get(url: str) -> bytes:

@@ -143,7 +143,16 @@ def _operation(app: AppInfo) -> str:
     for (phase, wave), items in _groups(op.get("resources") or []):
         done = sum(1 for r in items if r.get("result") in ("Synced", "Succeeded", "Pruned"))
         failed = [r for r in items if r.get("result") in ("SyncFailed", "Failed", "Error")]
-        state = "Failed" if failed else ("Succeeded" if done == len(items) else "Running")
+        # a hook that was created shows "Synced" while it runs: the operation's message
+        # names what it waits for
+        waits_here = op.get("phase") == "Running" and any(
+            resource_name(r.get("kind"), r.get("namespace"), r.get("name"))
+            in str(op.get("message") or "")
+            for r in items
+        )
+        state = (
+            "Failed" if failed else "Running" if waits_here or done < len(items) else "Succeeded"
+        )
         hooks = [r for r in items if r.get("hook")]
         hook_text = f", {len(hooks)} hook(s)" if hooks else ""
         steps.append(
@@ -224,7 +233,8 @@ def _resource_row(
     sync = badge(live.get("status")) if live else '<span class="muted">—</span>'
     health = badge(live.get("health")) if live and live.get("health") else "—"
     result = badge(op.get("result")) if op else "—"
-    message = (op or {}).get("message") or (live or {}).get("message") or ""
+    messages = [str(m) for m in ((op or {}).get("message"), (live or {}).get("message")) if m]
+    message = " · ".join(dict.fromkeys(messages))
     extra = ""
     if kind == "Rollout" and csrf is not None and namespace:
         base = (

@@ -4,8 +4,8 @@ Each stream answers once something it watches changed (one ``change`` event whos
 the new state's digest), or after `lifetime` seconds with nothing; the browser's
 EventSource then reconnects after ``retry`` milliseconds and sends the last id it saw,
 so a change in between is answered at once. A stream is a whole response: it holds one
-worker thread for at most `lifetime`, and at most `max_streams` are held at once; beyond
-that a stream is answered at once with a longer ``retry``.
+worker thread for at most `lifetime`, and at most `max_streams` are held at once: a new
+stream beyond that ends the oldest one (answered at once; its browser reconnects).
 """
 
 from __future__ import annotations
@@ -50,24 +50,44 @@ class EventStreams:
         interval: float = CHECK_INTERVAL,
     ) -> None:
         self._source = source
-        self._slots = threading.BoundedSemaphore(max_streams)
+        self._max = max_streams
         self._lifetime = lifetime
         self._interval = interval
-        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._active: list[threading.Event] = []  # oldest first; set = end that stream now
+        self._closed = False
 
     def close(self) -> None:
         """End every waiting stream now (at shutdown)."""
-        self._closed.set()
+        with self._lock:
+            self._closed = True
+            for stop in self._active:
+                stop.set()
 
     def respond(self, watch: str, last_id: str) -> Response:
-        if not self._slots.acquire(blocking=False):
-            return _stream(f"retry: {BUSY_RETRY_MS}\n: busy\n\n")
+        stop = threading.Event()
+        with self._lock:
+            if self._closed:
+                return _stream(f"retry: {BUSY_RETRY_MS}\n: closing\n\n")
+            if len(self._active) >= self._max:
+                # The newest stream wins: the oldest is most likely a page already left
+                # (a whole-response stream cannot see its client go). It ends at once and
+                # its browser, if still there, reconnects.
+                self._active[0].set()
+                self._active.pop(0)
+            self._active.append(stop)
         try:
-            return _stream(self._wait(watch, last_id[:64]))
+            return _stream(self._wait(watch, last_id[:64], stop))
         finally:
-            self._slots.release()
+            with self._lock:
+                if stop in self._active:
+                    self._active.remove(stop)
 
-    def _wait(self, watch: str, last_id: str) -> str:
+    def active(self) -> int:
+        with self._lock:
+            return len(self._active)
+
+    def _wait(self, watch: str, last_id: str, stop: threading.Event) -> str:
         baseline = last_id or digest(self._source(), watch)
         deadline = time.monotonic() + self._lifetime
         while True:
@@ -75,7 +95,7 @@ class EventStreams:
             if current != baseline:
                 data = json.dumps({"watch": watch})
                 return f"retry: {RETRY_MS}\nid: {current}\nevent: change\ndata: {data}\n\n"
-            if time.monotonic() >= deadline or self._closed.wait(self._interval):
+            if time.monotonic() >= deadline or stop.wait(self._interval):
                 return f"retry: {RETRY_MS}\nid: {baseline}\n: idle\n\n"
 
 
