@@ -213,6 +213,16 @@ def test_list_page_filters_and_counts(env: Env, browser: WebDriver) -> None:
     browser.find_element(By.LINK_TEXT, "apps").click()
     _wait(browser, lambda d: "/applicationsets/apps" in d.current_url, "appset page")
     assert "Generated applications (4)" in _text(browser, "main")
+    # at phone width the page itself never scrolls sideways (wide tables scroll in place)
+    browser.set_window_size(400, 800)
+    try:
+        browser.get(env.url + "/applications/shop-c1")
+        width = "return [document.documentElement.scrollWidth, window.innerWidth];"
+        scroll_width, inner_width = browser.execute_script(width)
+        assert scroll_width <= inner_width
+        _shot(browser, "app-phone")
+    finally:
+        browser.set_window_size(1280, 800)
 
 
 def test_actions_need_a_login(env: Env, browser: WebDriver) -> None:
@@ -262,6 +272,7 @@ def test_diff_of_a_drifted_app(env: Env, browser: WebDriver) -> None:
     summary.click()
     diff = _text(browser, "#diff pre.diff")
     assert "-  replicas: 5" in diff and "+  replicas: 1" in diff
+    browser.execute_script("document.getElementById('diff').scrollIntoView()")
     _shot(browser, "app-diff")
     items = json.loads(_get(f"{env.url}/api/v1/applications/web-c2/diff"))["items"]
     assert any("replicas" in i["diff_text"] for i in items)
@@ -284,6 +295,7 @@ def test_gated_blue_green_sync_page_and_terminate(env: Env, browser: WebDriver) 
     # the pause gate, as the live updates show it
     _wait(browser, lambda d: "awaiting promotion" in _text(d, "#summary"), "paused Rollout")
     assert browser.find_elements(By.XPATH, "//button[text()='Promote']")
+    browser.execute_script("document.getElementById('operation').scrollIntoView()")
     _shot(browser, "app-gated-sync")
     _click(browser, "//button[text()='Terminate operation']")
     _wait(browser, lambda d: "Termination requested." in d.page_source, "terminate notice")
