@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv test lint fmt typecheck unit demo bench clean
+.PHONY: all venv test lint fmt typecheck unit demo bench clean lock
 
 all: test
 
@@ -38,6 +38,15 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
+
+# requirements.lock: what the container image installs (runtime, the helm extra and the
+# build backend), every file pinned by sha256. Refresh after changing pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet pip-tools
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(BIN)/pip-compile --quiet --generate-hashes \
+		--allow-unsafe --strip-extras --extra helm --build-deps-for wheel \
+		--index-url https://pypi.org/simple --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

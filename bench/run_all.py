@@ -5,10 +5,28 @@ from __future__ import annotations
 
 import sys
 
-from bench import poll, render_diff, steady_state, sync_one_app, webhook_latency
+from bench import (
+    health,
+    jq_paths,
+    poll,
+    render_diff,
+    slow_clients,
+    steady_state,
+    sync_one_app,
+    webhook_latency,
+)
 from bench.common import Results
 
-BENCHMARKS = (render_diff, poll, sync_one_app, steady_state, webhook_latency)
+BENCHMARKS = (
+    render_diff,
+    poll,
+    sync_one_app,
+    steady_state,
+    webhook_latency,
+    jq_paths,
+    health,
+    slow_clients,
+)
 
 
 def main(argv: list[str] | None = None) -> list[Results]:

@@ -1,4 +1,5 @@
-"""What every generator is given: the ApplicationSet, its renderer, Git and clusters."""
+"""What every generator is given: the ApplicationSet, its renderer, Git, clusters, and
+the environment the caller allows generators to read (resources, network services)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Protocol
 
 from gitsync.appset.cluster import Cluster
 from gitsync.appset.render import Params, Renderer
+from gitsync.appset.resources import ResourceReader
 from gitsync.model import ApplicationSet
 from gitsync.source.tree import Tree
 
@@ -16,11 +18,30 @@ TreeProvider = Callable[[str, str], Tree]
 
 
 @dataclass(frozen=True)
+class GeneratorEnv:
+    """What the caller lets generators reach beyond Git and the cluster list.
+
+    `resources` reads ConfigMaps, Secrets and duck-typed resources (plugin,
+    pullRequest, clusterDecisionResource); None refuses those generators. `allowed_urls`
+    are the URL prefixes the plugin and pullRequest generators may call; None allows any
+    http(s) URL (the CLI), empty allows none. `namespace` is where Argo CD keeps its
+    ConfigMaps and Secrets.
+    """
+
+    resources: ResourceReader | None = None
+    allowed_urls: tuple[str, ...] | None = ()
+    namespace: str = "argocd"
+    new_git_file_globbing: bool = False
+    http_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Context:
     appset: ApplicationSet
     renderer: Renderer
     trees: TreeProvider
     clusters: tuple[Cluster, ...] = ()
+    env: GeneratorEnv = field(default_factory=GeneratorEnv)
     # Filled by the registry so that matrix and merge can run their children.
     run_child: ChildRunner | None = field(default=None, compare=False)
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from gitsync.appset.cluster import Cluster
-from gitsync.appset.context import Context, TreeProvider
+from gitsync.appset.context import Context, GeneratorEnv, TreeProvider
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators import generator_name, run_generator
 from gitsync.appset.generators.combine import override
@@ -29,11 +29,17 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
 def expand(
-    appset: ApplicationSet, *, trees: TreeProvider, clusters: list[Cluster] | tuple[Cluster, ...]
+    appset: ApplicationSet,
+    *,
+    trees: TreeProvider,
+    clusters: list[Cluster] | tuple[Cluster, ...],
+    env: GeneratorEnv | None = None,
 ) -> list[Application]:
     """The Applications `appset` generates, sorted by name."""
     renderer = Renderer(go_template=appset.go_template, strict=appset.missing_key_error)
-    ctx = Context(appset, renderer, trees, tuple(clusters), run_child=run_generator)
+    ctx = Context(
+        appset, renderer, trees, tuple(clusters), env or GeneratorEnv(), run_child=run_generator
+    )
     try:
         parse_strategy((appset.obj.get("spec") or {}).get("strategy"))
         return _expand(appset, ctx)

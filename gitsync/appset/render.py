@@ -8,36 +8,50 @@ from typing import Any
 
 from gitsync.appset.errors import FieldError
 from gitsync.appset.fasttemplate import render_fast
-from gitsync.appset.gotemplate import render_go
+from gitsync.appset.gotemplate import json_params, render_go
 
 Params = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Renderer:
-    """One template mode: fasttemplate, or goTemplate (optionally missingkey=error)."""
+    """One template mode: fasttemplate, or goTemplate with its goTemplateOptions
+    (`strict` is ``missingkey=error``)."""
 
     go_template: bool = False
     strict: bool = False
+    options: tuple[str, ...] = ()
 
     def string(self, text: str, params: Mapping[str, Any], field: str) -> str:
         if self.go_template:
-            return render_go(text, params, field, strict=self.strict)
+            return render_go(text, params, field, strict=self.strict, options=self.options)
         return render_fast(text, params, field)
 
     def value(self, value: Any, params: Mapping[str, Any], field: str) -> Any:
         """A copy of `value` with every string (and mapping key) rendered."""
+        if self.go_template:
+            params = json_params(params)  # once for the whole structure
+        return self._value(value, params, field)
+
+    def _string(self, text: str, params: Mapping[str, Any], field: str) -> str:
+        if self.go_template:
+            return render_go(
+                text, params, field, strict=self.strict, options=self.options, converted=True
+            )
+        return render_fast(text, params, field)
+
+    def _value(self, value: Any, params: Mapping[str, Any], field: str) -> Any:
         if isinstance(value, str):
-            return self.string(value, params, field)
+            return self._string(value, params, field)
         if isinstance(value, Mapping):
             rendered: dict[str, Any] = {}
             for key, item in value.items():
                 child = f"{field}.{key}" if field else str(key)
-                new_key = self.string(key, params, child) if isinstance(key, str) else key
-                rendered[new_key] = self.value(item, params, child)
+                new_key = self._string(key, params, child) if isinstance(key, str) else key
+                rendered[new_key] = self._value(item, params, child)
             return rendered
         if isinstance(value, list):
-            return [self.value(item, params, f"{field}[{i}]") for i, item in enumerate(value)]
+            return [self._value(item, params, f"{field}[{i}]") for i, item in enumerate(value)]
         return value
 
 

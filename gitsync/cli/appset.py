@@ -19,6 +19,8 @@ from gitsync.appset import (
     load_documents,
     repo_tree_provider,
 )
+from gitsync.appset.context import GeneratorEnv
+from gitsync.appset.resources import DocumentResources
 from gitsync.cli.controllerapi import call_api, format_table, server_options
 from gitsync.errors import AppSetError, UserInputError
 from gitsync.model import Application
@@ -45,6 +47,18 @@ def appset_group() -> None:
     help="YAML list of clusters (name, server, labels, annotations, project) or Secrets.",
 )
 @click.option(
+    "--resources",
+    "resources_file",
+    default=None,
+    help="YAML ConfigMaps, Secrets and duck-typed resources for the plugin, pullRequest "
+    "and clusterDecisionResource generators.",
+)
+@click.option(
+    "--new-git-file-globbing",
+    is_flag=True,
+    help="Match git files patterns with doublestar globbing (Argo CD's opt-in), not Git's.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Choice(["yaml", "json"]),
@@ -53,15 +67,26 @@ def appset_group() -> None:
     help="yaml: one multi-document stream; json: one JSON array.",
 )
 def generate_command(
-    path: str, repo: str | None, revision: str | None, clusters_file: str | None, output: str
+    path: str,
+    repo: str | None,
+    revision: str | None,
+    clusters_file: str | None,
+    resources_file: str | None,
+    new_git_file_globbing: bool,
+    output: str,
 ) -> None:
     """Expand the ApplicationSets in FILE or DIR (recursively); Applications found there
     are printed as they are, together with the generated ones, sorted by name."""
     clusters = _load_clusters(clusters_file)
+    env = GeneratorEnv(
+        resources=_load_resources(resources_file),
+        allowed_urls=None,  # the user's own run: any http(s) URL
+        new_git_file_globbing=new_git_file_globbing,
+    )
     cache = RepoCache()
     try:
         trees = repo_tree_provider(cache, repo_override=repo, revision_override=revision)
-        result = applications_in(path, trees, clusters)
+        result = applications_in(path, trees, clusters, env)
     finally:
         cache.close()
     objects = [app.to_object() for app in result]
@@ -74,11 +99,13 @@ def generate_command(
         )
 
 
-def applications_in(path: str, trees: TreeProvider, clusters: list[Cluster]) -> list[Application]:
+def applications_in(
+    path: str, trees: TreeProvider, clusters: list[Cluster], env: GeneratorEnv | None = None
+) -> list[Application]:
     """The Applications of FILE or DIR: those written there and those its ApplicationSets
     generate, sorted by name; one name from two places is an error."""
     applications, appsets = _load(path)
-    generated = [(a, expand(a, trees=trees, clusters=clusters)) for a in appsets]
+    generated = [(a, expand(a, trees=trees, clusters=clusters, env=env)) for a in appsets]
     return _merge(applications, generated)
 
 
@@ -94,19 +121,32 @@ def _load(path: str) -> tuple[list[Application], list[Any]]:
 def _load_clusters(clusters_file: str | None) -> list[Cluster]:
     if not clusters_file:
         return []
+    items = _yaml_items(clusters_file, "--clusters")
+    return clusters_from_documents(items, clusters_file)
+
+
+def _load_resources(resources_file: str | None) -> DocumentResources | None:
+    if not resources_file:
+        return None
+    items = _yaml_items(resources_file, "--resources")
+    if not all(isinstance(item, dict) for item in items):
+        raise UserInputError(f"--resources {resources_file}: every document must be an object")
+    return DocumentResources(items, f"--resources {resources_file}")
+
+
+def _yaml_items(path: str, flag: str) -> list[Any]:
+    """The documents of a YAML file; a document that is a list gives its items."""
     try:
-        with open(os.path.expanduser(clusters_file), "rb") as handle:
+        with open(os.path.expanduser(path), "rb") as handle:
             documents = [d for d in yaml.load_all(handle, Loader=yaml.CSafeLoader) if d is not None]
     except OSError as err:
-        raise UserInputError(f"--clusters {clusters_file}: {err.strerror}") from None
+        raise UserInputError(f"{flag} {path}: {err.strerror}") from None
     except yaml.YAMLError as err:
-        raise UserInputError(
-            f"--clusters {clusters_file}: invalid YAML: {' '.join(str(err).split())}"
-        ) from None
+        raise UserInputError(f"{flag} {path}: invalid YAML: {' '.join(str(err).split())}") from None
     items: list[Any] = []
     for document in documents:
         items.extend(document if isinstance(document, list) else [document])
-    return clusters_from_documents(items, clusters_file)
+    return items
 
 
 def _merge(

@@ -13,13 +13,16 @@ from typing import Any
 import click
 import yaml
 
+from gitsync.cli.healthargs import health_lua_option, use_health_lua
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_OK
 from gitsync.cli.sourceargs import current_application, load_manifests, source_options
 from gitsync.diff import AppDiff, IgnoreDifferences
 from gitsync.diff.live import LiveDiffer
 from gitsync.errors import GitsyncError, KubeError, UnknownKindError, UserInputError
+from gitsync.health import Health, aggregate
 from gitsync.kube import FIELD_MANAGER, Cluster
 from gitsync.model.enums import SyncStatus
+from gitsync.model.keys import ResourceKey
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.store import OperationStore
 
@@ -52,6 +55,7 @@ _HEADER_COLOUR = {
     type=click.Path(dir_okay=False),
     help="YAML list of rules in Argo CD's ignoreDifferences format.",
 )
+@health_lua_option
 @click.option(
     "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -62,13 +66,15 @@ def diff_command(
     app_name: str | None,
     dest_namespace: str | None,
     ignore_file: str | None,
+    health_lua: tuple[str, ...],
     output: str,
     **source: Any,
 ) -> None:
-    """Show how the live cluster differs from the manifests at PATH.
+    """Show how the live cluster differs from the manifests at PATH, and the app's health.
 
     Exit status: 0 in sync, 1 differences found, 2 error.
     """
+    use_health_lua(health_lua)
     app_spec = current_application()
     ignore = IgnoreDifferences.from_app_spec(
         [
@@ -85,16 +91,56 @@ def diff_command(
     with Cluster.from_kubeconfig(kubeconfig, context) as cluster:
         namespace = dest_namespace or cluster.default_namespace
         desired = [_with_namespace(cluster, obj, namespace) for obj in objects]
-        differ = LiveDiffer(cluster, field_manager=FIELD_MANAGER)
+        seen = _Recorded(cluster)
+        differ = LiveDiffer(seen, field_manager=FIELD_MANAGER)
         result = differ.diff_app(
             app, desired, ignore=ignore, extra_kinds=_synced_kinds(cluster, app)
         )
+    health = aggregate(
+        (manifest, seen.lives.get(ResourceKey.of(obj)))
+        for manifest, obj in zip(rendered.manifests, desired, strict=True)
+    )
 
     if output == "json":
-        click.echo(json.dumps(result.to_json(), indent=2))
+        as_json = result.to_json()
+        as_json["health"] = {"status": health.status.value, "message": health.message}
+        click.echo(json.dumps(as_json, indent=2))
     else:
-        _print_text(app, result)
+        _print_text(app, result, health)
     sys.exit(EXIT_OK if result.in_sync else EXIT_DIFFERENT_OR_FAILED)
+
+
+class _Recorded:
+    """The cluster as the differ sees it, keeping each live object it read (for health)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.lives: dict[ResourceKey, dict[str, Any]] = {}
+
+    def apply(
+        self, obj: dict[str, Any], *, dry_run: bool = False, field_manager: str = FIELD_MANAGER
+    ) -> dict[str, Any]:
+        return self.cluster.apply(obj, dry_run=dry_run, field_manager=field_manager)
+
+    def get(
+        self, api_version: str, kind: str, namespace: str | None, name: str
+    ) -> dict[str, Any] | None:
+        found = self.cluster.get(api_version, kind, namespace, name)
+        if found is not None:
+            self.lives[ResourceKey.of(found)] = found
+        return found
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> list[dict[str, Any]]:
+        return self.cluster.list(
+            api_version, kind, namespace=namespace, label_selector=label_selector
+        )
 
 
 def _default_app_name(path: str) -> str:
@@ -146,7 +192,7 @@ def _with_namespace(cluster: Cluster, obj: dict[str, Any], namespace: str) -> di
     return {**obj, "metadata": {**meta, "namespace": namespace}}
 
 
-def _print_text(app: str, result: AppDiff) -> None:
+def _print_text(app: str, result: AppDiff, health: Health) -> None:
     for resource in result.resources:
         if resource.in_sync:
             continue
@@ -160,6 +206,7 @@ def _print_text(app: str, result: AppDiff) -> None:
     total = len(result.resources)
     noun = "resource" if total == 1 else "resources"
     click.echo(f"app {app}: {state}, {total} {noun} ({', '.join(parts) or 'none'})")
+    click.echo(f"health: {health}")
 
 
 def _colour(line: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from collections.abc import Iterator, Mapping
@@ -11,8 +12,9 @@ from typing import Any
 import click
 import yaml
 
+from gitsync.cli.healthargs import health_lua_option, use_health_lua
 from gitsync.errors import ManifestError, UserInputError
-from gitsync.health import Health, assess, load_rules
+from gitsync.health import Assessment, decide, load_rules
 from gitsync.model.keys import ResourceKey
 
 _NO_CHECK = "-"
@@ -74,12 +76,20 @@ def _list_items(doc: Mapping[str, Any], where: str) -> list[Any] | None:
     return filled
 
 
+def _as_json(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
 def _check_object(obj: Any, where: str) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise ManifestError(f"expected an object, got {type(obj).__name__}", where)
     if not isinstance(obj.get("kind"), str) or not obj["kind"]:
         raise ManifestError("object has no kind", where)
-    return obj
+    # As the API would give it: unquoted YAML timestamps become strings again.
+    plain: dict[str, Any] = json.loads(json.dumps(obj, default=_as_json))
+    return plain
 
 
 def load_objects(text: str, name: str) -> list[dict[str, Any]]:
@@ -101,14 +111,16 @@ def load_objects(text: str, name: str) -> list[dict[str, Any]]:
     return objects
 
 
-def _row(obj: dict[str, Any], health: Health | None) -> dict[str, Any]:
+def _row(obj: dict[str, Any], found: Assessment) -> dict[str, Any]:
     key = ResourceKey.of(obj)
+    health = found.health
     return {
         "kind": key.kind,
         "namespace": key.namespace,
         "name": key.name,
         "status": health.status.value if health is not None else None,
         "message": health.message if health is not None else "",
+        "source": found.source,
     }
 
 
@@ -124,7 +136,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         from rich.text import Text
 
         table = Table(box=None, header_style="bold")
-        for column in ("RESOURCE", "HEALTH", "MESSAGE"):
+        for column in ("RESOURCE", "HEALTH", "SOURCE", "MESSAGE"):
             table.add_column(column, overflow="fold")
         for row in rows:
             status = row["status"] or _NO_CHECK
@@ -132,15 +144,17 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             table.add_row(
                 Text(_resource(row)),
                 Text(status, style=_STYLES.get(status, "")),
+                Text(row["source"]),
                 Text(row["message"]),
             )
         Console().print(table)
         return
-    lines = [("RESOURCE", "HEALTH", "MESSAGE")]
-    lines += [(_resource(r), r["status"] or _NO_CHECK, r["message"]) for r in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(2)]
-    for resource, status, message in lines:
-        click.echo(f"{resource:<{widths[0]}}  {status:<{widths[1]}}  {message}".rstrip())
+    lines = [("RESOURCE", "HEALTH", "SOURCE", "MESSAGE")]
+    lines += [(_resource(r), r["status"] or _NO_CHECK, r["source"], r["message"]) for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(3)]
+    for resource, status, source, message in lines:
+        line = f"{resource:<{widths[0]}}  {status:<{widths[1]}}  {source:<{widths[2]}}  {message}"
+        click.echo(line.rstrip())
 
 
 @click.command("health")
@@ -160,17 +174,22 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     multiple=True,
     help="YAML file of declarative health checks for custom kinds (repeatable)",
 )
-def health(source: str, output: str, rules_files: tuple[Path, ...]) -> None:
+@health_lua_option
+def health(
+    source: str, output: str, rules_files: tuple[Path, ...], health_lua: tuple[str, ...]
+) -> None:
     """Print the health of each live object in FILE (or stdin with -).
 
     FILE holds YAML or JSON, one or many documents, or a List as `kubectl get -o yaml`
-    prints it. Kinds without a health check show "-" (null in JSON). Exits 0 whatever
+    prints it. Objects without health show "-" (null in JSON); SOURCE names the check
+    that decided (builtin, lua:<script>, registered, plugin, conditions, none). Exits 0 whatever
     the health; 2 when the input cannot be read.
     """
+    use_health_lua(health_lua)
     for rules_file in rules_files:
         load_rules(rules_file)
     text, name = _read(source)
-    rows = [_row(obj, assess(obj)) for obj in load_objects(text, name)]
+    rows = [_row(obj, decide(obj)) for obj in load_objects(text, name)]
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
     else:

@@ -38,6 +38,18 @@ log = structlog.get_logger("gitsync.serve")
     default=None,
     help="Whether the web UI's pages need a login (actions always do; default optional).",
 )
+@click.option(
+    "--insecure-allow-anonymous-actions",
+    is_flag=True,
+    default=None,
+    help="Without --api-token, let anyone who reaches the port sync apps.",
+)
+@click.option(
+    "--allow-local-repos",
+    multiple=True,
+    metavar="DIR",
+    help="A directory whose local repositories apps may use (repeatable).",
+)
 @click.option("--clusters", help="YAML file of destination clusters.")
 @click.option("--concurrency", type=int, help="Apps reconciled at once (default 4).")
 @click.option("--wave-delay", help="Pause between sync waves (default 2s).")
@@ -64,6 +76,30 @@ log = structlog.get_logger("gitsync.serve")
     help="Directory of ConfigManagementPlugin YAML files.",
 )
 @click.option("--plugin-timeout", help="How long each plugin command may run (default 90s).")
+@click.option(
+    "--generator-urls",
+    help="Comma-separated URL prefixes the plugin and pullRequest generators may call.",
+)
+@click.option(
+    "--new-git-file-globbing/--no-new-git-file-globbing",
+    default=None,
+    help="Match git files generator patterns with doublestar globbing.",
+)
+@click.option(
+    "--health-lua",
+    type=click.Path(file_okay=False),
+    help="Lua health scripts in Argo CD's layout: DIR/<group>/<Kind>/health.lua.",
+)
+@click.option(
+    "--argocd-cm",
+    metavar="NAME",
+    help="Argo CD style ConfigMap in --namespace with resource.customizations keys "
+    "(health scripts, ignoreDifferences); watched for changes.",
+)
+@click.option(
+    "--watch-namespaces",
+    help="Comma-separated namespaces: cache, watch and manage only these (default: all).",
+)
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs

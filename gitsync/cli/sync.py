@@ -13,6 +13,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from gitsync.cli.healthargs import health_lua_option, use_health_lua
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_ERROR, EXIT_OK
 from gitsync.cli.plan import default_app_name
 from gitsync.cli.sourceargs import (
@@ -82,6 +83,7 @@ from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
     show_default=True,
     help="Requests allowed at once above --qps (kubectl's default).",
 )
+@health_lua_option
 @click.option(
     "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -102,10 +104,12 @@ def sync_command(
     state_namespace: str,
     qps: float,
     burst: int,
+    health_lua: tuple[str, ...],
     output: str,
     **source: Any,
 ) -> None:
     """Sync the manifests at PATH to the cluster: hooks, waves, health, prune."""
+    use_health_lua(health_lua)
     timeout_s = parse_duration(timeout, what="--timeout")
     retry = RetryPolicy(
         limit=retry_limit, duration=parse_duration(retry_backoff, what="--retry-backoff")

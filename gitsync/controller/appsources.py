@@ -16,7 +16,8 @@ from gitsync.model import Application, ApplicationSource, Manifest, SourceKey
 from gitsync.model.keys import ResourceKey
 from gitsync.render import BuildContext, PluginLimits, Renderer, RenderOptions, load_plugins
 from gitsync.render.helmdeps import ChartDependencies
-from gitsync.source import Credentials, HelmRepoCache, RepoCache
+from gitsync.source import HelmRepoCache, RepoCache
+from gitsync.source.credentials import BasicAuth
 
 _KUBE_VERSION = re.compile(r"v?(\d+\.\d+\.\d+)")
 
@@ -26,7 +27,7 @@ class DuplicateResourceError(GitsyncError):
 
 
 def renderer_for(
-    config: ControllerConfig, charts: HelmRepoCache, credentials: Credentials | None
+    config: ControllerConfig, charts: HelmRepoCache, credentials: BasicAuth | None
 ) -> Renderer:
     """The controller's renderer: its plugins, and chart dependencies through `charts`.
     UserInputError when a plugin file is invalid."""
@@ -44,7 +45,7 @@ class SourceRenderer:
         repos: RepoCache,
         charts: HelmRepoCache,
         renderer: Renderer,
-        chart_credentials: Credentials | None = None,
+        chart_credentials: BasicAuth | None = None,
     ) -> None:
         self.repos = repos
         self.charts = charts

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,11 @@ class Destination:
 class ClusterRegistry:
     """Connected destinations by server URL and by name; thread-safe."""
 
-    def __init__(self, on_connect: Callable[[Destination], None]) -> None:
+    def __init__(
+        self, on_connect: Callable[[Destination], None], namespaces: Sequence[str] | None = None
+    ) -> None:
+        """`namespaces`: each destination's cache watches only these (None: everything)."""
+        self.namespaces = namespaces
         self._lock = threading.Lock()
         self._by_server: dict[str, Destination] = {}
         self._by_name: dict[str, Destination] = {}
@@ -135,7 +139,8 @@ class ClusterRegistry:
                 self._by_name.setdefault(record.name, found)
                 return found
         cluster = connect()
-        dest = Destination(record, cluster, LiveCache(cluster, label_selector=TRACKING_LABEL))
+        cache = LiveCache(cluster, label_selector=TRACKING_LABEL, namespaces=self.namespaces)
+        dest = Destination(record, cluster, cache)
         with self._lock:
             self._by_server[key] = dest
             self._by_name.setdefault(record.name, dest)

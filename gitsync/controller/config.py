@@ -9,6 +9,7 @@ Secret reference.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -19,6 +20,9 @@ import yaml
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
 
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SECRET_KEYS = frozenset(
     {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
 )
@@ -45,6 +49,8 @@ class ControllerConfig:
     bitbucket_uuid: str | None = None
     api_token: str | None = None
     ui_auth: str = "optional"  # "required": the web UI's pages need a login too
+    insecure_allow_anonymous_actions: bool = False
+    allow_local_repos: tuple[str, ...] = ()
     clusters: str | None = None
     concurrency: int = 4
     qps: float = 50.0
@@ -60,6 +66,14 @@ class ControllerConfig:
     plugins: tuple[str, ...] = ()
     plugins_dir: str | None = None
     plugin_timeout: float = 90.0
+    # URL prefixes the plugin and pullRequest generators may call (comma-separated);
+    # empty: those generators are refused.
+    generator_urls: str | None = None
+    new_git_file_globbing: bool = False
+    # health: Lua scripts from a directory, and an Argo CD style ConfigMap to watch
+    health_lua: str | None = None
+    argocd_cm: str | None = None
+    watch_namespaces: str | None = None  # comma-separated: namespace-scoped mode
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -75,11 +89,30 @@ class ControllerConfig:
             raise ConfigError("plugin timeout must be positive")
         if self.ui_auth not in ("optional", "required"):
             raise ConfigError(f"invalid --ui-auth {self.ui_auth!r} (optional or required)")
+        cm = self.argocd_cm
+        if cm is not None and (len(cm) > 253 or not _DNS_SUBDOMAIN.fullmatch(cm)):
+            raise ConfigError(f"invalid ConfigMap name {self.argocd_cm!r} for argocd_cm")
         if self.log_format not in ("json", "console"):
             raise ConfigError(f"invalid log format {self.log_format!r} (json or console)")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"invalid log level {self.log_level!r} ({', '.join(LOG_LEVELS)})")
+        for directory in self.allow_local_repos:
+            if not os.path.isabs(os.path.expanduser(directory)):
+                raise ConfigError(f"--allow-local-repos {directory!r}: give an absolute directory")
+        for name in self.watched_namespaces or ():
+            if not _NAMESPACE.match(name):
+                raise ConfigError(f"invalid namespace {name!r} in watch namespaces")
         return self
+
+    @property
+    def allowed_generator_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in (self.generator_urls or "").split(",") if u.strip())
+
+    @property
+    def watched_namespaces(self) -> tuple[str, ...] | None:
+        """The namespaces of namespace-scoped mode; None: the whole cluster."""
+        names = sorted({n.strip() for n in (self.watch_namespaces or "").split(",") if n.strip()})
+        return tuple(names) or None
 
     @property
     def listen_host(self) -> str:
@@ -106,6 +139,10 @@ def _coerce(name: str, raw: Any) -> Any:
     kind = str(kinds[name])
     if raw is None:
         return None
+    if name == "generator_urls" and isinstance(raw, list):
+        raw = ",".join(str(item) for item in raw)
+    if name == "allow_local_repos":
+        return _directories(raw)
     try:
         if name == "plugins":
             return _file_list(raw)
@@ -129,6 +166,16 @@ def _coerce(name: str, raw: Any) -> Any:
     except (TypeError, ValueError):
         raise ConfigError(f"invalid value for {name}: {raw!r}") from None
     return str(raw)
+
+
+def _directories(raw: Any) -> tuple[str, ...]:
+    """A list of directories: a YAML list, repeated flags, or one string separated like
+    PATH (the environment variable)."""
+    items = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list | tuple) else None
+    if items is None:
+        raise ConfigError(f"invalid value for allow_local_repos: {raw!r} (want directories)")
+    found = [part for item in items for part in str(item).split(os.pathsep) if part.strip()]
+    return tuple(found)
 
 
 def _file_list(raw: Any) -> tuple[str, ...]:

@@ -24,7 +24,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from gitsync import rollouts
 from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
+from gitsync.controller.appsetenv import RequeueTimer, generator_env
 from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
+from gitsync.controller.argocdcm import ArgoCdConfigMap
 from gitsync.controller.cachedcluster import CachedCluster
 from gitsync.controller.clusters import (
     ClusterRegistry,
@@ -48,13 +50,15 @@ from gitsync.controller.ordering import parse_depends_on, parse_wave
 from gitsync.controller.projects import ProjectSource, window_wait
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.removal import delete_owned
+from gitsync.controller.reposecrets import refresh_repo_secrets
+from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
 from gitsync.diff import IgnoreDifferences
 from gitsync.diff.live import LiveDiffer
 from gitsync.errors import ActionRefused, GitsyncError, UnknownKindError
-from gitsync.health import aggregate, assess
+from gitsync.health import aggregate, assess, load_directory, use_lua_scripts
 from gitsync.kube import Cluster
 from gitsync.metrics import Metrics
 from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
@@ -63,7 +67,15 @@ from gitsync.model.keys import ResourceKey
 from gitsync.project import AppProject
 from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.push.payloads import PushEvent
-from gitsync.source import HelmRepoCache, RepoCache, helm_credentials_from_env, redact_url
+from gitsync.source import (
+    Credentials,
+    HelmRepoCache,
+    RepoCache,
+    helm_credentials_from_env,
+    redact_url,
+)
+from gitsync.source.gitauth import SecretCredentials
+from gitsync.source.localrepos import LocalRepoPolicy
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
@@ -73,6 +85,7 @@ log = structlog.get_logger("gitsync.controller")
 
 ROOT_KEY = "\x00root"  # a poll: refresh the root and every source, then resync every app
 PUSH_ROOT_KEY = "\x00root-push"  # a push: refresh the root, reconcile only what it changed
+REQUEUE_KEY = "\x00appsets"  # generators' requeueAfterSeconds: expand the ApplicationSets again
 PUSH_ROOT_DELAY = 0.3
 STEP_BUDGET = 0.5  # seconds of sync steps per visit before the app goes back in line
 STEP_PAUSE = 0.05
@@ -118,13 +131,19 @@ class Controller:
         base = os.environ.get("GITSYNC_SELF_HEAL_BACKOFF")
         self.self_heal_base = self_heal_base if self_heal_base is not None else float(base or 2.0)
         cache_dir = Path(config.cache_dir) if config.cache_dir else None
-        self.repos = repo_cache or RepoCache(cache_dir)
+        # Argo CD repository Secrets first, then the environment's credentials.
+        self.repo_credentials = SecretCredentials(
+            Credentials.from_env(), helm_credentials_from_env()
+        )
+        self.repos = repo_cache or RepoCache(cache_dir, self.repo_credentials)
+        # Every repoURL from Git passes this before anything is read: see localrepos.
+        self.local_repos = LocalRepoPolicy(config.repo, config.allow_local_repos)
         # The index TTL only merges the fetches of one poll's apps: every poll sees new charts.
         self.charts = HelmRepoCache(
             cache_dir / "helm" if cache_dir else None,
             index_ttl=min(config.poll_interval / 2, 30.0),
         )
-        self.chart_credentials = helm_credentials_from_env()
+        self.chart_credentials = self.repo_credentials
         self.renderer = renderer_for(config, self.charts, self.chart_credentials)
         self.sources = SourceRenderer(
             self.repos, self.charts, self.renderer, self.chart_credentials
@@ -156,16 +175,25 @@ class Controller:
         self._scheduler: BackgroundScheduler | None = None
         self._leader: LeaderElector | None = None
         self._leading = threading.Event()
-        self._registry = ClusterRegistry(self._connected)
+        self._registry = ClusterRegistry(self._connected, config.watched_namespaces)
         self._differs: dict[int, LiveDiffer] = {}
         self._runners: dict[int, SyncRunner] = {}
         self.local = self._local_cluster()
         self.local.stats.add_observer(functools.partial(self.metrics.api_request, "in-cluster"))
         self.statuses = StatusStore(self.local, config.namespace)
         self.op_store = OperationStore(KubePort(self.local), config.namespace)
+        self.generator_env = generator_env(config, self.local)
+        self._requeue = RequeueTimer(lambda seconds: self.queue.add_after(REQUEUE_KEY, seconds))
         self.projects = ProjectSource(self.local, config.namespace)
         self._file_clusters: list[ClusterSpec] = (
             load_clusters_file(config.clusters) if config.clusters else []
+        )
+        if config.health_lua:
+            use_lua_scripts("directory", load_directory(config.health_lua))
+        self.argocd_cm = (
+            ArgoCdConfigMap(self.local, config.namespace, config.argocd_cm, self._requeue_apps)
+            if config.argocd_cm
+            else None
         )
 
     def _local_cluster(self) -> Cluster:
@@ -187,6 +215,8 @@ class Controller:
         self._registry.add(local_record(), lambda: local)
         for spec in self._file_clusters:
             self._registry.add_spec(spec, self.config.qps, self.config.burst)
+        if self.argocd_cm is not None:
+            self.argocd_cm.start()
         for index in range(self.config.concurrency):
             worker = threading.Thread(target=self._work, name=f"reconcile-{index}", daemon=True)
             worker.start()
@@ -272,6 +302,8 @@ class Controller:
             worker.join(timeout=30)
         if self._leader is not None:
             self._leader.stop(release=True)
+        if self.argocd_cm is not None:
+            self.argocd_cm.stop()
         self._registry.close()
         self.repos.close()
         self.charts.close()
@@ -395,10 +427,12 @@ class Controller:
                     self._refresh_root()
                 elif key == PUSH_ROOT_KEY:
                     self._refresh_root_after_push()
+                elif key == REQUEUE_KEY:
+                    self._requeue_appsets()
                 else:
                     self._reconcile(key)
             except Exception:  # a bug in one reconcile must not kill the worker
-                shown = "root" if key in (ROOT_KEY, PUSH_ROOT_KEY) else key
+                shown = "root" if key in (ROOT_KEY, PUSH_ROOT_KEY, REQUEUE_KEY) else key
                 log.exception("reconcile failed", key=shown)
             finally:
                 structlog.contextvars.clear_contextvars()
@@ -415,6 +449,7 @@ class Controller:
             return known
         started = time.perf_counter()
         try:
+            self.local_repos.check(repo)
             if key.chart:
                 sha = self.charts.resolve(repo, key.chart, key.revision, self.chart_credentials)
             else:
@@ -455,12 +490,30 @@ class Controller:
         for name in self._reload_root(with_cluster_secrets=False):
             self.queue.add(name)
 
+    def _requeue_appsets(self) -> None:
+        """Expand the ApplicationSets again at the root commit already loaded."""
+        with self._lock:
+            sha = self._root_sha
+        if not sha or not self._requeue.take():
+            return
+        try:
+            changed = self._load_root(sha)
+        except GitsyncError as err:
+            log.warning("applicationsets not expanded again", error=str(err))
+            with self._lock:
+                self._requeue.plan(self._inventory.requeue_after)
+            return
+        for name in changed:
+            self.queue.add(name)
+
     def _reload_root(self, *, with_cluster_secrets: bool) -> list[str]:
         """Re-read the root when its commit moved (or the last read failed); the apps that
         are new or changed, [] when nothing was re-read. A failure is kept for /readyz."""
         cfg = self.config
         changed: list[str] = []
         try:
+            if with_cluster_secrets:  # before the root: it may need a repository Secret
+                refresh_repo_secrets(self.local, cfg.namespace, self.repo_credentials)
             sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
             if with_cluster_secrets:
                 self._refresh_cluster_secrets()
@@ -480,8 +533,14 @@ class Controller:
         with self._lock:
             previous = self._inventory
         inventory, removals = build_inventory(
-            tree, cfg.path, previous, repo_tree_provider(self.repos), self._registry.records()
+            tree,
+            cfg.path,
+            previous,
+            self.local_repos.guard(repo_tree_provider(self.repos)),
+            self._registry.records(),
+            self.generator_env,
         )
+        self._requeue.plan(inventory.requeue_after)
         self.projects.load_root(tree, cfg.path)
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
@@ -544,10 +603,16 @@ class Controller:
             observe = functools.partial(self.metrics.api_request, dest.record.name)
             dest.cluster.stats.add_observer(observe)
         self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
-        self._runners[id(dest)] = SyncRunner(
-            KubePort(dest.cluster), self.op_store, poll_interval=0.2
-        )
+        port = KubePort(dest.cluster, namespaces=self.config.watched_namespaces)
+        self._runners[id(dest)] = SyncRunner(port, self.op_store, poll_interval=0.2)
         dest.cache.add_listener(self._on_live_change)
+
+    def _requeue_apps(self) -> None:
+        """Health scripts or ignore rules changed: every app is compared again."""
+        with self._lock:
+            names = sorted(self._inventory.apps)
+        for name in names:
+            self.queue.add(name)
 
     def _on_live_change(self, event_type: str, obj: dict[str, Any]) -> None:
         labels = (obj.get("metadata") or {}).get("labels") or {}
@@ -616,9 +681,13 @@ class Controller:
         rendered = self.sources.render(app, resolved, namespace, dest.cluster)
         manifests = [m for m, _ in rendered]
         desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
+        if self.config.watched_namespaces:
+            check_scope(namespace, desired, self.config.watched_namespaces)
         refuse_duplicates(desired, [where for _, where in rendered])
         check_objects(app, project, desired, _has_namespace, dest.record.name)
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
+        if self.argocd_cm is not None:  # the ConfigMap's rules apply to every app
+            ignore = IgnoreDifferences((*self.argocd_cm.ignore.rules, *ignore.rules))
         diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
         status.resources = [
             ResourceStatus(

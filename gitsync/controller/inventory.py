@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from gitsync.appset import Cluster as ClusterRecord
 from gitsync.appset import TreeProvider, expand, load_documents, reconcile_generated
+from gitsync.appset.context import GeneratorEnv
+from gitsync.appset.requeue import requeue_after
 from gitsync.appset.rollingsync import RollingSync, parse_strategy
 from gitsync.errors import GitsyncError
 from gitsync.model import Application, SourceKey
@@ -34,6 +36,8 @@ class Inventory:
     generated: dict[str, list[Application]] = field(default_factory=dict)  # per appset
     errors: dict[str, str] = field(default_factory=dict)  # appset -> why it kept old apps
     rolling: dict[str, RollingSync] = field(default_factory=dict)  # appset -> its steps
+    # The shortest requeueAfterSeconds of any ApplicationSet's generators (None: none).
+    requeue_after: float | None = None
 
 
 def spec_digest(app: Application) -> str:
@@ -49,6 +53,7 @@ def build_inventory(
     previous: Inventory,
     trees: TreeProvider,
     clusters: list[ClusterRecord],
+    env: GeneratorEnv | None = None,
 ) -> tuple[Inventory, list[Removal]]:
     """The new inventory and the Applications to remove. A broken ApplicationSet keeps
     its previous Applications (reported in `errors`); a broken root raises."""
@@ -60,7 +65,7 @@ def build_inventory(
     for appset in appsets:
         before = previous.generated.get(appset.name, [])
         try:
-            generated = expand(appset, trees=trees, clusters=clusters)
+            generated = expand(appset, trees=trees, clusters=clusters, env=env)
         except GitsyncError as err:
             out.errors[appset.name] = str(err)
             out.generated[appset.name] = before
@@ -80,6 +85,8 @@ def build_inventory(
             out.apps.setdefault(app.name, app)
             out.owner[app.name] = appset.name
         removals.extend(Removal(app, changes.delete_resources) for app in changes.delete)
+    intervals = [s for s in map(requeue_after, appsets) if s is not None]
+    out.requeue_after = min(intervals) if intervals else None
     gone_appsets = set(previous.generated) - {a.name for a in appsets}
     for name in gone_appsets:
         # The ApplicationSet itself was deleted: its Applications go, like Argo CD's

@@ -8,8 +8,8 @@ because a list item named ``nginx`` may sit at index 0 in Git and index 1 live.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 ConcretePath = tuple[str | int, ...]
@@ -57,7 +57,18 @@ class ItemEqualTo:
     value: Any
 
 
-Segment = Key | Index | Each | Select | ItemWithKeys | ItemEqualTo
+@dataclass(frozen=True, slots=True)
+class Query:
+    """The paths a program computes from the value (a jq expression): `run(value)`.
+
+    `text` is the expression, for messages and for comparing rules.
+    """
+
+    run: Callable[[Any], list[ConcretePath]] = field(compare=False)
+    text: str = ""
+
+
+Segment = Key | Index | Each | Select | ItemWithKeys | ItemEqualTo | Query
 Pattern = tuple[Segment, ...]
 
 _MISSING = object()
@@ -92,6 +103,12 @@ def _evaluate(
         yield prefix
         return
     segment = pattern[at]
+    if isinstance(segment, Query):
+        for found in segment.run(value):
+            path = _resolved(value, found)
+            if path is not None:
+                yield from _evaluate(lookup(value, path), pattern, at + 1, (*prefix, *path))
+        return
     for step, child in _step(value, segment):
         yield from _evaluate(
             child, pattern, at + 1, (*prefix, step) if step is not None else prefix
@@ -133,6 +150,25 @@ def _step(value: Any, segment: Segment) -> Iterator[tuple[str | int | None, Any]
         for index, item in enumerate(value):
             if _same(item, segment.value):
                 yield index, item
+
+
+def _resolved(obj: Any, path: ConcretePath) -> ConcretePath | None:
+    """`path` with negative list indices counted from the end; None if it is not in `obj`."""
+    out: list[str | int] = []
+    current = obj
+    for part in path:
+        if isinstance(part, int) and isinstance(current, list):
+            index = part + len(current) if part < 0 else part
+            if not 0 <= index < len(current):
+                return None
+            out.append(index)
+            current = current[index]
+        elif isinstance(part, str) and isinstance(current, dict) and part in current:
+            out.append(part)
+            current = current[part]
+        else:
+            return None
+    return tuple(out)
 
 
 def _same(a: Any, b: Any) -> bool:

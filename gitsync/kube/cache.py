@@ -1,6 +1,10 @@
 """`LiveCache`: the live objects of a set of kinds, kept current by watches.
 
 After a kind's first LIST, reads cost no request: a steady-state reconcile reads here.
+With `namespaces` (namespace-scoped mode) each namespaced kind is listed and watched in
+each of those namespaces only, never across the cluster, and cluster-scoped kinds are
+refused with `OutOfScopeError`: a controller whose rights end at those namespaces needs
+no cluster-wide list or watch.
 Objects are shared, not copied: every event replaces an object wholesale (nothing is
 changed in place), so a reader holding one sees a consistent snapshot, but must not
 change it (copy first). Reads are safe from any thread.
@@ -11,10 +15,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
+from gitsync.errors import UnknownKindError
 from gitsync.model.keys import ResourceKey, split_api_version
 
 from .cluster import Cluster
@@ -29,13 +34,25 @@ GroupKind = tuple[str, str]
 ObjectKey = tuple[str, str]  # namespace ("" when cluster-scoped), name
 
 
+class OutOfScopeError(UnknownKindError):
+    """A cluster-scoped kind asked of a cache limited to namespaces."""
+
+
 class _KindState:
-    def __init__(self, info: ResourceInfo) -> None:
+    def __init__(self, info: ResourceInfo, scopes: Sequence[str | None]) -> None:
         self.info = info
         self.objects: dict[ObjectKey, dict[str, Any]] = {}
         self.resource_version = ""
-        self.synced = False
-        self.watcher: KindWatcher | None = None
+        self.unlisted: set[str | None] = set(scopes)  # scopes whose first LIST is not in
+        self.watchers: list[KindWatcher] = []
+
+    @property
+    def synced(self) -> bool:
+        return not self.unlisted
+
+    @property
+    def watcher(self) -> KindWatcher | None:
+        return self.watchers[0] if self.watchers else None
 
 
 def _object_key(obj: dict[str, Any]) -> ObjectKey:
@@ -52,11 +69,14 @@ class LiveCache:
         *,
         label_selector: str | None = None,
         watch_timeout: int = WATCH_TIMEOUT_SECONDS,
+        namespaces: Sequence[str] | None = None,
     ) -> None:
         """`watch_timeout`: seconds the server keeps each watch stream open before the
-        cache resumes it (a fresh stream now and then guards against silent stalls)."""
+        cache resumes it (a fresh stream now and then guards against silent stalls).
+        `namespaces`: watch only these (None: the whole cluster)."""
         self.cluster = cluster
         self.label_selector = label_selector
+        self.namespaces = tuple(sorted(set(namespaces))) if namespaces else None
         self.watch_timeout = watch_timeout
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -93,13 +113,29 @@ class LiveCache:
                 if state is not None and state.synced:
                     return state.info
             info = self.cluster.resource_for(api_version, kind)
-            watcher = KindWatcher(self, info, self.label_selector, self.watch_timeout)
+            scopes: Sequence[str | None] = (None,)
+            if self.namespaces is not None:
+                if not info.namespaced:
+                    raise OutOfScopeError(
+                        f"{kind} is cluster-scoped: not managed when watching only "
+                        f"namespaces {', '.join(self.namespaces)}"
+                    )
+                scopes = self.namespaces
+            watchers = [
+                KindWatcher(self, info, self.label_selector, self.watch_timeout, scope)
+                for scope in scopes
+            ]
             with self._lock:
-                self._kinds[(group, kind)] = state = _KindState(info)
-                state.watcher = watcher
+                self._kinds[(group, kind)] = state = _KindState(info, scopes)
+                state.watchers = watchers
+            started: list[KindWatcher] = []
             try:
-                watcher.start()
+                for watcher in watchers:
+                    watcher.start()
+                    started.append(watcher)
             except BaseException:
+                for watcher in started:
+                    watcher.stop()
                 with self._lock:
                     del self._kinds[(group, kind)]
                 raise
@@ -127,7 +163,7 @@ class LiveCache:
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
-            watchers = [s.watcher for s in self._kinds.values() if s.watcher is not None]
+            watchers = [w for s in self._kinds.values() for w in s.watchers]
         for watcher in watchers:
             watcher.stop()
 
@@ -212,6 +248,13 @@ class LiveCache:
             state = self._kinds.get((group, kind))
             return state.watcher if state else None
 
+    def watchers(self, api_version: str, kind: str) -> list[KindWatcher]:
+        """The kind's watchers: one, or one per namespace in namespace-scoped mode."""
+        group, _ = split_api_version(api_version)
+        with self._lock:
+            state = self._kinds.get((group, kind))
+            return list(state.watchers) if state else []
+
     # -- listeners ------------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """`listener(event_type, obj)` after each change (ADDED, MODIFIED, DELETED), from a
@@ -228,9 +271,15 @@ class LiveCache:
 
     # -- fed by watchers ------------------------------------------------------------------
     def replace_kind(
-        self, info: ResourceInfo, items: list[dict[str, Any]], resource_version: str
+        self,
+        info: ResourceInfo,
+        items: list[dict[str, Any]],
+        resource_version: str,
+        *,
+        namespace: str | None = None,
     ) -> None:
-        """A (re)LIST: the kind's objects are exactly `items`; listeners hear the difference."""
+        """A (re)LIST: the kind's objects (in `namespace`, when the list was of one) are
+        exactly `items`; listeners hear the difference."""
         fresh = {_object_key(obj): obj for obj in items}
         events: list[tuple[str, dict[str, Any]]] = []
         with self._changed:
@@ -238,6 +287,9 @@ class LiveCache:
             if state is None:
                 return
             old = state.objects
+            if namespace is not None:  # the other namespaces' objects stay as they are
+                old = {key: obj for key, obj in old.items() if key[0] == namespace}
+                fresh = {key: obj for key, obj in fresh.items() if key[0] == namespace}
             for key, obj in fresh.items():
                 before = old.get(key)
                 if before is None:
@@ -245,9 +297,15 @@ class LiveCache:
                 elif _version(before) != _version(obj):
                     events.append(("MODIFIED", obj))
             events.extend(("DELETED", obj) for key, obj in old.items() if key not in fresh)
-            state.objects = fresh
-            state.resource_version = resource_version
-            state.synced = True
+            if namespace is None:
+                state.objects = fresh
+                state.resource_version = resource_version
+            else:
+                kept = {k: o for k, o in state.objects.items() if k[0] != namespace}
+                state.objects = {**kept, **fresh}
+                if not is_older(resource_version, state.resource_version):
+                    state.resource_version = resource_version
+            state.unlisted.discard(namespace)
             self._changed.notify_all()
             listeners = list(self._listeners)
         self._notify(listeners, events)

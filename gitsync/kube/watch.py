@@ -66,8 +66,11 @@ class KindWatcher:
         info: ResourceInfo,
         label_selector: str | None,
         timeout_seconds: int = WATCH_TIMEOUT_SECONDS,
+        namespace: str | None = None,
     ) -> None:
+        """`namespace`: list and watch only there (None: across the cluster)."""
         self.cache = cache
+        self.namespace = namespace
         self.timeout_seconds = max(int(timeout_seconds), 1)
         self.info = info
         self.label_selector = label_selector
@@ -77,7 +80,8 @@ class KindWatcher:
         self._stopped = threading.Event()
         self._response: Any = None
         self._response_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name=f"watch-{info.kind}", daemon=True)
+        where = f"{info.kind}-{namespace}" if namespace else info.kind
+        self._thread = threading.Thread(target=self._run, name=f"watch-{where}", daemon=True)
 
     def start(self) -> None:
         """LIST synchronously (errors reach the caller), then watch in the background."""
@@ -101,10 +105,15 @@ class KindWatcher:
     def relist(self) -> None:
         cluster = self.cache.cluster
         result = cluster.list_with_version(
-            self.info.api_version, self.info.kind, label_selector=self.label_selector
+            self.info.api_version,
+            self.info.kind,
+            namespace=self.namespace,
+            label_selector=self.label_selector,
         )
         self.resource_version = result.resource_version
-        self.cache.replace_kind(self.info, result.items, result.resource_version)
+        self.cache.replace_kind(
+            self.info, result.items, result.resource_version, namespace=self.namespace
+        )
 
     # -- the loop -------------------------------------------------------------------------
     def _run(self) -> None:
@@ -150,7 +159,7 @@ class KindWatcher:
         }
         transport = self.cache.cluster.transport
         response = transport.open_stream(
-            self.info.collection_path(None),
+            self.info.collection_path(self.namespace),
             query,
             read_timeout=self.timeout_seconds + 30,
             resource=f"{self.info.kind} watch",

@@ -28,7 +28,7 @@ import yaml
 from gitsync.errors import GitsyncError, RenderError
 from gitsync.render.overlay import OverlayTree
 from gitsync.render.parse import ManifestLoader
-from gitsync.source.credentials import Credentials
+from gitsync.source.credentials import BasicAuth
 from gitsync.source.helmrepo import HelmRepoCache
 from gitsync.source.paths import join_path
 from gitsync.source.semver import Version, parse_constraint
@@ -54,7 +54,7 @@ class ChartDependencies:
     """Resolves dependencies through a Helm repository cache (made on first need)."""
 
     def __init__(
-        self, charts: HelmRepoCache | None = None, credentials: Credentials | None = None
+        self, charts: HelmRepoCache | None = None, credentials: BasicAuth | None = None
     ) -> None:
         self._charts = charts
         self._credentials = credentials

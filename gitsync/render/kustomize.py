@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from gitsync.errors import ManifestError, RenderError
+from gitsync.errors import ManifestError, RenderError, SourceError
 from gitsync.model import Manifest
 from gitsync.render.materialize import materialize
 from gitsync.render.objects import manifests_from_documents
@@ -171,6 +171,8 @@ def _local_refs(kustomization: dict[str, Any]) -> Iterator[str]:
 def _if_local(ref: str) -> Iterator[str]:
     """`ref` unless it is remote (kustomize fetches those itself, and fails offline)."""
     text = ref.strip()
+    if text.lower().removeprefix("git::").startswith("file:"):
+        raise SourceError(f"kustomization resource {text}: repositories on local disk are refused")
     if not text or "://" in text or text.startswith(("git@", "github.com/", "gitlab.com/")):
         return
     yield text

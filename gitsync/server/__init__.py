@@ -13,7 +13,7 @@ from gitsync.push.matching import MANIFEST_GENERATE_PATHS, app_matches_push
 from gitsync.push.payloads import PushEvent
 from gitsync.push.repourl import normalize_repo_url, same_repo
 from gitsync.server.app import DEFAULT_WEBHOOK_MAX_BYTES, GitsyncApp, ServerSettings
-from gitsync.server.http import HttpServer, parse_listen
+from gitsync.server.http import HttpLimits, HttpServer, parse_listen
 from gitsync.server.view import ControllerView, InMemoryController
 from gitsync.server.webhook import (
     WebhookDelivery,
@@ -27,6 +27,7 @@ __all__ = [
     "MANIFEST_GENERATE_PATHS",
     "ControllerView",
     "GitsyncApp",
+    "HttpLimits",
     "HttpServer",
     "InMemoryController",
     "Metrics",

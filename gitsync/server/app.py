@@ -12,23 +12,27 @@ Endpoints:
                                            the action API under /api/v1/applications/{name})
 
 When an API token is configured, every ``/api/v1`` request needs
-``Authorization: Bearer <token>``. The webhook is authenticated per provider instead
-(`gitsync.server.webhook`), and the health, metrics and status page endpoints are open.
+``Authorization: Bearer <token>``. Without one, reads stay open but state-changing
+requests are refused (403) unless anonymous actions were allowed explicitly, and a
+state-changing request must say ``Content-Type: application/json`` (415 otherwise), which
+a browser cannot send cross-origin without a preflight. The webhook is authenticated per
+provider instead (`gitsync.server.webhook`); health, metrics and the pages are open
+(unless ``--ui-auth required``; page actions need a login, `gitsync.server.ui`).
 """
 
 from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from gitsync.metrics import Metrics
 from gitsync.server.router import (
+    JSON_TYPE,
     BadBody,
     BodyTooLarge,
     Request,
@@ -43,6 +47,7 @@ from gitsync.server.webhook import (
     WebhookSecrets,
     detect_provider,
     parse_webhook,
+    verify_headers,
 )
 
 if TYPE_CHECKING:
@@ -51,7 +56,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger()
 
 DEFAULT_WEBHOOK_MAX_BYTES = 50 * 1024 * 1024
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+API_MAX_BODY_BYTES = 64 * 1024
+WEBHOOK_ROUTE = "/api/webhook"
 _API_PREFIX = "/api/v1/"
 _WEBHOOK_RESULT = {400: "bad_request", 401: "unauthorized", 413: "too_large"}
 
@@ -65,6 +71,7 @@ class ServerSettings:
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     title: str = "gitsync"
     ui_auth: str = "optional"  # "required": pages need a login too
+    allow_anonymous_actions: bool = False
 
     @classmethod
     def from_config(cls, config: ControllerConfig) -> ServerSettings:
@@ -77,19 +84,25 @@ class ServerSettings:
             bitbucket_uuid=config.bitbucket_uuid,
         )
         return cls(
-            secrets, config.api_token or None, config.webhook_max_bytes, ui_auth=config.ui_auth
+            secrets,
+            config.api_token or None,
+            config.webhook_max_bytes,
+            allow_anonymous_actions=config.insecure_allow_anonymous_actions,
+            ui_auth=config.ui_auth,
         )
 
     def __repr__(self) -> str:
         token = "<set>" if self.api_token else None
         return (
             f"ServerSettings(secrets={self.secrets!r}, api_token={token}, "
-            f"webhook_max_bytes={self.webhook_max_bytes})"
+            f"webhook_max_bytes={self.webhook_max_bytes}, "
+            f"allow_anonymous_actions={self.allow_anonymous_actions})"
         )
 
 
 class GitsyncApp:
-    """A WSGI callable serving gitsync's endpoints from a `ControllerView`."""
+    """gitsync's endpoints over a `ControllerView`, independent of the HTTP server: the
+    server calls `begin` on the head, reads the body, then calls `finish`."""
 
     def __init__(
         self,
@@ -103,7 +116,7 @@ class GitsyncApp:
         self.metrics.set_apps_source(controller.applications)
         self.router = Router()
         r = self.router
-        r.add("POST", "/api/webhook", self.webhook)
+        r.add("POST", WEBHOOK_ROUTE, self.webhook)
         r.add("GET", "/healthz", self.healthz)
         r.add("GET", "/readyz", self.readyz)
         r.add("GET", "/metrics", self.prometheus)
@@ -114,37 +127,82 @@ class GitsyncApp:
             controller,
             api_token=self.settings.api_token,
             ui_auth=self.settings.ui_auth,
-            allow_anonymous_actions=getattr(self.settings, "allow_anonymous_actions", False),
+            allow_anonymous_actions=self.settings.allow_anonymous_actions,
             title=self.settings.title,
         )
         self.ui.register(r)
 
-    # -- WSGI ------------------------------------------------------------------------------
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        request = Request.from_environ(environ)
-        response = self.handle(request)
-        start_response(response.status_line(), response.wsgi_headers())
-        return [b"" if request.method == "HEAD" else response.body]
-
+    # -- request flow ----------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
-        """Route and run one request; never raises."""
+        """Route and run one request whose body is in `request.stream`; never raises."""
+        return self.begin(request) or self.finish(request)
+
+    def begin(self, request: Request) -> Response | None:
+        """Decide what the request line and headers alone decide, before any body is read:
+        the refusal (counted in the metrics), or None to read at most `body_limit(request)`
+        bytes of body into `request.stream` and call `finish`."""
+        response = self._refusal(request)
+        if response is not None:
+            self.metrics.http_request(request.route or "unmatched", response.status)
+        return response
+
+    def body_limit(self, request: Request) -> int:
+        """The largest body the routed request may have."""
+        if request.route == WEBHOOK_ROUTE:
+            return self.settings.webhook_max_bytes
+        return 0 if request.method in _SAFE_METHODS else API_MAX_BODY_BYTES
+
+    def finish(self, request: Request) -> Response:
+        """Run the handler `begin` admitted; never raises."""
+        handler = request.handler
+        if handler is None:  # `begin` was skipped
+            return self.handle(request)
+        try:
+            response = handler(request)
+        except Exception:
+            log.exception("http handler failed", route=request.route, method=request.method)
+            response = Response.json(500, {"error": "internal error"})
+        self.metrics.http_request(request.route or "unmatched", response.status)
+        return response
+
+    def _refusal(self, request: Request) -> Response | None:
         handler, status = self.router.resolve(request)
         if handler is None:
             allow = ", ".join(self.router.allowed(request.path))
             headers = [("Allow", allow)] if status == 405 else []
-            response = Response.json(status, {"error": _ERRORS[status]}, headers)
-        elif request.path.startswith(_API_PREFIX) and not self._authorized(request):
-            response = Response.json(
-                401, {"error": "missing or invalid bearer token"}, [("WWW-Authenticate", "Bearer")]
+            return Response.json(status, {"error": _ERRORS[status]}, headers)
+        request.handler = handler
+        if request.path.startswith(_API_PREFIX) and (refusal := self._api_refusal(request)):
+            return refusal
+        webhook = request.route == WEBHOOK_ROUTE
+        try:
+            declared = request.content_length()
+        except BadBody as err:
+            rejected = WebhookRejected(400, str(err))
+            return self._refuse(request, UNKNOWN, rejected) if webhook else _error(rejected)
+        limit = self.body_limit(request)
+        if declared is not None and declared > limit:
+            too_large = WebhookRejected(
+                413, f"body of {declared} bytes exceeds the limit of {limit}"
             )
-        else:
-            try:
-                response = handler(request)
-            except Exception:
-                log.exception("http handler failed", route=request.route, method=request.method)
-                response = Response.json(500, {"error": "internal error"})
-        self.metrics.http_request(request.route or "unmatched", response.status)
-        return response
+            return (
+                self._refuse(request, _provider(request), too_large)
+                if webhook
+                else _error(too_large)
+            )
+        if webhook:
+            return self._unproven_webhook(request)
+        return None
+
+    def _unproven_webhook(self, request: Request) -> Response | None:
+        """A delivery refused on its headers alone: no provider, or no proof of origin."""
+        provider = UNKNOWN
+        try:
+            provider = detect_provider(request.headers)[0]
+            verify_headers(provider, request.headers, self.settings.secrets)
+        except WebhookRejected as err:
+            return self._refuse(request, provider, err)
+        return None
 
     # -- endpoints -------------------------------------------------------------------------
     def webhook(self, request: Request) -> Response:
@@ -211,14 +269,20 @@ class GitsyncApp:
         return Response.json(200, dict(app))
 
     # -- helpers ---------------------------------------------------------------------------
-    def _authorized(self, request: Request) -> bool:
+    def _api_refusal(self, request: Request) -> Response | None:
+        """Why an ``/api/v1`` request may not proceed (401, 403, 415), or None."""
         token = self.settings.api_token
-        if not token:
-            return True
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return False
-        return hmac.compare_digest(given.strip().encode(), token.encode())
+        changes_state = request.method not in _SAFE_METHODS
+        if token:
+            if not _bearer_matches(request, token):
+                return Response.json(
+                    401, {"error": "missing or invalid bearer token"}, _BEARER_CHALLENGE
+                )
+        elif changes_state and not self.settings.allow_anonymous_actions:
+            return Response.json(403, {"error": _NO_TOKEN})
+        if changes_state and not _is_json(request.headers.get("content-type", "")):
+            return Response.json(415, {"error": "state-changing requests must be application/json"})
+        return None
 
     def _refuse(self, request: Request, provider: str, err: WebhookRejected) -> Response:
         result = _WEBHOOK_RESULT.get(err.status_code, "rejected")
@@ -238,3 +302,31 @@ class GitsyncApp:
 
 
 _ERRORS = {404: "not found", 405: "method not allowed"}
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BEARER_CHALLENGE = [("WWW-Authenticate", "Bearer")]
+_NO_TOKEN = (
+    "actions need an API token: start the controller with --api-token "
+    "(or, on a trusted network only, --insecure-allow-anonymous-actions)"
+)
+
+
+def _provider(request: Request) -> str:
+    try:
+        return detect_provider(request.headers)[0]
+    except WebhookRejected:
+        return UNKNOWN
+
+
+def _error(err: WebhookRejected) -> Response:
+    return Response.json(err.status_code, {"error": err.reason})
+
+
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == JSON_TYPE

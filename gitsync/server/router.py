@@ -1,4 +1,4 @@
-"""A tiny WSGI router: requests, responses and ``METHOD /path/{param}`` routes.
+"""A tiny router: requests, responses and ``METHOD /path/{param}`` routes.
 
 Just enough for a handful of endpoints; the handlers stay plain functions of a `Request`.
 """
@@ -25,10 +25,13 @@ _REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     411: "Length Required",
     413: "Content Too Large",
+    414: "URI Too Long",
     415: "Unsupported Media Type",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -52,25 +55,7 @@ class Request:
     remote_addr: str = ""
     params: dict[str, str] = field(default_factory=dict)
     route: str = ""
-
-    @classmethod
-    def from_environ(cls, environ: dict[str, Any]) -> Request:
-        headers = {
-            key[5:].replace("_", "-").lower(): str(value)
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            if environ.get(key):
-                headers[key.replace("_", "-").lower()] = str(environ[key])
-        return cls(
-            method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
-            path=str(environ.get("PATH_INFO", "/")) or "/",
-            query=str(environ.get("QUERY_STRING", "")),
-            headers=headers,
-            stream=environ["wsgi.input"],
-            remote_addr=str(environ.get("REMOTE_ADDR", "")),
-        )
+    handler: Handler | None = None  # set by routing
 
     def content_length(self) -> int | None:
         """The declared body length; None when absent (e.g. chunked). Raises `BadBody`."""
@@ -85,15 +70,13 @@ class Request:
         """The whole body, refusing more than `limit` bytes.
 
         A declared Content-Length over the limit is refused before anything is read; a
-        body of unknown length is read at most ``limit + 1`` bytes, so a lying or chunked
-        sender cannot make the server buffer more than the limit.
+        body of unknown length (chunked, or HTTP/2 without a length) is read at most
+        ``limit + 1`` bytes, so a lying sender cannot make the server buffer more.
+        `stream` ends where the body does (the server hands over the body it read).
         """
         declared = self.content_length()
         if declared is not None and declared > limit:
             raise BodyTooLarge(f"body of {declared} bytes exceeds the limit of {limit}")
-        chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
-        if declared is None and not chunked:
-            return b""
         want = declared if declared is not None else limit + 1
         parts: list[bytes] = []
         received = 0
@@ -129,7 +112,7 @@ class Response:
     def status_line(self) -> str:
         return f"{self.status} {_REASONS.get(self.status, 'Unknown')}"
 
-    def wsgi_headers(self) -> list[tuple[str, str]]:
+    def header_list(self) -> list[tuple[str, str]]:
         return [
             ("Content-Type", self.content_type),
             ("Content-Length", str(len(self.body))),

@@ -147,18 +147,42 @@ def verify_origin(
 
     `headers` must have lower-case keys. A provider with nothing configured accepts all.
     """
-    if provider == GITHUB:
-        _check_hmac(secrets.github, headers.get("x-hub-signature-256"), body, prefixed=True)
-    elif provider in (GITEA, GOGS):
-        signature = headers.get("x-gitea-signature") or headers.get("x-gogs-signature")
-        _check_hmac(secrets.gitea, signature, body, prefixed=False)
-    elif provider == BITBUCKET_SERVER:
-        _check_hmac(secrets.bitbucket_server, headers.get("x-hub-signature"), body, prefixed=True)
-    elif provider == GITLAB:
-        _check_equal(secrets.gitlab, headers.get("x-gitlab-token"), "X-Gitlab-Token")
+    verify_headers(provider, headers, secrets)
+    secret, signature, prefixed = _hmac_proof(provider, headers, secrets)
+    if secret and signature:
+        _check_hmac(secret, _signature_value(signature, prefixed), body)
+
+
+def verify_headers(provider: str, headers: Mapping[str, str], secrets: WebhookSecrets) -> None:
+    """The part of `verify_origin` that needs no body, so that a sender without proof is
+    refused before its body is read: the whole check for GitLab's token and Bitbucket
+    Cloud's UUID, the presence and form of the signature for the HMAC providers."""
+    lower = _lower_keys(headers)
+    if provider == GITLAB:
+        _check_equal(secrets.gitlab, lower.get("x-gitlab-token"), "X-Gitlab-Token")
     elif provider == BITBUCKET_CLOUD:
         expected = _bare_uuid(secrets.bitbucket_uuid) if secrets.bitbucket_uuid else None
-        _check_equal(expected, _bare_uuid(headers.get("x-hook-uuid", "")), "X-Hook-UUID")
+        _check_equal(expected, _bare_uuid(lower.get("x-hook-uuid", "")), "X-Hook-UUID")
+    else:
+        secret, signature, prefixed = _hmac_proof(provider, lower, secrets)
+        if secret:
+            if not signature:
+                raise WebhookRejected(401, "missing signature")
+            _signature_value(signature, prefixed)
+
+
+def _hmac_proof(
+    provider: str, headers: Mapping[str, str], secrets: WebhookSecrets
+) -> tuple[str | None, str | None, bool]:
+    """(secret, signature header, whether it reads ``sha256=<hex>``) of an HMAC provider."""
+    if provider == GITHUB:
+        return secrets.github, headers.get("x-hub-signature-256"), True
+    if provider in (GITEA, GOGS):
+        signature = headers.get("x-gitea-signature") or headers.get("x-gogs-signature")
+        return secrets.gitea, signature, False
+    if provider == BITBUCKET_SERVER:
+        return secrets.bitbucket_server, headers.get("x-hub-signature"), True
+    return None, None, False
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -166,16 +190,16 @@ def sign(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _check_hmac(secret: str | None, signature: str | None, body: bytes, *, prefixed: bool) -> None:
-    if not secret:
-        return
-    if not signature:
-        raise WebhookRejected(401, "missing signature")
+def _signature_value(signature: str, prefixed: bool) -> str:
     provided = signature.strip()
     if prefixed:
         algorithm, sep, provided = provided.partition("=")
         if not sep or algorithm.lower() != "sha256":
             raise WebhookRejected(401, "unsupported signature format (want sha256=<hex>)")
+    return provided
+
+
+def _check_hmac(secret: str, provided: str, body: bytes) -> None:
     expected = sign(secret, body)
     if not hmac.compare_digest(expected.encode(), provided.lower().encode()):
         raise WebhookRejected(401, "signature mismatch")

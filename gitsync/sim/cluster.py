@@ -23,6 +23,7 @@ from .handler import Handler
 from .httpserver import Backend, SimHTTPServer
 from .kubeconfig import write_kubeconfig
 from .persistence import StateSaver, load_state
+from .rbac import Authorizer
 from .records import RequestLog, RequestRecord
 from .registry import Registry, ResourceType
 from .store import Obj, Store
@@ -54,7 +55,10 @@ class SimCluster:
         self.controllers = Controllers(self.api, ready_delay, controllers)
         self.state_file = Path(state_file) if state_file else None
         self._saver: StateSaver | None = None
-        self._backend = Backend(self.api, self.registry, self.hub, self.faults, self._log)
+        self.authorizer = Authorizer(self.store)
+        self._backend = Backend(
+            self.api, self.registry, self.hub, self.faults, self._log, self.authorizer
+        )
         self._requested_port = port
         self._server: SimHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -128,8 +132,22 @@ class SimCluster:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def write_kubeconfig(self, path: Path | str, context: str = "sim") -> Path:
-        return write_kubeconfig(path, self.url, context)
+    def write_kubeconfig(
+        self, path: Path | str, context: str = "sim", token: str | None = None
+    ) -> Path:
+        """A kubeconfig for the admin token, or for `token` (see `service_account_token`)."""
+        if token is None:
+            return write_kubeconfig(path, self.url, context)
+        return write_kubeconfig(path, self.url, context, token)
+
+    # -- RBAC ---------------------------------------------------------------------------
+    def enable_rbac(self) -> None:
+        """From now on every request needs a known token and RBAC rules that allow it."""
+        self.authorizer.enabled = True
+
+    def service_account_token(self, namespace: str, name: str) -> str:
+        """A bearer token for ServiceAccount `namespace`/`name` (bind Roles to it)."""
+        return self.authorizer.service_account_token(namespace, name)
 
     @property
     def kubeconfig(self) -> Path:

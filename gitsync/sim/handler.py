@@ -20,6 +20,7 @@ from . import discovery, tables
 from .apierror import ApiError, status_body
 from .faults import FaultOutcome
 from .httpserver import Backend, SimHTTPServer
+from .rbac import Request
 from .records import RequestRecord
 from .routes import Route, UnknownResource, resolve
 from .store import Stored, dumps
@@ -51,6 +52,7 @@ class Handler(BaseHTTPRequestHandler):
     _route: Route | None = None
     _verb: str = ""
     logged_name: str | None = None
+    _user: str = ""
 
     # -- connection ----------------------------------------------------------------------
     def setup(self) -> None:
@@ -118,11 +120,14 @@ class Handler(BaseHTTPRequestHandler):
         self._method, self._url_path, self._query = method, url.path, query
         self._route = None
         self._verb = ""
+        self._user = ""
         self.logged_name = None
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         parts = [p for p in url.path.split("/") if p]
         try:
+            user = backend.authorizer.authenticate(self.headers.get("Authorization"))
+            self._user = user.name if user is not None else ""
             try:
                 route = resolve(backend.registry, parts)
             except UnknownResource:
@@ -133,6 +138,11 @@ class Handler(BaseHTTPRequestHandler):
             verb = self._verb = _verb(method, route, query)
             name = self.logged_name = route.name if route else None
             kind = route.rtype.kind if route and route.rtype else None
+            if route is not None and route.rtype is not None:
+                asked = Request(
+                    verb, route.group, route.plural, route.subresource, route.namespace, name
+                )
+                backend.authorizer.authorize(user, asked)
             outcome = backend.faults.check(method, url.path, verb, kind, name)
             if outcome is not None and self._fault(outcome, verb):
                 return
@@ -190,6 +200,7 @@ class Handler(BaseHTTPRequestHandler):
                 time=self._started,
                 content_type=str(self.headers.get("Content-Type") or ""),
                 subresource=route.subresource if route else "",
+                user=self._user,
             )
         )
 

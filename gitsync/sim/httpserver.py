@@ -12,6 +12,7 @@ from typing import Any
 
 from .api import Api
 from .faults import Faults
+from .rbac import Authorizer
 from .records import RequestLog
 from .registry import Registry
 from .watchhub import WatchHub
@@ -26,6 +27,7 @@ class Backend:
     hub: WatchHub
     faults: Faults
     log: RequestLog
+    authorizer: Authorizer
     stopping: threading.Event = field(default_factory=threading.Event)
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import yaml
 
 
-def kubeconfig_text(url: str, context: str = "sim") -> str:
+def kubeconfig_text(url: str, context: str = "sim", token: str = "gitsync-sim") -> str:
     config = {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": context, "cluster": {"server": url}}],
-        "users": [{"name": context, "user": {"token": "gitsync-sim"}}],
+        "users": [{"name": context, "user": {"token": token}}],
         "contexts": [
             {
                 "name": context,
@@ -25,8 +25,10 @@ def kubeconfig_text(url: str, context: str = "sim") -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def write_kubeconfig(path: Path | str, url: str, context: str = "sim") -> Path:
+def write_kubeconfig(
+    path: Path | str, url: str, context: str = "sim", token: str = "gitsync-sim"
+) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(kubeconfig_text(url, context), encoding="utf-8")
+    target.write_text(kubeconfig_text(url, context, token), encoding="utf-8")
     return target

@@ -25,6 +25,7 @@ class RequestRecord:
     time: float  # time.monotonic() when the request arrived
     content_type: str = ""
     subresource: str = ""
+    user: str = ""  # who the bearer token stands for, once RBAC is on
 
     @property
     def is_write(self) -> bool:

@@ -20,15 +20,29 @@ import base64
 import os
 import shlex
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from gitsync.errors import SourceError
 from gitsync.source.urls import url_host, url_scheme
 
 # A token alone is sent with this user name; GitHub, GitLab and Gitea accept any name.
 _TOKEN_USER = "x-access-token"
+
+
+class GitAuth(Protocol):
+    """What gives a git process talking to a URL its credentials."""
+
+    def git_session(self, url: str) -> AbstractContextManager[dict[str, str]]: ...
+
+
+class BasicAuth(Protocol):
+    """What gives an HTTP request to a URL its basic-auth credentials."""
+
+    def basic_auth_for(self, url: str) -> tuple[str, str] | None: ...
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,11 @@ class Credentials:
         elif scheme == "ssh":
             env["GIT_SSH_COMMAND"] = self._ssh_command()
         return env
+
+    @contextmanager
+    def git_session(self, url: str) -> Iterator[dict[str, str]]:
+        """`git_env` for one git process (nothing to clean up: files come from the user)."""
+        yield self.git_env(url)
 
     def _ssh_command(self) -> str:
         words = ["ssh", "-o", "BatchMode=yes"]

@@ -11,6 +11,12 @@ from gitsync.errors import SourceError
 from gitsync.source.urls import redact_url
 
 DEFAULT_TIMEOUT = 120.0
+_AUTH_FAILURES = (
+    "terminal prompts disabled",
+    "Authentication failed",
+    "The requested URL returned error: 401",
+    "The requested URL returned error: 403",
+)
 
 
 def run_git(
@@ -53,5 +59,8 @@ def git_message(err: git.GitCommandError) -> str:
         chosen = lines[-1] if lines else f"git exited with status {err.status}"
     if "timed out" in stderr and "kill_after_timeout" in stderr:
         chosen = "git timed out"
+    if any(sign in stderr for sign in _AUTH_FAILURES):
+        # git asks for a user name after a 401: say what happened instead
+        chosen = "authentication failed (the credentials were refused, or none match this URL)"
     chosen = chosen.removeprefix("fatal: ").removeprefix("error: ")
     return redact_url(chosen)

@@ -12,7 +12,7 @@ Everything from a repository is untrusted: archive URLs must be http(s), credent
 go only to the repository's own host (and never across a redirect), archives and their
 unpacked content are capped in size, and members with absolute paths, ``..``, links
 or device files are refused. OCI registries (``oci://`` or a URL without a scheme, as
-Argo CD reads them) are not supported yet.
+Argo CD reads them) are served by `gitsync.source.ocichart` behind the same methods.
 """
 
 from __future__ import annotations
@@ -21,19 +21,14 @@ import base64
 import hashlib
 import http.client
 import importlib
-import io
-import os
-import posixpath
 import re
 import shutil
-import tarfile
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import zlib
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +38,12 @@ from typing import Any
 import yaml
 
 from gitsync.errors import SourceError
-from gitsync.source.credentials import Credentials
+from gitsync.source.chartarchive import megabytes as _megabytes
+from gitsync.source.chartarchive import one_line as _reason
+from gitsync.source.chartarchive import unpack_chart as _unpack
+from gitsync.source.credentials import BasicAuth
 from gitsync.source.localtree import LocalTree
+from gitsync.source.ocichart import OciChartClient, OciRef, is_oci
 from gitsync.source.semver import Version, best_match, parse_constraint, sort_versions
 from gitsync.source.urls import redact_url
 
@@ -108,12 +107,10 @@ class _Repo:
     auth: tuple[str, str] | None = field(default=None, repr=False)
 
     @classmethod
-    def parse(cls, repo_url: str, credentials: Credentials | None) -> _Repo:
+    def parse(cls, repo_url: str, credentials: BasicAuth | None) -> _Repo:
         text = repo_url.strip()
         if not text:
             raise SourceError("no Helm repository URL given")
-        if text.lower().startswith("oci://") or "://" not in text:
-            raise SourceError(f"OCI Helm repositories are not supported yet: {redact_url(text)}")
         try:
             parts = urllib.parse.urlsplit(text)
             hostname, username, password = parts.hostname, parts.username, parts.password
@@ -173,6 +170,9 @@ class HelmRepoCache:
         if use_sdk and self._sdk is None:
             raise SourceError("the embedded Helm is not installed (pip install 'gitsync[helm]')")
         self._opener = _opener()
+        self._oci = OciChartClient(
+            self.cache_dir / "charts", timeout=timeout, max_archive_bytes=max_archive_bytes
+        )
         self._indexes: dict[str, _Index] = {}
         self._trees: dict[tuple[str, str, str], ChartTree] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
@@ -183,10 +183,14 @@ class HelmRepoCache:
         repo_url: str,
         chart: str,
         constraint: str,
-        credentials: Credentials | None = None,
+        credentials: BasicAuth | None = None,
     ) -> str:
         """The version of `chart` that `constraint` (a version, ``1.2.*``, ``^1.2``...)
         selects now: the highest match, spelled as the index spells it."""
+        if is_oci(repo_url):
+            OciRef.parse(repo_url, chart)  # a bad reference costs no round trip
+            self.stats.count("index_fetches")
+            return self._oci.resolve(repo_url, chart, constraint, credentials, self.index_ttl)
         wanted = parse_constraint(constraint)
         repo = _Repo.parse(repo_url, credentials)
         entries = self._chart_entries(repo, chart)
@@ -203,9 +207,11 @@ class HelmRepoCache:
         repo_url: str,
         chart: str,
         version: str,
-        credentials: Credentials | None = None,
+        credentials: BasicAuth | None = None,
     ) -> ChartTree:
         """The unpacked chart `version` (as `resolve` returns it), downloaded at most once."""
+        if is_oci(repo_url):
+            return self._oci_tree(repo_url, chart, version, credentials)
         repo = _Repo.parse(repo_url, credentials)
         key = (repo.base, chart, version)
         with self._lock:
@@ -223,6 +229,27 @@ class HelmRepoCache:
                 self._download(repo, entry, destination)
             identity = f"helm:{repo.base}#{chart}@{entry.version}:{destination.name}"
             tree = ChartTree(destination, entry.version, identity)
+            with self._lock:
+                self._trees[key] = tree
+        return tree
+
+    def _oci_tree(
+        self, repo_url: str, chart: str, version: str, credentials: BasicAuth | None
+    ) -> ChartTree:
+        key = (repo_url.strip(), chart, version)
+        with self._lock:
+            known = self._trees.get(key)
+        if known is not None:
+            return known
+        with self._lock_for(("tree", *key)):
+            with self._lock:
+                known = self._trees.get(key)
+            if known is not None:
+                return known
+            self.stats.count("downloads")
+            pulled = self._oci.pull(repo_url, chart, version, credentials)
+            identity = f"oci:{redact_url(repo_url.strip())}#{chart}@{version}:{pulled.digest}"
+            tree = ChartTree(pulled.path, pulled.version, identity)
             with self._lock:
                 self._trees[key] = tree
         return tree
@@ -419,70 +446,8 @@ def _directory_name(repo: _Repo, entry: ChartVersion) -> str:
     return f"{readable.lstrip('.')}-{digest}"
 
 
-def _unpack(data: bytes, chart: str, destination: Path, limit: int, label: str) -> None:
-    """Unpack the archive's chart directory to `destination`, atomically."""
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=destination.parent))
-    except OSError as err:
-        raise SourceError(f"cannot create cache directory {destination.parent}: {err}") from None
-    try:
-        try:
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
-                members = archive.getmembers()
-                top = _chart_directory(members, chart, limit, label)
-                # The checks above already refuse unsafe members; the "data" filter is a
-                # second line that also drops modes such as setuid.
-                archive.extractall(staging, members=members, filter="data")
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
-            raise SourceError(f"{label}: not a valid chart archive ({_reason(err)})") from None
-        try:
-            os.rename(staging / top, destination)
-        except OSError:
-            if not destination.is_dir():  # else: unpacked meanwhile by another process
-                raise SourceError(f"{label}: cannot write {destination}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _chart_directory(members: list[tarfile.TarInfo], chart: str, limit: int, label: str) -> str:
-    """The top directory holding Chart.yaml, after refusing any unsafe member."""
-    total = 0
-    tops: set[str] = set()
-    for member in members:
-        name = member.name
-        parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
-        if not parts and member.isdir() and not name.startswith(("/", "\\")):
-            continue  # "./", as some tar tools write
-        if name.startswith(("/", "\\")) or ".." in parts or not parts:
-            raise SourceError(f"{label}: archive member {name!r} leaves the chart directory")
-        if not (member.isfile() or member.isdir()):
-            raise SourceError(f"{label}: archive member {name!r} is a link or special file")
-        total += member.size
-        if total > limit:
-            raise SourceError(f"{label}: archive unpacks to more than {_megabytes(limit)}")
-        if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
-            tops.add(parts[0])
-    if chart in tops:
-        return chart
-    if len(tops) == 1:  # Helm reads the chart from whichever directory the archive holds
-        return tops.pop()
-    raise SourceError(f"{label}: archive does not hold {posixpath.join(chart, 'Chart.yaml')}")
-
-
 def _listing(names: list[str]) -> str:
     if not names:
         return "none"
     shown = ", ".join(names[:_LISTED])
     return f"{shown} and {len(names) - _LISTED} more" if len(names) > _LISTED else shown
-
-
-def _megabytes(size: int) -> str:
-    mebibyte = 1024 * 1024
-    return f"{size // mebibyte} MB" if size % mebibyte == 0 else f"{size} bytes"
-
-
-def _reason(err: object) -> str:
-    """An error's message folded into one line."""
-    text = " ".join(str(err).split())
-    return text or err.__class__.__name__

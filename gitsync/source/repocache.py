@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitsync.errors import SourceError
-from gitsync.source.credentials import Credentials
+from gitsync.source.credentials import Credentials, GitAuth
 from gitsync.source.gitcmd import DEFAULT_TIMEOUT, run_git
 from gitsync.source.gittree import GitTree, ObjectReader
 from gitsync.source.urls import git_url, normalize_repo_url, redact_url
@@ -67,12 +67,14 @@ class RepoCache:
     def __init__(
         self,
         cache_dir: Path | None = None,
-        credentials: Credentials | None = None,
+        credentials: GitAuth | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        self.credentials = credentials if credentials is not None else Credentials.from_env()
+        self.credentials: GitAuth = (
+            credentials if credentials is not None else Credentials.from_env()
+        )
         self.timeout = timeout
         self.stats = SourceStats()
         self._mirrors: dict[str, _Mirror] = {}
@@ -194,13 +196,14 @@ class RepoCache:
     def _ls_remote(self, mirror: _Mirror) -> dict[str, str]:
         url = self._remote_url(mirror)
         self.stats.count("ls_remote")
-        out = run_git(
-            mirror.path,
-            ["ls-remote", "--", url],
-            env=self.credentials.git_env(url),
-            timeout=self.timeout,
-            what=f"cannot reach repository {url}",
-        )
+        with self.credentials.git_session(url) as env:
+            out = run_git(
+                mirror.path,
+                ["ls-remote", "--", url],
+                env=env,
+                timeout=self.timeout,
+                what=f"cannot reach repository {url}",
+            )
         refs: dict[str, str] = {}
         for line in out.decode("utf-8", "replace").splitlines():
             sha, _, name = line.partition("\t")
@@ -213,13 +216,14 @@ class RepoCache:
         self.stats.count("fetch")
         if not mirror.populated:
             self.stats.count("clone")
-        run_git(
-            mirror.path,
-            ["fetch", "--prune", "--quiet", "--no-write-fetch-head", "origin"],
-            env=self.credentials.git_env(url),
-            timeout=self.timeout,
-            what=f"cannot fetch {url}",
-        )
+        with self.credentials.git_session(url) as env:
+            run_git(
+                mirror.path,
+                ["fetch", "--prune", "--quiet", "--no-write-fetch-head", "origin"],
+                env=env,
+                timeout=self.timeout,
+                what=f"cannot fetch {url}",
+            )
         mirror.populated = True
 
     def _ensure_commit(self, mirror: _Mirror, sha: str, asked: str) -> str:

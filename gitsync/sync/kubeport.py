@@ -33,8 +33,17 @@ class KubePort:
     a short backoff; anything else reaches the operation, which records it on the task.
     """
 
-    def __init__(self, cluster: Cluster, *, attempts: int = 4, backoff: float = 0.05) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        attempts: int = 4,
+        backoff: float = 0.05,
+        namespaces: Sequence[str] | None = None,
+    ) -> None:
+        """`namespaces`: list tracked objects in these only (namespace-scoped mode)."""
         self.cluster = cluster
+        self.namespaces = tuple(namespaces) if namespaces else None
         self.attempts = max(attempts, 1)
         self.backoff = backoff
         self.list_page_size = LIST_PAGE_SIZE
@@ -136,9 +145,20 @@ class KubePort:
         found: list[dict[str, Any]] = []
         selector = f"{TRACKING_LABEL}={app}"
         for api_version, kind in kinds:
+            scopes: Sequence[str | None] = (None,)
+            if self.namespaces is not None:
+                if not self.namespaced(api_version, kind):
+                    continue  # cluster-scoped kinds are not managed in namespace-scoped mode
+                scopes = self.namespaces
 
-            def call(av: str = api_version, k: str = kind) -> list[dict[str, Any]]:
-                return self.cluster.list(av, k, label_selector=selector)
+            def call(
+                av: str = api_version, k: str = kind, within: Sequence[str | None] = scopes
+            ) -> list[dict[str, Any]]:
+                return [
+                    item
+                    for scope in within
+                    for item in self.cluster.list(av, k, namespace=scope, label_selector=selector)
+                ]
 
             try:
                 items = self._retry(call)

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from gitsync.errors import ForbiddenError
 from gitsync.sync.port import ApplyOptions, ClusterPort
 from gitsync.sync.state import OperationState
 
@@ -89,7 +90,13 @@ class OperationStore:
     def _ensure_namespace(self) -> None:
         if self._namespace_ready:
             return
-        if self._port.get("v1", "Namespace", "", self._namespace) is None:
+        try:
+            found = self._port.get("v1", "Namespace", "", self._namespace)
+        except ForbiddenError:
+            # rights limited to namespaces (namespace-scoped mode): the namespace is
+            # there, or the writes into it will say so
+            found = {}
+        if found is None:
             ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self._namespace}}
             self._port.apply(ns, options=ApplyOptions())
         self._namespace_ready = True

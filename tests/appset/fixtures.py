@@ -1,6 +1,7 @@
 """Fixture cases: tests/fixtures/appset/<case>/appset.yaml with expected.yaml (the
 Applications, sorted by name) or error.txt (the start of the one-line error), plus
-optional clusters.yaml and tree/ (the repository every git generator reads)."""
+optional clusters.yaml, tree/ (the repository every git generator reads) and
+resources.yaml (the ConfigMaps, Secrets and duck-typed resources generators may read)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 import yaml
 
 from gitsync.appset import Cluster, TreeProvider, clusters_from_documents, expand
+from gitsync.appset.context import GeneratorEnv
+from gitsync.appset.resources import DocumentResources
 from gitsync.model import Application, ApplicationSet
 from gitsync.source import LocalTree
 from gitsync.source.tree import Tree
@@ -43,8 +46,21 @@ def tree_provider(case: str) -> TreeProvider:
     return provide
 
 
+def load_env(case: str) -> GeneratorEnv:
+    path = FIXTURES / case / "resources.yaml"
+    if not path.exists():
+        return GeneratorEnv()
+    documents = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+    return GeneratorEnv(resources=DocumentResources(documents, str(path)))
+
+
 def expand_case(case: str) -> list[Application]:
-    return expand(load_appset(case), trees=tree_provider(case), clusters=load_clusters(case))
+    return expand(
+        load_appset(case),
+        trees=tree_provider(case),
+        clusters=load_clusters(case),
+        env=load_env(case),
+    )
 
 
 def expected_objects(case: str) -> list[dict[str, Any]]:

@@ -123,9 +123,9 @@ def test_bad_appset_exits_2_with_one_line() -> None:
     _assert_one_line_error(result, "ApplicationSet bad: spec.generators[0].matrix.generators")
 
 
-def test_sandbox_escape_exits_2_and_prints_nothing() -> None:
+def test_python_internals_in_a_template_exit_2_and_print_nothing() -> None:
     result = _run(str(FIXTURES / "err_sandbox_class" / "appset.yaml"))
-    _assert_one_line_error(result, "refused")
+    _assert_one_line_error(result, "template: :1: invalid syntax")
 
 
 def test_missing_path_and_bad_clusters_file(tmp_path: Path) -> None:

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from bench import fleet, poll, render_diff, steady_state, sync_one_app, webhook_latency
+from bench import (
+    fleet,
+    health,
+    jq_paths,
+    poll,
+    render_diff,
+    slow_clients,
+    steady_state,
+    sync_one_app,
+    webhook_latency,
+)
 
 
 def test_render_diff(tmp_path: Path) -> None:
@@ -43,8 +53,25 @@ def test_webhook_latency() -> None:
     assert results.value("webhook -> first apply, max") > 0
 
 
+def test_health(tmp_path: Path) -> None:
+    results = health.run(40, 5, tmp_path)
+    assert results.value("lua (Certificate), per object") > 0
+    assert results.value("all 40 objects") > 0
+
+
 def test_fleet() -> None:
     results = fleet.run(apps=3, latency_ms=0.0, qps=50.0, burst=100, timeout=120)
     assert results.value("all Synced+Healthy, wall") > 0
     # Each app applies its four objects at least once.
     assert results.value("writes per app") >= 4
+
+
+def test_jq_paths() -> None:
+    results = jq_paths.run(4)
+    assert results.value("paths found") == 4 * 4  # replicas, one image, two annotations
+    assert not any(row["metric"].startswith("MISMATCH") for row in results.rows)
+
+
+def test_slow_clients() -> None:
+    results = slow_clients.run([3], rounds=3, pace=0.0)
+    assert results.value("3 slow heads: /healthz max") > 0

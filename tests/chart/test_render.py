@@ -244,6 +244,22 @@ def test_validation_catches_a_bad_object() -> None:
         kubernetes_validate.validate(broken, SCHEMA_VERSION, strict=True)
 
 
+def test_action_and_local_repository_settings() -> None:
+    defaults = one(render_chart({"config": {"repo": REPO}}), "ConfigMap")["data"]
+    assert defaults["GITSYNC_INSECURE_ALLOW_ANONYMOUS_ACTIONS"] == "false"
+    assert "GITSYNC_ALLOW_LOCAL_REPOS" not in defaults
+    objects = render_chart(
+        {
+            "config": {"repo": REPO, "allowLocalRepos": ["/srv/a", "/srv/b"]},
+            "api": {"insecureAllowAnonymousActions": True},
+        }
+    )
+    validate_all(objects)
+    data = one(objects, "ConfigMap")["data"]
+    assert data["GITSYNC_ALLOW_LOCAL_REPOS"] == "/srv/a:/srv/b"
+    assert data["GITSYNC_INSECURE_ALLOW_ANONYMOUS_ACTIONS"] == "true"
+
+
 def test_plugins_are_mounted_from_a_config_map() -> None:
     plugin = {
         "apiVersion": "argoproj.io/v1alpha1",

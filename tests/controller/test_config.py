@@ -46,3 +46,21 @@ def test_bad_configuration_names_the_problem(tmp_path: Path, content: str, messa
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml", environ={})
+
+
+def test_local_repository_directories_and_anonymous_actions(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "gitsync.yaml"
+    cfg_file.write_text("repo: x\nallow-local-repos: [/srv/a, /srv/b]\n")
+    assert load_config(cfg_file, environ={}).allow_local_repos == ("/srv/a", "/srv/b")
+    env = {"GITSYNC_ALLOW_LOCAL_REPOS": "/e1:/e2", "GITSYNC_INSECURE_ALLOW_ANONYMOUS_ACTIONS": "1"}
+    from_env = load_config(cfg_file, environ=env)
+    assert from_env.allow_local_repos == ("/e1", "/e2")
+    assert from_env.insecure_allow_anonymous_actions is True
+    flags = {"allow_local_repos": ("/f",), "insecure_allow_anonymous_actions": None}
+    assert load_config(cfg_file, flags, environ=env).allow_local_repos == ("/f",)
+    unused = {"allow_local_repos": ()}  # a repeatable flag nobody gave
+    assert load_config(cfg_file, unused, environ=env).allow_local_repos == ("/e1", "/e2")
+    default = load_config(None, {"repo": "x"}, environ={})
+    assert default.allow_local_repos == () and not default.insecure_allow_anonymous_actions
+    with pytest.raises(ConfigError, match="absolute"):
+        load_config(None, {"repo": "x", "allow_local_repos": ("relative",)}, environ={})

@@ -192,10 +192,10 @@ def test_bad_ignore_rules_and_missing_kubeconfig_are_one_line_errors(
     sim: Any, tmp_path: Path
 ) -> None:
     app = write_app(tmp_path / APP, config_map())
-    (tmp_path / "rules.yaml").write_text("- kind: '*'\n  jqPathExpressions: ['.a | keys']\n")
+    (tmp_path / "rules.yaml").write_text("- kind: '*'\n  jqPathExpressions: ['.a | (']\n")
     bad_rules = run_diff(sim, app, "--ignore-differences", str(tmp_path / "rules.yaml"))
     assert bad_rules.returncode == 2
-    assert b"unsupported jq expression" in bad_rules.stderr
+    assert b"invalid jq expression" in bad_rules.stderr
     assert bad_rules.stderr.count(b"\n") == 1
 
     missing = subprocess.run(

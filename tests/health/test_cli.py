@@ -50,11 +50,11 @@ def test_table(mixed: Path) -> None:
     result = run(str(mixed))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["RESOURCE", "HEALTH", "MESSAGE"]
-    assert lines[1].split()[:2] == ["Deployment/prod/web", "Healthy"]
-    assert lines[2].split()[:2] == ["Rollout/prod/web", "Progressing"]
+    assert lines[0].split() == ["RESOURCE", "HEALTH", "SOURCE", "MESSAGE"]
+    assert lines[1].split()[:3] == ["Deployment/prod/web", "Healthy", "builtin"]
+    assert lines[2].split()[:3] == ["Rollout/prod/web", "Progressing", "builtin"]
     assert "BlueGreenPause" in lines[2]
-    assert lines[3].split() == ["ConfigMap/prod/settings", "-"]
+    assert lines[3].split() == ["ConfigMap/prod/settings", "-", "none"]
     # Plain aligned columns when not a terminal: HEALTH starts at the same offset.
     assert lines[0].index("HEALTH") == lines[1].index("Healthy")
 
@@ -69,6 +69,7 @@ def test_json(mixed: Path) -> None:
         "name": "web",
         "status": "Healthy",
         "message": "",
+        "source": "builtin",
     }
     assert rows[1]["status"] == "Progressing"
     assert "BlueGreenPause" in rows[1]["message"]
@@ -78,6 +79,7 @@ def test_json(mixed: Path) -> None:
         "name": "settings",
         "status": None,
         "message": "",
+        "source": "none",
     }
 
 
@@ -195,7 +197,55 @@ def test_terminal_table_shows_cluster_text_verbatim(
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     row = {"kind": "Pod", "namespace": "a", "name": "p", "status": None, "message": "[/oops]"}
+    row["source"] = "none"
     _print_table([row])
     out = capsys.readouterr().out
     assert "Pod/a/p" in out
     assert "[/oops]" in out
+
+
+WIDGETS = """\
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: scripted, namespace: prod}
+status: {size: 3}
+---
+apiVersion: other.example.com/v1
+kind: Gadget
+metadata: {name: conventional, namespace: prod}
+status:
+  conditions: [{type: Ready, status: "False", reason: Broken, message: no power}]
+"""
+
+
+def test_health_lua_and_the_source_of_each_health(tmp_path: Path) -> None:
+    script = tmp_path / "custom" / "example.com" / "_" / "health.lua"
+    script.parent.mkdir(parents=True)
+    script.write_text(
+        'return {status = "Healthy", message = "size " .. obj.status.size}\n', encoding="utf-8"
+    )
+    result = run("-", "-o", "json", "--health-lua", str(tmp_path / "custom"), stdin=WIDGETS)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [(r["name"], r["status"], r["message"], r["source"]) for r in rows] == [
+        ("scripted", "Healthy", "size 3", f"lua:{script}"),
+        ("conventional", "Degraded", "Broken: no power", "conditions"),
+    ]
+
+
+def test_health_lua_script_errors_are_unknown_not_a_crash(tmp_path: Path) -> None:
+    script = tmp_path / "example.com" / "Widget" / "health.lua"
+    script.parent.mkdir(parents=True)
+    script.write_text("while true do end\n", encoding="utf-8")
+    result = run("-", "--health-lua", str(tmp_path), stdin=WIDGETS)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.splitlines()[1]
+    assert line.split()[:3] == ["Widget/prod/scripted", "Unknown", f"lua:{script}"]
+    assert "Lua instructions" in line
+
+
+def test_health_lua_missing_directory_is_one_line(tmp_path: Path) -> None:
+    result = run("-", "--health-lua", str(tmp_path / "nope"), stdin=WIDGETS)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "not a directory" in result.stderr

@@ -109,6 +109,15 @@ def test_kustomize_reference_outside_repo_is_refused(tmp_path: Path) -> None:
         Renderer().render(tree, "app")
 
 
+@pytest.mark.skipif(kustomize_command() is None, reason="neither kustomize nor kubectl on PATH")
+@pytest.mark.parametrize("ref", ["file:///var/cache/gitsync/x.git", "git::file:///srv/repo"])
+def test_kustomize_resource_from_a_local_repository_is_refused(tmp_path: Path, ref: str) -> None:
+    """kustomize clones ``file://`` resources itself, which would read the controller's disk."""
+    tree = local_tree(tmp_path / "repo", {"app/kustomization.yaml": f"resources:\n- {ref}\n"})
+    with pytest.raises(SourceError, match="local disk are refused"):
+        Renderer().render(tree, "app")
+
+
 def test_jsonnet_with_imports_tlas_and_ext_vars(tmp_path: Path) -> None:
     tree = local_tree(
         tmp_path,

@@ -1,4 +1,4 @@
-"""The real server over real sockets: cheroot on loopback, driven with `requests`."""
+"""The real server over real sockets: Hypercorn on loopback, driven with `requests`."""
 
 from __future__ import annotations
 
@@ -276,6 +276,32 @@ def test_actions_without_a_token_are_refused_naming_the_flag(running: Running) -
     assert running.controller.sync_requests == []
 
 
+def test_anonymous_actions_when_allowed_explicitly() -> None:
+    run = start(ServerSettings(allow_anonymous_actions=True))
+    try:
+        url = run.url("/api/v1/applications/web/sync")
+        assert run.http.post(url, json={}, timeout=5).status_code == 202
+        assert run.controller.sync_requests == ["web"]
+    finally:
+        run.http.close()
+        run.server.stop()
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def test_actions_must_be_json(with_token: Running, content_type: str | None) -> None:
+    """The bodies a cross-origin page can POST without a preflight are refused."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = with_token.http.post(
+        with_token.url("/api/v1/applications/web/sync"), data="{}", headers=headers, timeout=5
+    )
+    assert response.status_code == 415
+    assert with_token.controller.sync_requests == []
+
+
 def test_unknown_path_is_404(running: Running) -> None:
     assert running.http.get(running.url("/nothing/here"), timeout=5).status_code == 404
 
@@ -394,4 +420,5 @@ def test_settings_from_controller_config() -> None:
     assert settings.secrets.github == "gh" and settings.secrets.bitbucket_uuid == "{u}"
     assert settings.secrets.gitlab is None
     assert settings.api_token == "t" and settings.webhook_max_bytes == 1024
+    assert settings.allow_anonymous_actions is False
     assert "gh" not in repr(settings) and "'t'" not in repr(settings)

@@ -156,8 +156,9 @@ def test_bad_constraint_fails_before_any_fetch(chart_repo: ChartRepo, cache: Hel
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("oci://registry.example.com/charts", "OCI Helm repositories are not supported yet"),
-        ("registry.example.com/charts", "OCI Helm repositories are not supported yet"),
+        ("oci://registry.example.com/Charts", "invalid OCI repository name"),
+        ("oci://bad host/charts", "invalid OCI registry host"),
+        ("registry.example.com/../charts", "invalid OCI repository name"),
         ("file:///srv/charts", "must be http(s)"),
         ("ssh://git@example.com/charts", "must be http(s)"),
         ("http://127.0.0.1:notaport/charts", "invalid Helm repository URL"),

@@ -7,11 +7,14 @@ from typing import Any
 
 from gitsync.appset.context import Context, Generator
 from gitsync.appset.errors import FieldError
+from gitsync.appset.generators.clusterdecision import generate_cluster_decisions
 from gitsync.appset.generators.clusters import generate_clusters
 from gitsync.appset.generators.git import generate_git
 from gitsync.appset.generators.list import generate_list
 from gitsync.appset.generators.matrix import generate_matrix
 from gitsync.appset.generators.merge import generate_merge
+from gitsync.appset.generators.plugin import generate_plugin
+from gitsync.appset.generators.pullrequest import generate_pull_request
 from gitsync.appset.render import Params
 from gitsync.appset.selector import flatten_params, parse_selector
 
@@ -21,6 +24,9 @@ GENERATORS: dict[str, Generator] = {
     "git": generate_git,
     "matrix": generate_matrix,
     "merge": generate_merge,
+    "plugin": generate_plugin,
+    "pullRequest": generate_pull_request,
+    "clusterDecisionResource": generate_cluster_decisions,
 }
 # Keys of a generator entry that are not generators themselves.
 _ENTRY_OPTIONS = ("selector",)
@@ -63,7 +69,9 @@ def run_generator(entry: Any, ctx: Context, field: str, inherited: Params | None
             for key, value in spec.items()
         }
     if ctx.run_child is None:
-        ctx = Context(ctx.appset, ctx.renderer, ctx.trees, ctx.clusters, run_child=run_generator)
+        ctx = Context(
+            ctx.appset, ctx.renderer, ctx.trees, ctx.clusters, ctx.env, run_child=run_generator
+        )
     results = GENERATORS[name](spec, ctx, where)
     selector = parse_selector(entry.get("selector"), f"{field}.selector")
     if selector.empty:

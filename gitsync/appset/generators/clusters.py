@@ -1,4 +1,5 @@
-"""The clusters generator: one param set per registered cluster matching `selector`."""
+"""The clusters generator: one param set per registered cluster matching `selector`, or,
+with `flatList: true`, one param set whose `clusters` is the list of them all."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from gitsync.appset.cluster import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, Cluster
 from gitsync.appset.context import Context
+from gitsync.appset.errors import FieldError
 from gitsync.appset.names import normalize_name
 from gitsync.appset.render import Params, append_values
 from gitsync.appset.selector import parse_selector
@@ -32,6 +34,12 @@ def generate_clusters(spec: Mapping[str, Any], ctx: Context, field: str) -> list
             params = _params(cluster, ctx.go_template)
             append_values(spec.get("values"), params, ctx.renderer, f"{field}.values")
             results.append(params)
+    flat = spec.get("flatList", False)
+    if not isinstance(flat, bool):
+        raise FieldError(f"{field}.flatList", "must be true or false")
+    if flat:
+        # Argo CD's shape: one Application, even when no cluster matches.
+        return [{"clusters": results}]
     return results
 
 

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import yaml
 
 from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
-from gitsync.appset.globs import has_magic, path_regex, segment_regex
+from gitsync.appset.globs import (
+    doublestar_regex,
+    has_magic,
+    path_regex,
+    pathspec_matches,
+    pathspec_regex,
+    segment_regex,
+)
 from gitsync.appset.names import normalize_name
 from gitsync.appset.render import Params, append_values
 from gitsync.errors import SourceError
@@ -47,7 +54,8 @@ def generate_git(spec: Mapping[str, Any], ctx: Context, field: str) -> list[Para
         else:
             items = _items(files, f"{field}.files")
             results = []
-            for path in _matching_files(tree, items, f"{field}.files"):
+            matcher = _doublestar if ctx.env.new_git_file_globbing else _pathspec
+            for path in _matching_files(tree, items, f"{field}.files", matcher):
                 results.extend(_file_params(tree, path, prefix, ctx.go_template, field))
     except SourceError as err:
         raise FieldError(f"{field}.repoURL", f"{repo_url}@{revision}: {err}") from None
@@ -106,26 +114,60 @@ def _expand_directories(tree: Tree, pattern: str, field: str) -> list[str]:
     return current
 
 
-def _matching_files(tree: Tree, items: list[tuple[str, bool]], field: str) -> list[str]:
+# (pattern, tree, field) -> the files of `tree` the pattern matches
+FileMatcher = Callable[[str, Tree, str], set[str]]
+MAX_FILES = 10_000
+
+
+def _matching_files(
+    tree: Tree, items: list[tuple[str, bool]], field: str, matcher: FileMatcher
+) -> list[str]:
+    """Argo CD's order: every include's files, then every exclude's files taken away."""
     found: set[str] = set()
     for pattern, exclude in items:
-        if exclude:
-            continue
-        checked = _checked(pattern, field)
-        base = _literal_prefix(checked)
-        if base == checked:
-            if tree.is_file(base):
-                found.add(base)
-            continue
-        if base and not tree.is_dir(base):
-            continue
-        regex = path_regex(checked)
-        found.update(path for path in tree.walk_files(base) if regex.match(path))
+        if not exclude:
+            found |= matcher(_checked_file_pattern(pattern, field), tree, field)
     for pattern, exclude in items:
         if exclude:
-            regex = path_regex(_checked(pattern, field))
-            found = {path for path in found if not regex.match(path)}
+            found -= matcher(_checked_file_pattern(pattern, field), tree, field)
+    if len(found) > MAX_FILES:
+        raise FieldError(field, f"matches more than {MAX_FILES} files")
     return sorted(found)
+
+
+def _pathspec(pattern: str, tree: Tree, field: str) -> set[str]:
+    """Argo CD's default, ``git ls-files -- pattern``: wildcards cross directories."""
+    base = _literal_prefix(pattern)
+    if base == pattern:
+        if tree.is_file(pattern):
+            return {pattern}
+        return set(_bounded(tree.walk_files(pattern), field)) if tree.is_dir(pattern) else set()
+    # The leading directories before the first wildcard bound the walk.
+    start = base if base and tree.is_dir(base) else ""
+    if base and not start:
+        return set()
+    return {p for p in _bounded(tree.walk_files(start), field) if pathspec_matches(pattern, p)}
+
+
+def _doublestar(pattern: str, tree: Tree, field: str) -> set[str]:
+    """The newer globbing: ``*`` within a segment, ``**`` across, ``{a,b}`` alternatives."""
+    if "{" not in pattern and not has_magic(pattern):
+        return {pattern} if tree.is_file(pattern) else set()
+    base = _literal_prefix(pattern) if "{" not in pattern else ""
+    if base and not tree.is_dir(base):
+        return set()
+    regex = doublestar_regex(pattern)
+    return {p for p in _bounded(tree.walk_files(base), field) if regex.match(p)}
+
+
+def _bounded(paths: Iterable[str], field: str) -> Iterator[str]:
+    for count, path in enumerate(paths):
+        if count >= MAX_WALKED:
+            raise FieldError(field, f"the repository has more than {MAX_WALKED} files to match")
+        yield path
+
+
+MAX_WALKED = 200_000
 
 
 def _literal_prefix(pattern: str) -> str:
@@ -133,9 +175,20 @@ def _literal_prefix(pattern: str) -> str:
     segments = pattern.split("/")
     literal: list[str] = []
     for segment in segments:
-        if has_magic(segment):
+        if has_magic(segment) or "{" in segment:
             return "/".join(literal)
         literal.append(segment)
+    return pattern
+
+
+def _checked_file_pattern(pattern: str, field: str) -> str:
+    if pattern.startswith("/") or ".." in pattern.split("/"):
+        raise FieldError(field, f"path {pattern!r} must stay inside the repository")
+    try:
+        pathspec_regex(pattern)
+        doublestar_regex(pattern)
+    except FieldError as err:
+        raise FieldError(field, err.message) from None
     return pattern
 
 

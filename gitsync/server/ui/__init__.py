@@ -15,7 +15,6 @@ import structlog
 
 from gitsync.server.router import HTML_TYPE, BadBody, BodyTooLarge, Request, Response, Router
 from gitsync.server.ui import actions
-from gitsync.server.ui.actions import NO_TOKEN
 from gitsync.server.ui.apppage import notice_text, render_app
 from gitsync.server.ui.appsetpage import apps_of, render_appset
 from gitsync.server.ui.assets import CSS, JS
@@ -28,6 +27,10 @@ from gitsync.server.view import ActionRefused, ControllerView
 log = structlog.get_logger()
 
 UI_AUTH_MODES = ("optional", "required")
+NO_TOKEN = (
+    "actions need an API token: start the controller with --api-token "
+    "(or, on a trusted network only, --insecure-allow-anonymous-actions)"
+)
 FORM_MAX_BYTES = 16 * 1024
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -79,9 +82,7 @@ class WebUi:
             "/applications/{name}/actions/rollout/{namespace}/{rollout}/{action}",
             self.page_rollout_action,
         )
-        actions.register_api(
-            r, self.controller, open_actions=bool(self.api_token) or self.allow_anonymous
-        )
+        actions.register_api(r, self.controller)
 
     # -- pages ------------------------------------------------------------------------------
     def list_page(self, request: Request) -> Response:

@@ -6,8 +6,8 @@
     POST /api/v1/applications/{name}/resources/rollout/{namespace}/{rollout}/promote|abort
     GET  /api/v1/applications/{name}/diff                                          -> 200
 
-The app's own gate for ``/api/v1`` (bearer token, JSON content type) runs first; these
-handlers check again that an action never runs anonymously unless that was allowed.
+The app's gate for ``/api/v1`` runs first: the bearer token, 403 when no token is
+configured (unless anonymous actions were allowed), JSON bodies only.
 """
 
 from __future__ import annotations
@@ -31,16 +31,8 @@ def token_matches(given: str, token: str) -> bool:
     return hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-NO_TOKEN = (
-    "actions need an API token: start the controller with --api-token "
-    "(or, on a trusted network only, --insecure-allow-anonymous-actions)"
-)
-
-
-def register_api(router: Router, controller: ControllerView, *, open_actions: bool) -> None:
-    """`open_actions`: a token is configured (the app checks it) or anonymous actions
-    were allowed; otherwise every action answers 403 naming the flag."""
-    api = ActionApi(controller, open_actions=open_actions)
+def register_api(router: Router, controller: ControllerView) -> None:
+    api = ActionApi(controller)
     router.add("POST", f"{_APP}/sync", api.sync)
     router.add("POST", f"{_APP}/refresh", api.refresh)
     router.add("POST", f"{_APP}/terminate", api.terminate)
@@ -51,13 +43,10 @@ def register_api(router: Router, controller: ControllerView, *, open_actions: bo
 
 
 class ActionApi:
-    def __init__(self, controller: ControllerView, *, open_actions: bool) -> None:
+    def __init__(self, controller: ControllerView) -> None:
         self.controller = controller
-        self.open_actions = open_actions
 
     def sync(self, request: Request) -> Response:
-        if not self.open_actions:
-            return Response.json(403, {"error": NO_TOKEN})
         name = request.params["name"]
         body = _json_body(request)
         if isinstance(body, Response):
@@ -77,16 +66,12 @@ class ActionApi:
         )
 
     def refresh(self, request: Request) -> Response:
-        if not self.open_actions:
-            return Response.json(403, {"error": NO_TOKEN})
         name = request.params["name"]
         if not self.controller.refresh(name):
             return _not_found(name)
         return Response.json(202, {"application": name, "refresh": "queued"})
 
     def terminate(self, request: Request) -> Response:
-        if not self.open_actions:
-            return Response.json(403, {"error": NO_TOKEN})
         name = request.params["name"]
         if self.controller.application(name) is None:
             return _not_found(name)
@@ -96,8 +81,6 @@ class ActionApi:
         return Response.json(202, {"application": name, "terminate": "requested"})
 
     def rollout(self, request: Request) -> Response:
-        if not self.open_actions:
-            return Response.json(403, {"error": NO_TOKEN})
         p = request.params
         if p["action"] not in ("promote", "abort"):
             return Response.json(404, {"error": "unknown rollout action (promote or abort)"})
@@ -122,9 +105,6 @@ def _not_found(name: str) -> Response:
 
 
 def _json_body(request: Request) -> dict[str, Any] | Response:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        return Response.json(415, {"error": "state-changing requests must be application/json"})
     try:
         raw = request.read_body(API_BODY_MAX_BYTES)
     except BodyTooLarge as err:
