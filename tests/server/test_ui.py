@@ -113,3 +113,13 @@ def _wait(check: Any) -> None:
     from tests.waiting import wait_for
 
     wait_for(check, timeout=5, what="stream state")
+
+
+def test_a_change_between_the_page_and_its_stream_is_not_missed() -> None:
+    controller = InMemoryController(_apps())
+    app = GitsyncApp(controller, ServerSettings(api_token="t"))
+    page = _get(app, "/applications/queue").body.decode()
+    since = page.split('data-live-id="')[1].split('"')[0]
+    controller.put({**_apps()[1], "health": "Healthy"})  # before the script connects
+    answer = _get(app, "/ui/events", f"watch=app:queue&since={since}")
+    assert answer.content_type == "text/event-stream" and b"event: change" in answer.body

@@ -18,7 +18,7 @@ from gitsync.server.ui import actions
 from gitsync.server.ui.apppage import notice_text, render_app
 from gitsync.server.ui.appsetpage import apps_of, render_appset
 from gitsync.server.ui.assets import CSS, JS
-from gitsync.server.ui.events import EventStreams
+from gitsync.server.ui.events import EventStreams, digest
 from gitsync.server.ui.html import e, layout
 from gitsync.server.ui.listpage import Filters, render_list
 from gitsync.server.ui.session import Session, Sessions, clear_cookie, csrf_ok, set_cookie
@@ -89,14 +89,16 @@ class WebUi:
         session, refusal = self._viewer(request)
         if refusal:
             return refusal
+        since = self._live_id("apps")  # before the render: a change after it is news
         body = render_list(self.controller.applications(), Filters.parse(request.query))
-        return self._page("Applications", body, session, live="apps")
+        return self._page("Applications", body, session, live="apps", live_id=since)
 
     def app_page(self, request: Request) -> Response:
         session, refusal = self._viewer(request)
         if refusal:
             return refusal
         name = request.params["name"]
+        since = self._live_id(f"app:{name}")
         app = self.controller.application(name)
         if app is None:
             return self._page("Not found", f"<h1>No application {e(name)}</h1>", session, 404)
@@ -107,17 +109,19 @@ class WebUi:
         body = render_app(
             app, self.controller.diff(name), csrf=csrf, actions_note=note, notice=notice_text(done)
         )
-        return self._page(f"Application {name}", body, session, live=f"app:{name}")
+        return self._page(f"Application {name}", body, session, live=f"app:{name}", live_id=since)
 
     def appset_page(self, request: Request) -> Response:
         session, refusal = self._viewer(request)
         if refusal:
             return refusal
         name = request.params["name"]
+        since = self._live_id("apps")
         apps = apps_of(self.controller.applications(), name)
         if not apps:
             return self._page("Not found", f"<h1>No ApplicationSet {e(name)}</h1>", session, 404)
-        return self._page(f"ApplicationSet {name}", render_appset(name, apps), session, live="apps")
+        body = render_appset(name, apps)
+        return self._page(f"ApplicationSet {name}", body, session, live="apps", live_id=since)
 
     def css(self, request: Request) -> Response:
         return _asset(CSS, "text/css; charset=utf-8")
@@ -129,8 +133,12 @@ class WebUi:
         _session, refusal = self._viewer(request)
         if refusal:
             return Response.json(401, {"error": "log in first"})
-        watch = parse_qs(request.query[:1024]).get("watch", ["apps"])[0]
-        return self.streams.respond(watch, request.headers.get("last-event-id", ""))
+        query = parse_qs(request.query[:1024])
+        watch = query.get("watch", ["apps"])[0]
+        # EventSource sends Last-Event-ID only when it reconnects; the first connection
+        # says which state its page showed in `since`
+        last = request.headers.get("last-event-id") or query.get("since", [""])[0]
+        return self.streams.respond(watch, last)
 
     # -- login ------------------------------------------------------------------------------
     def login_page(self, request: Request, *, failed: bool = False, status: int = 200) -> Response:
@@ -226,20 +234,29 @@ class WebUi:
             return None, self._page("Refused", "<h1>Refused: stale form</h1>", None, 403)
         return form, None
 
+    def _live_id(self, watch: str) -> str:
+        return digest(self.controller.applications(), watch)
+
     def _actions_note(self) -> str:
         if not self.api_token and not self.allow_anonymous:
             return NO_TOKEN
         return "Log in to sync, refresh or terminate."
 
     def _page(
-        self, title: str, body: str, session: Session | None, status: int = 200, live: str = ""
+        self,
+        title: str,
+        body: str,
+        session: Session | None,
+        status: int = 200,
+        live: str = "",
+        live_id: str = "",
     ) -> Response:
         user: dict[str, Any] = {
             "logged_in": session is not None and not session.anonymous,
             "csrf": session.csrf if session else "",
             "login_possible": bool(self.api_token),
         }
-        page = layout(title, body, site=self.title, user=user, live=live)
+        page = layout(title, body, site=self.title, user=user, live=live, live_id=live_id)
         headers = list(_PAGE_HEADERS)
         if self.allow_anonymous and session is None:
             anonymous = self.sessions.create(anonymous=True)

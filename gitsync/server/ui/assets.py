@@ -86,7 +86,9 @@ JS = """
       .catch(function () {})
       .then(function () { busy = false; if (again) { again = false; refresh(); } });
   }
-  var source = new EventSource('/ui/events?watch=' + encodeURIComponent(stream));
+  var since = body.getAttribute('data-live-id') || '';
+  var source = new EventSource('/ui/events?watch=' + encodeURIComponent(stream) +
+    '&since=' + encodeURIComponent(since));
   source.addEventListener('change', refresh);
   body.setAttribute('data-live-connected', 'true');
 })();

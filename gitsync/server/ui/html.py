@@ -98,8 +98,11 @@ def layout(
     site: str = "gitsync",
     user: Mapping[str, Any] | None = None,
     live: str = "",
+    live_id: str = "",
 ) -> str:
-    """A whole page. `live` names what the live-update script watches ("" for none)."""
+    """A whole page. `live` names what the live-update script watches ("" for none) and
+    `live_id` is the digest of what the page shows of it, so a change made between the
+    render and the script's first connection is not missed."""
     who = ""
     if user is not None:
         if user.get("logged_in"):
@@ -110,7 +113,7 @@ def layout(
             )
         elif user.get("login_possible"):
             who = '<a href="/login">Log in</a>'
-    live_attr = f' data-live-stream="{e(live)}"' if live else ""
+    live_attr = f' data-live-stream="{e(live)}" data-live-id="{e(live_id)}"' if live else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
