@@ -162,6 +162,7 @@ class Controller:
         self._sync_requested: set[str] = set()
         self._sync_options: dict[str, tuple[bool, bool]] = {}  # (prune, dry run) asked
         self._terminating: set[str] = set()
+        self._pinned: dict[str, str] = {}  # app -> revision a rollback syncs to, once
         self._diffs: dict[str, list[dict[str, Any]]] = {}  # per app, for the web UI
         self._heal_attempts: dict[str, int] = {}
         self.gates = StartGates(
@@ -407,6 +408,26 @@ class Controller:
     def diff(self, name: str) -> Sequence[Mapping[str, Any]] | None:
         with self._lock:
             return self._diffs.get(name)
+
+    def rollback(self, name: str, history_id: int) -> None:
+        """Sync `name` to the revision of its history entry `history_id` (0: oldest kept),
+        once; refused while automated sync would undo it at once (as Argo CD refuses)."""
+        with self._lock:
+            app = self._inventory.apps.get(name)
+            status = self._statuses.get(name)
+        if app is None or status is None:
+            raise ActionRefused(404, f"application {name!r} not found")
+        if app.sync_policy.automated is not None:
+            raise ActionRefused(409, f"rollback of {name} refused: automated sync is enabled")
+        if len(app.sources) != 1 or app.sources[0].chart:
+            raise ActionRefused(409, "rollback needs an app with one Git source")
+        if not 0 <= history_id < len(status.history):
+            raise ActionRefused(404, f"{name} has no history entry {history_id}")
+        with self._lock:
+            self._pinned[name] = status.history[history_id].revision
+            self._sync_requested.add(name)
+        log.info("rollback requested", app=name, revision=self._pinned[name][:12])
+        self.queue.add_first(name)
 
     def _view(self, status: AppStatus) -> dict[str, Any]:
         return status.to_dict()
@@ -668,6 +689,10 @@ class Controller:
         if unsupported:
             raise UnsupportedSourceError(unsupported)
         resolved = {key: self._resolve(key, force=False) for key in app.source_keys}
+        with self._lock:
+            pinned = self._pinned.get(name)
+        if pinned:
+            resolved = {key: pinned for key in resolved}
         sha = app.revision_of(resolved) or ""
         structlog.contextvars.bind_contextvars(revision=sha[:12])
         status.revision = sha
@@ -917,6 +942,7 @@ class Controller:
         self.metrics.observe_sync(name, state.phase, time.monotonic() - op.started)
         with self._lock:
             self._ops.pop(name, None)
+            self._pinned.pop(name, None)
         log.info("sync finished", phase=state.phase, message=state.message)
         self.queue.add_after(name, STEP_PAUSE)  # show the state after the sync
 

@@ -65,6 +65,11 @@ class ControllerView(Protocol):
         """Promote or abort (`action`) a Rollout of app `name`. Raises `ActionRefused`."""
         ...
 
+    def rollback(self, name: str, history_id: int) -> None:
+        """Sync `name` once to the revision of history entry `history_id` (0: the oldest
+        kept). Raises `ActionRefused` (unknown app or entry, automated sync enabled)."""
+        ...
+
     def diff(self, name: str) -> Sequence[Mapping[str, Any]] | None:
         """Per resource of `name` at its last comparison: kind, namespace, name, diff_text
         (unified, Secret values masked; empty when in sync). None when not known."""
@@ -139,6 +144,15 @@ class InMemoryController:
             if name not in self._apps:
                 raise ActionRefused(404, f"application {name!r} not found")
             self.actions.append((action, name, f"{namespace}/{rollout}"))
+
+    def rollback(self, name: str, history_id: int) -> None:
+        with self._lock:
+            app = self._apps.get(name)
+            if app is None:
+                raise ActionRefused(404, f"application {name!r} not found")
+            if not 0 <= history_id < len(app.get("history") or []):
+                raise ActionRefused(404, f"{name} has no history entry {history_id}")
+            self.actions.append(("rollback", name, str(history_id)))
 
     def diff(self, name: str) -> Sequence[Mapping[str, Any]] | None:
         with self._lock:

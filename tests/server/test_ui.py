@@ -123,3 +123,22 @@ def test_a_change_between_the_page_and_its_stream_is_not_missed() -> None:
     controller.put({**_apps()[1], "health": "Healthy"})  # before the script connects
     answer = _get(app, "/ui/events", f"watch=app:queue&since={since}")
     assert answer.content_type == "text/event-stream" and b"event: change" in answer.body
+
+
+def test_rollback_api_checks_the_history_id() -> None:
+    controller = InMemoryController(_apps())
+    app = GitsyncApp(controller, ServerSettings(api_token="t"))
+
+    def post(body: bytes) -> int:
+        headers = {
+            "authorization": "Bearer t",
+            "content-type": "application/json",
+            "content-length": str(len(body)),
+        }
+        path = "/api/v1/applications/web-prod/rollback"
+        return app.handle(Request("POST", path, "", headers, io.BytesIO(body))).status
+
+    assert post(b'{"id": "0"}') == 400 and post(b'{"id": true}') == 400
+    assert post(b'{"id": 5}') == 404
+    assert post(b'{"id": 0}') == 202
+    assert controller.actions == [("rollback", "web-prod", "0")]

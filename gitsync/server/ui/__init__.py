@@ -43,7 +43,7 @@ _PAGE_HEADERS = [
     ("Referrer-Policy", "same-origin"),
     ("Cache-Control", "no-store"),
 ]
-_PAGE_ACTIONS = ("sync", "refresh", "terminate")
+_PAGE_ACTIONS = ("sync", "refresh", "terminate", "rollback")
 _ROLLOUT_ACTIONS = ("promote", "abort")
 
 
@@ -187,6 +187,14 @@ class WebUi:
         if action == "sync":
             prune, dry_run = form.get("prune") == "true", form.get("dry_run") == "true"
             found = self.controller.request_sync(name, prune=prune, dry_run=dry_run)
+        elif action == "rollback":
+            try:
+                self.controller.rollback(name, int(form.get("id", "-1")))
+            except ValueError:
+                return Response.text(400, "bad history id")
+            except ActionRefused as err:
+                return self._page("Refused", f"<h1>Refused</h1><p>{e(err)}</p>", None, err.status)
+            found = True
         elif action == "refresh":
             found = self.controller.refresh(name)
         else:

@@ -3,6 +3,7 @@
     POST /api/v1/applications/{name}/sync        {"prune": bool, "dryRun": bool}  -> 202
     POST /api/v1/applications/{name}/refresh                                       -> 202
     POST /api/v1/applications/{name}/terminate                                     -> 202
+    POST /api/v1/applications/{name}/rollback    {"id": <history index, 0 = oldest>} -> 202
     POST /api/v1/applications/{name}/resources/rollout/{namespace}/{rollout}/promote|abort
     GET  /api/v1/applications/{name}/diff                                          -> 200
 
@@ -36,6 +37,7 @@ def register_api(router: Router, controller: ControllerView) -> None:
     router.add("POST", f"{_APP}/sync", api.sync)
     router.add("POST", f"{_APP}/refresh", api.refresh)
     router.add("POST", f"{_APP}/terminate", api.terminate)
+    router.add("POST", f"{_APP}/rollback", api.rollback)
     router.add(
         "POST", f"{_APP}/resources/rollout/{{namespace}}/{{rollout}}/{{action}}", api.rollout
     )
@@ -79,6 +81,21 @@ class ActionApi:
             return Response.json(409, {"error": f"application {name!r} has no running operation"})
         log.info("terminate requested", app=name, remote=request.remote_addr)
         return Response.json(202, {"application": name, "terminate": "requested"})
+
+    def rollback(self, request: Request) -> Response:
+        name = request.params["name"]
+        body = _json_body(request)
+        if isinstance(body, Response):
+            return body
+        history_id = body.get("id")
+        if not isinstance(history_id, int) or isinstance(history_id, bool):
+            return Response.json(400, {"error": "id must be the index of a history entry"})
+        try:
+            self.controller.rollback(name, history_id)
+        except ActionRefused as err:
+            return Response.json(err.status, {"error": str(err)})
+        log.info("rollback requested", app=name, id=history_id, remote=request.remote_addr)
+        return Response.json(202, {"application": name, "rollback": history_id})
 
     def rollout(self, request: Request) -> Response:
         p = request.params

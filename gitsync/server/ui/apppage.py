@@ -52,7 +52,7 @@ def render_app(
         ("operation", _operation(app)),
         ("resources", _resources(app, csrf)),
         ("diff", _diff(diffs)),
-        ("history", _history(app)),
+        ("history", _history(app, csrf)),
     )
     for key, html in sections:
         parts.append(f'<section id="{key}" data-live aria-labelledby="h-{key}">{html}</section>')
@@ -274,16 +274,26 @@ def _diff(diffs: Sequence[Mapping[str, Any]] | None) -> str:
     )
 
 
-def _history(app: AppInfo) -> str:
-    history = list(reversed(app.get("history") or []))
+def _history(app: AppInfo, csrf: str | None) -> str:
+    entries = list(enumerate(app.get("history") or []))
+    manual = app.get("sync_policy") == "manual"
+    base = f"/applications/{e(url_segment(app.get('name', '')))}/actions/rollback"
     rows = []
-    for entry in history:
+    for index, entry in reversed(entries):
+        action = ""
+        if csrf is not None and manual:
+            action = (
+                f'<form method="post" action="{base}"><input type="hidden" name="csrf"'
+                f' value="{e(csrf)}"><input type="hidden" name="id" value="{index}">'
+                f'<button type="submit">Roll back to {e(short_sha(entry.get("revision")))}'
+                "</button></form>"
+            )
         rows.append(
             f"<tr><td><code>{e(short_sha(entry.get('revision')))}</code></td>"
             f"<td>{e(when(entry.get('finished_at') or entry.get('started_at')))}</td>"
             f"<td>{badge(entry.get('phase'))}</td>"
             f"<td>{'automated' if entry.get('automated') else 'manual'}</td>"
-            f'<td class="msg">{e(entry.get("message"))}</td></tr>'
+            f'<td class="msg">{e(entry.get("message"))}{action}</td></tr>'
         )
     headers = ["Revision", "Finished", "Result", "Started by", "Message"]
     return f'<h2 id="h-history">History</h2>{table(headers, rows, "no syncs yet")}'
