@@ -57,6 +57,9 @@ def test_rollback_to_a_history_entry(tmp_path: Path) -> None:
         assert _value(env) == "b"
 
         assert _post(env, "/api/v1/applications/conf-c1/rollback", {"id": 9})[0] == 404
+        assert _post(env, "/api/v1/applications/nope/refresh", {})[0] == 404
+        assert _post(env, "/api/v1/applications/conf-c1/terminate", {})[0] == 409  # none runs
+        assert _post(env, "/api/v1/applications/conf-c1/refresh", {})[0] == 202
         status, body = _post(env, "/api/v1/applications/conf-c1/rollback", {"id": 0})
         assert status == 202, body
         apps = env.wait_apps(lambda a: len(a["conf-c1"]["history"]) == 3, what="rollback sync")

@@ -305,6 +305,9 @@ def test_gated_blue_green_sync_page_and_terminate(env: Env, browser: WebDriver) 
     )
     _wait(browser, lambda d: "terminated by request" in _text(d, "#operation"), "live update")
     assert "Failed" in _text(browser, "#history")
+    _click(browser, "//button[text()='Promote']")
+    _wait(browser, lambda d: "Rollout promoted." in d.page_source, "promote notice")
+    env.wait_apps(lambda a: a["shop-c1"]["health"] == "Healthy", what="promoted Rollout healthy")
 
 
 def _get(url: str) -> bytes:
