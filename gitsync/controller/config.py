@@ -89,6 +89,8 @@ class ControllerConfig:
             raise ConfigError("plugin timeout must be positive")
         if self.ui_auth not in ("optional", "required"):
             raise ConfigError(f"invalid --ui-auth {self.ui_auth!r} (optional or required)")
+        if self.ui_auth == "required" and not self.api_token:
+            raise ConfigError("--ui-auth required needs --api-token: the login asks for it")
         cm = self.argocd_cm
         if cm is not None and (len(cm) > 253 or not _DNS_SUBDOMAIN.fullmatch(cm)):
             raise ConfigError(f"invalid ConfigMap name {self.argocd_cm!r} for argocd_cm")
