@@ -132,6 +132,10 @@ class GitsyncApp:
         )
         self.ui.register(r)
 
+    def close(self) -> None:
+        """Answer what waits (the web UI's event streams) now: the server is stopping."""
+        self.ui.streams.close()
+
     # -- request flow ----------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         """Route and run one request whose body is in `request.stream`; never raises."""

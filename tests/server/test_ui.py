@@ -142,3 +142,25 @@ def test_rollback_api_checks_the_history_id() -> None:
     assert post(b'{"id": 5}') == 404
     assert post(b'{"id": 0}') == 202
     assert controller.actions == [("rollback", "web-prod", "0")]
+
+
+def test_stopping_the_server_ends_waiting_streams() -> None:
+    import requests
+
+    from gitsync.server import HttpServer
+
+    app = GitsyncApp(InMemoryController(_apps()), ServerSettings(api_token="t"))
+    server = HttpServer("127.0.0.1:0", app).start()
+    bodies: list[str] = []
+
+    def listen() -> None:
+        bodies.append(requests.get(f"{server.url}/ui/events?watch=apps", timeout=30).text)
+
+    client = threading.Thread(target=listen)
+    client.start()
+    try:
+        _wait(lambda: app.ui.streams.active() == 1)
+    finally:
+        server.stop()
+    client.join(10)
+    assert not client.is_alive() and app.ui.streams.active() == 0
