@@ -9,6 +9,7 @@ from bench import (
     health,
     jq_paths,
     poll,
+    render_child,
     render_diff,
     slow_clients,
     steady_state,
@@ -19,6 +20,7 @@ from bench.common import Results
 
 BENCHMARKS = (
     render_diff,
+    render_child,
     poll,
     sync_one_app,
     steady_state,

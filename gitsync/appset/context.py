@@ -11,6 +11,7 @@ from gitsync.appset.cluster import Cluster
 from gitsync.appset.render import Params, Renderer
 from gitsync.appset.resources import ResourceReader
 from gitsync.model import ApplicationSet
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source.tree import Tree
 
 # (repoURL, revision) -> the tree at that revision. The only way generators read Git.
@@ -42,6 +43,7 @@ class Context:
     trees: TreeProvider
     clusters: tuple[Cluster, ...] = ()
     env: GeneratorEnv = field(default_factory=GeneratorEnv)
+    limits: Limits = DEFAULT_LIMITS
     # Filled by the registry so that matrix and merge can run their children.
     run_child: ChildRunner | None = field(default=None, compare=False)
 

@@ -18,11 +18,14 @@ from gitsync.appset.context import Context, GeneratorEnv, TreeProvider
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators import generator_name, run_generator
 from gitsync.appset.generators.combine import override
+from gitsync.appset.generators.count import check_count
 from gitsync.appset.patch import strategic_merge
 from gitsync.appset.render import Params, Renderer
 from gitsync.appset.rollingsync import parse_strategy
 from gitsync.errors import AppSetError, ManifestError, SourceError
 from gitsync.model import APPSET_ANNOTATION, Application, ApplicationSet
+from gitsync.render.limits import DEFAULT_LIMITS, LimitExceeded, Limits
+from gitsync.render.parse import load_one
 
 API_VERSION = "argoproj.io/v1alpha1"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -34,11 +37,19 @@ def expand(
     trees: TreeProvider,
     clusters: list[Cluster] | tuple[Cluster, ...],
     env: GeneratorEnv | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Application]:
-    """The Applications `appset` generates, sorted by name."""
+    """The Applications `appset` generates, sorted by name; at most
+    `limits.max_generated_apps` of them (LimitExceeded past it, before any is built)."""
     renderer = Renderer(go_template=appset.go_template, strict=appset.missing_key_error)
     ctx = Context(
-        appset, renderer, trees, tuple(clusters), env or GeneratorEnv(), run_child=run_generator
+        appset,
+        renderer,
+        trees,
+        tuple(clusters),
+        env or GeneratorEnv(),
+        limits,
+        run_child=run_generator,
     )
     try:
         parse_strategy((appset.obj.get("spec") or {}).get("strategy"))
@@ -47,15 +58,22 @@ def expand(
         raise AppSetError(f"ApplicationSet {appset.name}: {err}") from None
     except SourceError as err:
         raise AppSetError(f"ApplicationSet {appset.name}: {err}") from None
+    except LimitExceeded as err:
+        where = f" ({appset.location})" if appset.location else ""
+        raise err.within(f"ApplicationSet {appset.name}{where}") from None
 
 
 def _expand(appset: ApplicationSet, ctx: Context) -> list[Application]:
     by_name: dict[str, tuple[Application, Params]] = {}
+    generated = 0
     for index, entry in enumerate(appset.generators):
         field = f"spec.generators[{index}]"
         template = _template_for(appset, entry, field)
-        for params in run_generator(entry, ctx, field, None):
-            app = _application(appset, ctx.renderer, template, params)
+        param_sets = run_generator(entry, ctx, field, None)
+        generated += len(param_sets)
+        check_count(generated, ctx, "spec.generators")
+        for params in param_sets:
+            app = _application(appset, ctx, template, params)
             if app.name in by_name:
                 raise FieldError(
                     "spec.template.metadata.name",
@@ -79,8 +97,9 @@ def _template_for(appset: ApplicationSet, entry: Any, field: str) -> Mapping[str
 
 
 def _application(
-    appset: ApplicationSet, renderer: Renderer, template: Mapping[str, Any], params: Params
+    appset: ApplicationSet, ctx: Context, template: Mapping[str, Any], params: Params
 ) -> Application:
+    renderer = ctx.renderer
     rendered = renderer.value(template, params, "spec.template")
     metadata = rendered.get("metadata") or {}
     spec = rendered.get("spec")
@@ -95,7 +114,7 @@ def _application(
         "spec": dict(spec),
     }
     if appset.go_template and appset.template_patch:
-        obj = _patched(obj, renderer, appset.template_patch, params)
+        obj = _patched(obj, renderer, appset.template_patch, params, ctx.limits)
     meta = obj["metadata"]
     if not meta.get("namespace") and appset.namespace:
         meta["namespace"] = appset.namespace
@@ -110,11 +129,13 @@ def _application(
         raise FieldError("spec.template", f"{message} (params: {_summary(params)})") from None
 
 
-def _patched(obj: dict[str, Any], renderer: Renderer, patch: str, params: Params) -> dict[str, Any]:
+def _patched(
+    obj: dict[str, Any], renderer: Renderer, patch: str, params: Params, limits: Limits
+) -> dict[str, Any]:
     text = renderer.string(patch, params, "spec.templatePatch")
     try:
-        loaded = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as err:
+        loaded = load_one(text, limits)
+    except (yaml.YAMLError, ManifestError) as err:
         raise FieldError(
             "spec.templatePatch", f"rendered patch is not YAML: {' '.join(str(err).split())}"
         ) from None

@@ -14,14 +14,17 @@ from gitsync.cli.appset import applications_in
 from gitsync.errors import UserInputError
 from gitsync.model import Application
 from gitsync.render import RenderOptions
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source import RepoCache
 
 
-def load_application(file: str, name: str | None, repos: RepoCache) -> Application:
+def load_application(
+    file: str, name: str | None, repos: RepoCache, limits: Limits = DEFAULT_LIMITS
+) -> Application:
     """The one Application of FILE (or the one called `name`); UserInputError otherwise."""
     if not Path(file).is_file():
         raise UserInputError(f"--application {file}: no such file")
-    found = applications_in(file, repo_tree_provider(repos), [])
+    found = applications_in(file, repo_tree_provider(repos), [], limits=limits)
     if not found:
         raise UserInputError(f"--application {file}: no Application or ApplicationSet in it")
     names = [a.name for a in found]  # sorted by applications_in

@@ -22,8 +22,10 @@ from gitsync.appset import (
 from gitsync.appset.context import GeneratorEnv
 from gitsync.appset.resources import DocumentResources
 from gitsync.cli.controllerapi import call_api, format_table, server_options
+from gitsync.cli.limitargs import expansion_limit_options, limits_from_flags
 from gitsync.errors import AppSetError, UserInputError
 from gitsync.model import Application
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source import LocalTree, RepoCache
 
 
@@ -66,6 +68,7 @@ def appset_group() -> None:
     show_default=True,
     help="yaml: one multi-document stream; json: one JSON array.",
 )
+@expansion_limit_options
 def generate_command(
     path: str,
     repo: str | None,
@@ -74,9 +77,11 @@ def generate_command(
     resources_file: str | None,
     new_git_file_globbing: bool,
     output: str,
+    **bounds: Any,
 ) -> None:
     """Expand the ApplicationSets in FILE or DIR (recursively); Applications found there
     are printed as they are, together with the generated ones, sorted by name."""
+    limits = limits_from_flags(bounds)
     clusters = _load_clusters(clusters_file)
     env = GeneratorEnv(
         resources=_load_resources(resources_file),
@@ -86,7 +91,7 @@ def generate_command(
     cache = RepoCache()
     try:
         trees = repo_tree_provider(cache, repo_override=repo, revision_override=revision)
-        result = applications_in(path, trees, clusters, env)
+        result = applications_in(path, trees, clusters, env, limits)
     finally:
         cache.close()
     objects = [app.to_object() for app in result]
@@ -100,21 +105,27 @@ def generate_command(
 
 
 def applications_in(
-    path: str, trees: TreeProvider, clusters: list[Cluster], env: GeneratorEnv | None = None
+    path: str,
+    trees: TreeProvider,
+    clusters: list[Cluster],
+    env: GeneratorEnv | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Application]:
     """The Applications of FILE or DIR: those written there and those its ApplicationSets
     generate, sorted by name; one name from two places is an error."""
-    applications, appsets = _load(path)
-    generated = [(a, expand(a, trees=trees, clusters=clusters, env=env)) for a in appsets]
+    applications, appsets = _load(path, limits)
+    generated = [
+        (a, expand(a, trees=trees, clusters=clusters, env=env, limits=limits)) for a in appsets
+    ]
     return _merge(applications, generated)
 
 
-def _load(path: str) -> tuple[list[Application], list[Any]]:
+def _load(path: str, limits: Limits) -> tuple[list[Application], list[Any]]:
     target = Path(path)
     if target.is_file():
-        return load_documents(LocalTree(target.parent), target.name)
+        return load_documents(LocalTree(target.parent), target.name, limits=limits)
     if target.is_dir():
-        return load_documents(LocalTree(target), "")
+        return load_documents(LocalTree(target), "", limits=limits)
     raise UserInputError(f"{path}: no such file or directory")
 
 

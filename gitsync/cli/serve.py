@@ -10,6 +10,7 @@ from typing import Any
 import click
 import structlog
 
+from gitsync.cli.limitargs import limit_options
 from gitsync.cli.main import EXIT_ERROR
 from gitsync.errors import GitsyncError
 
@@ -100,6 +101,7 @@ log = structlog.get_logger("gitsync.serve")
     "--watch-namespaces",
     help="Comma-separated namespaces: cache, watch and manage only these (default: all).",
 )
+@limit_options
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
     from gitsync import logs

@@ -27,6 +27,7 @@ import git
 from click.core import ParameterSource
 
 from gitsync.cli.appfile import load_application, render_options
+from gitsync.cli.limitargs import limit_options, limits_from_flags
 from gitsync.durations import parse_duration
 from gitsync.errors import SourceError, UserInputError
 from gitsync.model import Application, Manifest
@@ -44,12 +45,14 @@ from gitsync.render import (
     load_plugins,
 )
 from gitsync.render.helmdeps import ChartDependencies
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source import HelmRepoCache, LocalTree, RepoCache, helm_credentials_from_env
 from gitsync.sync.kinds import builtin_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META_KEY = "gitsync.render_options"
 _APP_KEY = "gitsync.application"
+_LIMITS_KEY = "gitsync.limits"
 _PROJECT_KEY = "gitsync.project"
 _RENDERER_KEY = "gitsync.renderer"
 _NAMES_KEY = "gitsync.app_names"  # (--app-name or PATH's basename, --dest-namespace)
@@ -73,8 +76,9 @@ def source_options(func: F) -> F:
         application = kwargs.pop("application")
         project_file = kwargs.pop("project")
         context = click.get_current_context()
+        context.meta[_LIMITS_KEY] = limits_from_flags(kwargs)
         context.meta[_RENDERER_KEY] = _renderer_with_plugins(
-            kwargs.pop("plugin"), kwargs.pop("plugin_timeout")
+            kwargs.pop("plugin"), kwargs.pop("plugin_timeout"), context.meta[_LIMITS_KEY]
         )
         if project_file and not application:
             raise UserInputError("--project goes with --application (the app names its project)")
@@ -134,7 +138,7 @@ def source_options(func: F) -> F:
             help="How long each plugin command may run (e.g. 90s, 5m).",
         ),
     ]
-    decorated: Callable[..., Any] = wrapper
+    decorated: Callable[..., Any] = limit_options(wrapper)
     for decorator in reversed(decorators):
         decorated = decorator(decorated)
     return decorated  # type: ignore[return-value]
@@ -192,7 +196,7 @@ def _from_application(
         raise UserInputError(
             f"{', '.join(given)}: with --application the render options come from its source"
         )
-    app = load_application(file, kwargs.get("app_name"), _repo_cache())
+    app = load_application(file, kwargs.get("app_name"), _repo_cache(), current_limits())
     context.meta[_META_KEY] = render_options(app)
     context.meta[_APP_KEY] = app
     kwargs["path"] = app.source.path
@@ -229,7 +233,14 @@ def _options_from_flags(
     )
 
 
-def _renderer_with_plugins(files: tuple[str, ...], timeout_text: str) -> Renderer:
+def current_limits() -> Limits:
+    """The bounds given with --max-manifest-bytes and the other limit flags."""
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_LIMITS_KEY) if context is not None else None
+    return found if isinstance(found, Limits) else DEFAULT_LIMITS
+
+
+def _renderer_with_plugins(files: tuple[str, ...], timeout_text: str, limits: Limits) -> Renderer:
     timeout = parse_duration(timeout_text, what="--plugin-timeout")
     if timeout <= 0:
         raise UserInputError("--plugin-timeout must be positive")
@@ -237,6 +248,7 @@ def _renderer_with_plugins(files: tuple[str, ...], timeout_text: str) -> Rendere
         plugins=load_plugins(files),
         plugin_limits=PluginLimits(timeout=timeout),
         dependencies=ChartDependencies(None, helm_credentials_from_env()),
+        limits=limits,
     )
 
 

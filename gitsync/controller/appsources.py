@@ -36,6 +36,7 @@ def renderer_for(
         plugins=plugins,
         plugin_limits=PluginLimits(timeout=config.plugin_timeout),
         dependencies=ChartDependencies(charts, credentials),
+        limits=config.limits,
     )
 
 

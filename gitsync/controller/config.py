@@ -19,13 +19,32 @@ import yaml
 
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
+from gitsync.render.limits import DEFAULT_LIMITS, Limits, parse_size
+from gitsync.source.urls import redact_url
 
+_DURATION_KEYS = ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout", "render_timeout")
+_LIMIT_KEYS = tuple(f.name for f in fields(Limits))
+_SIZE_KEYS = ("max_manifest_bytes", "render_memory_limit")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SECRET_KEYS = frozenset(
-    {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
+    {
+        "github_secret",
+        "gitlab_secret",
+        "gitea_secret",
+        "bitbucket_server_secret",
+        "bitbucket_uuid",
+        "api_token",
+    }
 )
+# A setting added later whose name says it is a credential is redacted too.
+_SECRET_SUFFIXES = ("_secret", "_token", "_uuid", "_password", "_credentials", "_key")
+_URL_KEYS = frozenset({"repo"})
+
+
+def is_secret_setting(name: str) -> bool:
+    return name in _SECRET_KEYS or name.endswith(_SECRET_SUFFIXES)
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -74,6 +93,14 @@ class ControllerConfig:
     health_lua: str | None = None
     argocd_cm: str | None = None
     watch_namespaces: str | None = None  # comma-separated: namespace-scoped mode
+    # Bounds on input from Git (gitsync/render/limits.py, docs/limits.md).
+    max_manifest_bytes: int = DEFAULT_LIMITS.max_manifest_bytes
+    max_documents: int = DEFAULT_LIMITS.max_documents
+    max_yaml_aliases: int = DEFAULT_LIMITS.max_yaml_aliases
+    max_nesting_depth: int = DEFAULT_LIMITS.max_nesting_depth
+    max_generated_apps: int = DEFAULT_LIMITS.max_generated_apps
+    render_memory_limit: int = DEFAULT_LIMITS.render_memory_limit
+    render_timeout: float = DEFAULT_LIMITS.render_timeout
 
     def validate(self) -> ControllerConfig:
         if not self.repo:
@@ -104,7 +131,14 @@ class ControllerConfig:
         for name in self.watched_namespaces or ():
             if not _NAMESPACE.match(name):
                 raise ConfigError(f"invalid namespace {name!r} in watch namespaces")
+        for name in _LIMIT_KEYS:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.replace('_', '-')} must be positive")
         return self
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(**{name: getattr(self, name) for name in _LIMIT_KEYS})
 
     @property
     def allowed_generator_urls(self) -> tuple[str, ...]:
@@ -125,12 +159,15 @@ class ControllerConfig:
         return int(self.listen.rpartition(":")[2])
 
     def redacted(self) -> dict[str, Any]:
-        """The configuration as a dict with every secret replaced, for logs and status."""
+        """The configuration as a dict for logs and status: every secret that is set is
+        ``<set>``, and a URL's credentials are hidden."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _SECRET_KEYS and value:
+            if is_secret_setting(f.name) and value:
                 value = "<set>"
+            elif f.name in _URL_KEYS and isinstance(value, str):
+                value = redact_url(value)
             out[f.name] = value
         return out
 
@@ -148,8 +185,16 @@ def _coerce(name: str, raw: Any) -> Any:
     try:
         if name == "plugins":
             return _file_list(raw)
-        if name in ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout"):
+        if name in (
+            "poll_interval",
+            "wave_delay",
+            "sync_timeout",
+            "plugin_timeout",
+            "render_timeout",
+        ):
             return parse_duration(raw, what=name.replace("_", " "))
+        if name in _SIZE_KEYS:
+            return parse_size(raw, name.replace("_", "-"))
         if kind in ("int",):
             return int(raw)
         if kind in ("float",):

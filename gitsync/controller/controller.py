@@ -299,6 +299,7 @@ class Controller:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         self.queue.shutdown()
+        self.renderer.close()  # a render in a child process ends now, not at its timeout
         for worker in self._workers:
             worker.join(timeout=30)
         if self._leader is not None:
@@ -560,11 +561,14 @@ class Controller:
             self.local_repos.guard(repo_tree_provider(self.repos)),
             self._registry.records(),
             self.generator_env,
+            cfg.limits,
         )
         self._requeue.plan(inventory.requeue_after)
         self.projects.load_root(tree, cfg.path)
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
+        for where, why in inventory.invalid.items():
+            log.warning("document refused", location=where, error=why)
         with self._lock:
             self._inventory = inventory
             self._root_sha = sha
@@ -671,6 +675,8 @@ class Controller:
         try:
             self._reconcile_app(app, status)
         except GitsyncError as err:
+            if self._stopping.is_set():
+                return  # e.g. a render cut short by the shutdown: not the app's state
             status.sync_status = "Unknown"
             status.message = str(err)
             status.conditions = [f"ComparisonError: {err}"]
@@ -918,7 +924,8 @@ class Controller:
                 return
             if state.to_json() != before and state.next_wave_at <= time.time():
                 continue  # the step got somewhere: take the next one now, as `gitsync sync` does
-            pause = max(state.next_wave_at - time.time(), STEP_PAUSE)
+            resume_at = max(state.next_wave_at, state.next_attempt_at)
+            pause = max(resume_at - time.time(), STEP_PAUSE)
             if pause > deadline - time.monotonic():
                 self.queue.add_after(name, min(pause, 1.0))
                 return

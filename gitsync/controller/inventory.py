@@ -16,6 +16,7 @@ from gitsync.appset.requeue import requeue_after
 from gitsync.appset.rollingsync import RollingSync, parse_strategy
 from gitsync.errors import GitsyncError
 from gitsync.model import Application, SourceKey
+from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source.tree import Tree
 
 
@@ -35,6 +36,7 @@ class Inventory:
     owner: dict[str, str] = field(default_factory=dict)  # app -> ApplicationSet name
     generated: dict[str, list[Application]] = field(default_factory=dict)  # per appset
     errors: dict[str, str] = field(default_factory=dict)  # appset -> why it kept old apps
+    invalid: dict[str, str] = field(default_factory=dict)  # file#index -> why it was refused
     rolling: dict[str, RollingSync] = field(default_factory=dict)  # appset -> its steps
     # The shortest requeueAfterSeconds of any ApplicationSet's generators (None: none).
     requeue_after: float | None = None
@@ -54,18 +56,24 @@ def build_inventory(
     trees: TreeProvider,
     clusters: list[ClusterRecord],
     env: GeneratorEnv | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Inventory, list[Removal]]:
     """The new inventory and the Applications to remove. A broken ApplicationSet keeps
-    its previous Applications (reported in `errors`); a broken root raises."""
-    applications, appsets = load_documents(tree, path)
-    out = Inventory()
+    its previous Applications (reported in `errors`), an invalid Application document
+    keeps its previous version, if any (reported in `invalid`); a broken root raises."""
+    problems: list[tuple[str, str]] = []
+    applications, appsets = load_documents(tree, path, problems, limits)
+    out = Inventory(invalid=dict(problems))
     removals: list[Removal] = []
     for app in applications:
         out.apps[app.name] = app
+    for app in previous.apps.values():
+        if app.location in out.invalid and app.name not in previous.owner:
+            out.apps.setdefault(app.name, app)
     for appset in appsets:
         before = previous.generated.get(appset.name, [])
         try:
-            generated = expand(appset, trees=trees, clusters=clusters, env=env)
+            generated = expand(appset, trees=trees, clusters=clusters, env=env, limits=limits)
         except GitsyncError as err:
             out.errors[appset.name] = str(err)
             out.generated[appset.name] = before

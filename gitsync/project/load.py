@@ -6,7 +6,10 @@ from pathlib import Path
 
 import yaml
 
+from gitsync.errors import ManifestError
 from gitsync.project.model import API_VERSION, KIND, AppProject, ProjectError, parse_project
+from gitsync.render.limits import LimitExceeded
+from gitsync.render.parse import load_yaml
 from gitsync.source.localtree import LocalTree
 from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
@@ -38,9 +41,11 @@ def load_projects(tree: Tree, path: str = "") -> dict[str, AppProject]:
         if len(data) > _MAX_FILE_BYTES:
             raise ProjectError(f"{name}: larger than {_MAX_FILE_BYTES} bytes")
         try:
-            docs = list(yaml.load_all(data, Loader=yaml.CSafeLoader))
-        except yaml.YAMLError:
+            docs, _ = load_yaml(data)  # bounded: aliases, nesting (docs/limits.md)
+        except (yaml.YAMLError, UnicodeDecodeError, ManifestError):
             raise ProjectError(f"{name}: invalid YAML") from None
+        except LimitExceeded as err:
+            raise ProjectError(f"{name}: {err}") from None
         for doc in docs:
             if not isinstance(doc, dict) or doc.get("kind") != KIND:
                 continue

@@ -8,9 +8,11 @@ from gitsync.errors import ManifestError
 from gitsync.model import Manifest
 from gitsync.render.globs import glob_match
 from gitsync.render.jsonnet import evaluate_jsonnet
-from gitsync.render.objects import manifests_from_documents
+from gitsync.render.limits import Budget
+from gitsync.render.objects import is_list, manifests_from_documents
 from gitsync.render.options import DirectoryOptions
 from gitsync.render.parse import DocumentParser
+from gitsync.render.sandbox import Sandbox
 from gitsync.source.tree import Tree
 from gitsync.source.unreadable import UnreadableFileError
 
@@ -19,17 +21,25 @@ JSONNET_SUFFIX = ".jsonnet"
 
 
 def render_directory(
-    tree: Tree, path: str, options: DirectoryOptions, parser: DocumentParser
+    tree: Tree,
+    path: str,
+    options: DirectoryOptions,
+    parser: DocumentParser,
+    sandbox: Sandbox,
+    budget: Budget,
 ) -> list[Manifest]:
     manifests: list[Manifest] = []
     for name in manifest_files(tree, path, options):
         if name.endswith(JSONNET_SUFFIX):
-            documents = evaluate_jsonnet(tree, name, options.jsonnet)
+            documents, size = evaluate_jsonnet(tree, name, options.jsonnet, sandbox)
+            budget.charge(
+                name, size, sum(len(d["items"]) if is_list(d) else 1 for _, d in documents)
+            )
         else:
             content_id = _content_id(tree, name)
-            cached = parser.cached(name, content_id) if content_id else None
+            cached = parser.cached(name, content_id, budget) if content_id else None
             if cached is None:
-                cached = parser.parse(_read(tree, name), name, content_id)
+                cached = parser.parse(_read(tree, name), name, content_id, budget)
             documents = list(cached)
         manifests.extend(manifests_from_documents(documents, name))
     return manifests

@@ -5,62 +5,74 @@ chart's subtree; NOTES.txt and partials are left out, ``crds/`` is included unle
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gitsync.errors import ManifestError, RenderError
+from gitsync.errors import GitsyncError, ManifestError, RenderError
 from gitsync.model import Manifest
+from gitsync.render.limits import Budget, LimitExceeded, Limits
 from gitsync.render.materialize import materialize
 from gitsync.render.objects import manifests_from_documents
 from gitsync.render.options import HelmOptions
-from gitsync.render.parse import DocumentParser, ManifestLoader
+from gitsync.render.parse import DocumentParser, load_yaml
+from gitsync.render.sandbox import Sandbox, TaskFailed
 from gitsync.source.paths import join_path
 from gitsync.source.tree import Tree
 
-TIMEOUT = 120.0
 MISSING_HELM = (
     "rendering a Helm chart needs Helm: install the optional extra "
     "(pip install 'gitsync[helm]', which embeds Helm) or put a 'helm' binary on PATH"
 )
 
 
-def _sdk() -> Any | None:
-    try:
-        return importlib.import_module("helm_python")
-    except ImportError:
-        return None
+def _sdk() -> bool:
+    """Whether the embedded Helm is installed; it is loaded only in render children."""
+    return importlib.util.find_spec("helm_python") is not None
 
 
 def helm_available() -> bool:
-    return _sdk() is not None or shutil.which("helm") is not None
+    return _sdk() or shutil.which("helm") is not None
 
 
 def render_helm(
-    tree: Tree, path: str, options: HelmOptions, parser: DocumentParser
+    tree: Tree,
+    path: str,
+    options: HelmOptions,
+    parser: DocumentParser,
+    sandbox: Sandbox,
+    budget: Budget,
 ) -> list[Manifest]:
+    """Rendered in a bounded child process (`Sandbox`); value files are parsed here,
+    within the parser's limits, before the child starts."""
     sdk = _sdk()
     binary = shutil.which("helm")
-    if sdk is None and binary is None:
+    if not sdk and binary is None:
         raise RenderError(f"{path}: {MISSING_HELM}")
     value_docs = _value_files(tree, path, options)
+    limits = parser.limits
     with tempfile.TemporaryDirectory(prefix="gitsync-helm-") as tmp:
         chart_dir = Path(tmp) / "chart"
         materialize(tree, path, chart_dir)
         chart_dir = chart_dir / path if path else chart_dir
-        if sdk is not None:
-            outputs = _render_sdk(sdk, chart_dir, path, options, value_docs)
-        else:
-            assert binary is not None
-            outputs = _render_binary(binary, chart_dir, Path(tmp), path, options, value_docs)
+        try:
+            if sdk:
+                values = merged_values(options, value_docs, limits)
+                outputs = _render_sdk(sandbox, chart_dir, path, options, values)
+            else:
+                assert binary is not None
+                outputs = _render_binary(
+                    sandbox, binary, chart_dir, Path(tmp), path, options, value_docs
+                )
+        except TaskFailed as err:
+            raise RenderError(f"helm template {path}: {err}") from None
     manifests: list[Manifest] = []
     for name, text in outputs:
-        documents = list(parser.parse(text.encode("utf-8"), name))
+        documents = list(parser.parse(text.encode("utf-8"), name, budget=budget))
         manifests.extend(manifests_from_documents(documents, name))
     return manifests
 
@@ -88,37 +100,34 @@ def _value_files(tree: Tree, path: str, options: HelmOptions) -> list[tuple[str,
     return found
 
 
-def merged_values(options: HelmOptions, value_docs: list[tuple[str, bytes]], sdk: Any) -> Any:
-    """Value files, then inline values, then valuesObject, then parameters (Argo CD order)."""
+def merged_values(
+    options: HelmOptions, value_docs: list[tuple[str, bytes]], limits: Limits
+) -> dict[str, Any]:
+    """Value files, then inline values, then valuesObject (Argo CD order); parameters
+    come last, in the child, where Helm's own parser reads them."""
     values: dict[str, Any] = {}
     for name, data in value_docs:
-        values = _merge(values, _load_values(data, name))
+        values = _merge(values, _load_values(data, name, limits))
     if options.values:
-        values = _merge(values, _load_values(options.values.encode(), "helm.values"))
+        values = _merge(values, _load_values(options.values.encode(), "helm.values", limits))
     if options.values_object:
         values = _merge(values, options.values_object)
-    for parameter in options.parameters:
-        expression = f"{parameter.name}={parameter.value}"
-        try:
-            parsed = (
-                sdk.parse_set_string_values(expression)
-                if parameter.force_string
-                else sdk.parse_set_string(expression)
-            )
-        except sdk.HelmError as err:
-            raise RenderError(f"helm parameter {parameter.name}: {_first_line(err)}") from None
-        values = _merge(values, parsed)
     return values
 
 
-def _load_values(data: bytes, name: str) -> dict[str, Any]:
+def _load_values(data: bytes, name: str, limits: Limits) -> dict[str, Any]:
     try:
-        loaded = yaml.load(data.decode("utf-8"), Loader=ManifestLoader)
+        documents, _ = load_yaml(data, limits)
     except yaml.MarkedYAMLError as err:
         line = err.problem_mark.line + 1 if err.problem_mark else None
         raise ManifestError(f"invalid YAML: {err.problem}", f"{name}:{line}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise ManifestError(f"invalid values: {_first_line(err)}", name) from None
+    except LimitExceeded as err:
+        raise err.within(name) from None
+    except GitsyncError as err:  # an alias that contains itself
+        raise ManifestError(str(err), name) from None
+    loaded = documents[0] if documents else None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -137,25 +146,21 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render_sdk(
-    sdk: Any,
-    chart_dir: Path,
-    path: str,
-    options: HelmOptions,
-    value_docs: list[tuple[str, bytes]],
+    sandbox: Sandbox, chart_dir: Path, path: str, options: HelmOptions, values: dict[str, Any]
 ) -> list[tuple[str, str]]:
-    values = merged_values(options, value_docs, sdk)
-    try:
-        with sdk.Chart.load(str(chart_dir)) as chart:
-            rendered: dict[str, str] = chart.render(
-                values=values,
-                name=options.release_name or "release-name",
-                namespace=options.namespace or "default",
-                is_install=True,
-            )
-            crds: list[dict[str, str]] = [] if options.skip_crds else chart.crds
-    except sdk.HelmError as err:
-        raise RenderError(f"helm template {path}: {_first_line(err)}") from None
-    outputs = [(_repo_name(path, crd["filename"]), crd["data"]) for crd in crds]
+    parameters = [(p.name, p.value, p.force_string) for p in options.parameters]
+    args = (
+        str(chart_dir),
+        values,
+        parameters,
+        options.release_name or "release-name",
+        options.namespace or "default",
+        options.skip_crds,
+        sandbox.limits.max_manifest_bytes,
+    )
+    done = sandbox.run("helm", args, f"helm template {path or '.'}")
+    outputs = [(_repo_name(path, name), data) for name, data in done["crds"]]
+    rendered: dict[str, str] = done["templates"]
     for name in sorted(rendered):
         if name.endswith("/NOTES.txt"):
             continue
@@ -164,6 +169,7 @@ def _render_sdk(
 
 
 def _render_binary(
+    sandbox: Sandbox,
     binary: str,
     chart_dir: Path,
     tmp: Path,
@@ -186,14 +192,13 @@ def _render_binary(
     for parameter in options.parameters:
         flag = "--set-string" if parameter.force_string else "--set"
         args += [flag, f"{parameter.name}={parameter.value}"]
-    try:
-        done = subprocess.run(args, capture_output=True, timeout=TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        raise RenderError(f"helm template {path}: timed out after {TIMEOUT:.0f}s") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RenderError(f"helm template {path}: {message[-1] if message else 'failed'}")
-    return _split_by_source(done.stdout.decode("utf-8"), path)
+    what = f"helm template {path or '.'}"
+    limit = sandbox.limits.max_manifest_bytes
+    done = sandbox.run("command", (args, str(tmp), limit), what)
+    if done["returncode"] != 0:
+        message = str(done["stderr"]).strip().splitlines()
+        raise RenderError(f"{what}: {message[-1] if message else 'failed'}")
+    return _split_by_source(str(done["stdout"]), path)
 
 
 def _split_by_source(stream: str, path: str) -> list[tuple[str, str]]:

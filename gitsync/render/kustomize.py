@@ -13,7 +13,6 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,16 +20,17 @@ from typing import Any
 
 import yaml
 
-from gitsync.errors import ManifestError, RenderError, SourceError
+from gitsync.errors import GitsyncError, ManifestError, RenderError, SourceError
 from gitsync.model import Manifest
+from gitsync.render.limits import DEFAULT_LIMITS, Budget, LimitExceeded, Limits
 from gitsync.render.materialize import materialize
 from gitsync.render.objects import manifests_from_documents
 from gitsync.render.options import KustomizeOptions
-from gitsync.render.parse import DocumentParser, ManifestLoader
+from gitsync.render.parse import DocumentParser, load_yaml
+from gitsync.render.sandbox import Sandbox
 from gitsync.source.paths import join_path
 from gitsync.source.tree import Tree
 
-TIMEOUT = 120.0
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MISSING_KUSTOMIZE = (
     "rendering a kustomization needs 'kustomize' or 'kubectl' (with its built-in kustomize) on PATH"
@@ -68,29 +68,32 @@ def kustomize_command() -> list[str] | None:
 
 
 def render_kustomize(
-    tree: Tree, path: str, options: KustomizeOptions, parser: DocumentParser
+    tree: Tree,
+    path: str,
+    options: KustomizeOptions,
+    parser: DocumentParser,
+    sandbox: Sandbox,
+    budget: Budget,
 ) -> list[Manifest]:
     command = kustomize_command()
     if command is None:
         raise RenderError(f"{path}: {MISSING_KUSTOMIZE}")
-    root = covering_root(tree, path)
+    root = covering_root(tree, path, parser.limits)
+    what = f"kustomize build {path or '.'}"
     with tempfile.TemporaryDirectory(prefix="gitsync-kustomize-") as tmp:
         workdir = Path(tmp) / "tree"
         materialize(tree, root, workdir)
         target = workdir / path if path else workdir
         if _has_options(options):
             target = _write_overlay(Path(tmp), target, options)
-        try:
-            done = subprocess.run(
-                [*command, str(target)], capture_output=True, timeout=TIMEOUT, check=False, cwd=tmp
-            )
-        except subprocess.TimeoutExpired:
-            raise RenderError(f"kustomize build {path}: timed out after {TIMEOUT:.0f}s") from None
-        if done.returncode != 0:
-            message = done.stderr.decode("utf-8", "replace").replace(str(workdir) + "/", "")
+        args = ([*command, str(target)], tmp, parser.limits.max_manifest_bytes)
+        done = sandbox.run("command", args, what)
+        if done["returncode"] != 0:
+            message = str(done["stderr"]).replace(str(workdir) + "/", "")
             lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
             raise RenderError(f"kustomize build {path}: {lines[-1] if lines else 'failed'}")
-    documents = list(parser.parse(done.stdout, path or "."))
+    output = str(done["stdout"]).encode("utf-8")
+    documents = list(parser.parse(output, path or ".", budget=budget))
     return manifests_from_documents(documents, path or ".")
 
 
@@ -103,9 +106,9 @@ def _tool_message(stderr: str) -> str:
     return klog.group(1).replace('\\"', '"') if klog else lines[-1].removeprefix("Error: ")
 
 
-def covering_root(tree: Tree, path: str) -> str:
+def covering_root(tree: Tree, path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The deepest directory holding `path` and every local file its kustomizations use."""
-    paths = set(referenced_paths(tree, path))
+    paths = set(referenced_paths(tree, path, limits))
     root = path
     for item in paths:
         directory = item if tree.is_dir(item) else posixpath.dirname(item)
@@ -113,7 +116,7 @@ def covering_root(tree: Tree, path: str) -> str:
     return root
 
 
-def referenced_paths(tree: Tree, start: str) -> Iterator[str]:
+def referenced_paths(tree: Tree, start: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[str]:
     """Every local path the kustomization in `start` (and those it uses) refers to."""
     seen: set[str] = set()
     pending = [start]
@@ -126,21 +129,26 @@ def referenced_paths(tree: Tree, start: str) -> Iterator[str]:
         file_name = kustomization_file(tree, directory)
         if file_name is None:
             continue
-        for ref in _local_refs(_load(tree, file_name)):
+        for ref in _local_refs(_load(tree, file_name, limits)):
             target = join_path(directory, ref)  # SourceError when it leaves the repository
             yield target
             if tree.is_dir(target):
                 pending.append(target)
 
 
-def _load(tree: Tree, name: str) -> dict[str, Any]:
+def _load(tree: Tree, name: str, limits: Limits) -> dict[str, Any]:
     try:
-        loaded = yaml.load(tree.read_bytes(name).decode("utf-8"), Loader=ManifestLoader)
+        documents, _ = load_yaml(tree.read_bytes(name), limits)
     except yaml.MarkedYAMLError as err:
         line = err.problem_mark.line + 1 if err.problem_mark else None
         raise ManifestError(f"invalid YAML: {err.problem}", f"{name}:{line}") from None
     except (yaml.YAMLError, UnicodeDecodeError):
         raise ManifestError("invalid kustomization", name) from None
+    except LimitExceeded as err:
+        raise err.within(name) from None
+    except GitsyncError as err:  # an alias that contains itself
+        raise ManifestError(str(err), name) from None
+    loaded = documents[0] if documents else None
     return loaded if isinstance(loaded, dict) else {}
 
 

@@ -27,6 +27,7 @@ from typing import IO, Any
 from gitsync.errors import RenderError
 from gitsync.render.options import PluginOptions
 from gitsync.render.plugins import Command, ConfigManagementPlugin
+from gitsync.render.sandbox import bounded_argv
 from gitsync.source.tree import Tree
 
 DEFAULT_TIMEOUT = 90.0
@@ -59,6 +60,7 @@ class PluginLimits:
     max_output: int = MAX_OUTPUT
     max_copy_files: int = MAX_COPY_FILES
     max_copy_bytes: int = MAX_COPY_BYTES
+    memory: int = 0  # RLIMIT_AS of the commands (render-memory-limit); 0: none
 
 
 def build_environment(tree: Tree, path: str, context: BuildContext) -> dict[str, str]:
@@ -183,7 +185,7 @@ def run_command(
     label = f"plugin {plugin.full_name}: {phase}"
     try:
         process = subprocess.Popen(
-            command.argv,
+            bounded_argv(command.argv, limits.memory),
             cwd=cwd,
             env=full_env,
             stdin=subprocess.DEVNULL,

@@ -6,6 +6,7 @@ an unchanged commit again is a dictionary lookup; files are parsed once per blob
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Hashable
 
@@ -16,12 +17,14 @@ from gitsync.render.helm import render_helm
 from gitsync.render.helmdeps import ChartDependencies
 from gitsync.render.helmfiles import with_file_parameters
 from gitsync.render.kustomize import kustomization_file, render_kustomize
+from gitsync.render.limits import DEFAULT_LIMITS, Budget, LimitExceeded, Limits
 from gitsync.render.lru import LRU
 from gitsync.render.options import RenderOptions
-from gitsync.render.parse import DocumentParser
+from gitsync.render.parse import CACHE_BUDGET, DocumentParser
 from gitsync.render.pluginrun import BuildContext, PluginLimits
 from gitsync.render.plugins import PluginSet
 from gitsync.render.pluginsource import PluginRunner
+from gitsync.render.sandbox import Sandbox
 from gitsync.source.paths import clean_path
 from gitsync.source.tree import Tree
 
@@ -60,13 +63,26 @@ class Renderer:
         plugins: PluginSet | None = None,
         plugin_limits: PluginLimits | None = None,
         dependencies: ChartDependencies | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         """`dependencies` fetches Helm chart dependencies (through its own Helm
-        repository cache when none is given)."""
-        self.cache: LRU[Hashable, tuple[Manifest, ...]] = LRU(cache_size)
-        self.parser = DocumentParser(parse_cache_size)
-        self.plugins = PluginRunner(plugins or PluginSet(), plugin_limits)
+        repository cache when none is given); `limits` bounds everything read or rendered
+        (docs/limits.md)."""
+        self.cache: LRU[Hashable, tuple[Manifest, ...]] = LRU(
+            cache_size, max_weight=CACHE_BUDGET * limits.max_manifest_bytes
+        )
+        self.limits = limits
+        self.sandbox = Sandbox(limits)
+        self.parser = DocumentParser(parse_cache_size, limits, self.sandbox)
+        bounded = dataclasses.replace(
+            plugin_limits or PluginLimits(), memory=limits.render_memory_limit
+        )
+        self.plugins = PluginRunner(plugins or PluginSet(), bounded)
         self.dependencies = dependencies or ChartDependencies()
+
+    def close(self) -> None:
+        """Stop the render children still running (shutdown); later tool renders fail."""
+        self.sandbox.close()
 
     def render(
         self,
@@ -83,7 +99,8 @@ class Renderer:
         are keyed by their repository and commit and local directories are not cached.
         `context` is what a config management plugin learns of the app (its build
         environment); it is part of the cache key only where a plugin may render.
-        Raises ManifestError (naming file and line), RenderError or SourceError.
+        Raises ManifestError (naming file and line), RenderError, SourceError, or
+        LimitExceeded (naming the bound, the file and the app of `context`).
         """
         opts = options or DEFAULT_OPTIONS
         build = context or BuildContext()
@@ -97,13 +114,22 @@ class Renderer:
                 return list(cached)
         if not tree.is_dir(clean):
             raise SourceError(f"path {clean or '.'} does not exist at revision {tree.revision}")
-        manifests = self._render(tree, clean, opts, build)
+        budget = Budget(self.limits)
+        try:
+            manifests = self._render(tree, clean, opts, build, budget)
+        except LimitExceeded as err:
+            raise err.within(f"app {build.app_name}" if build.app_name else "") from None
         if key is not None:
-            self.cache.put(key, tuple(manifests))
+            self.cache.put(key, tuple(manifests), budget.bytes)
         return manifests
 
     def _render(
-        self, tree: Tree, path: str, options: RenderOptions, context: BuildContext
+        self,
+        tree: Tree,
+        path: str,
+        options: RenderOptions,
+        context: BuildContext,
+        budget: Budget,
     ) -> list[Manifest]:
         if self._may_use_plugin(options):
             plugin = self.plugins.select(tree, path, options.plugin, context)
@@ -111,13 +137,15 @@ class Renderer:
                 return self.plugins.render(plugin, tree, path, options.plugin, context, self.parser)
         kind = detect_source_type(tree, path, options)
         if kind == KUSTOMIZE:
-            return render_kustomize(tree, path, options.kustomize, self.parser)
+            return render_kustomize(
+                tree, path, options.kustomize, self.parser, self.sandbox, budget
+            )
         if kind == HELM:
             chart = self.dependencies.with_dependencies(tree, path)
             helm = with_file_parameters(tree, path, options.helm)
-            manifests = render_helm(chart, path, helm, self.parser)
+            manifests = render_helm(chart, path, helm, self.parser, self.sandbox, budget)
             return _without_tests(manifests) if options.helm.skip_tests else manifests
-        return render_directory(tree, path, options.directory, self.parser)
+        return render_directory(tree, path, options.directory, self.parser, self.sandbox, budget)
 
     def _may_use_plugin(self, options: RenderOptions) -> bool:
         """A source declaring a plugin, or one of no explicit type with discoverable

@@ -12,6 +12,7 @@ from bench import (
     health,
     jq_paths,
     poll,
+    render_child,
     render_diff,
     slow_clients,
     steady_state,
@@ -26,6 +27,11 @@ def test_render_diff(tmp_path: Path) -> None:
     assert results.value("objects Synced") == 15
     assert results.value("documents parsed by PyYAML") == 15
     assert results.report(tmp_path / "out").is_file()
+
+
+def test_render_child(tmp_path: Path) -> None:
+    results = render_child.run(2, tmp_path)
+    assert results.value("Jsonnet: wall per render (median)") > 0
 
 
 def test_poll(tmp_path: Path) -> None:

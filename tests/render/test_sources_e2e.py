@@ -161,7 +161,9 @@ def test_cmp_plugin_renders_syncs_and_caches(tmp_path: Path) -> None:
             return str(obj["data"][field]) if obj is not None else ""
 
         publish("hello")
-        env = Env(tmp_path, [sim], root, extra_args=["--plugins-dir", str(plugin.parent)])
+        # The app's source is a second local repository: allowed by name, as an operator would.
+        allow = ["--allow-local-repos", str(source.path)]
+        env = Env(tmp_path, [sim], root, extra_args=["--plugins-dir", str(plugin.parent), *allow])
         try:
             env.start()
             apps = env.wait_apps(

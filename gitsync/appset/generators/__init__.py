@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from gitsync.appset.context import Context, Generator
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators.clusterdecision import generate_cluster_decisions
 from gitsync.appset.generators.clusters import generate_clusters
+from gitsync.appset.generators.count import check_count
 from gitsync.appset.generators.git import generate_git
 from gitsync.appset.generators.list import generate_list
 from gitsync.appset.generators.matrix import generate_matrix
@@ -69,10 +71,9 @@ def run_generator(entry: Any, ctx: Context, field: str, inherited: Params | None
             for key, value in spec.items()
         }
     if ctx.run_child is None:
-        ctx = Context(
-            ctx.appset, ctx.renderer, ctx.trees, ctx.clusters, ctx.env, run_child=run_generator
-        )
+        ctx = dataclasses.replace(ctx, run_child=run_generator)
     results = GENERATORS[name](spec, ctx, where)
+    check_count(len(results), ctx, where)
     selector = parse_selector(entry.get("selector"), f"{field}.selector")
     if selector.empty:
         return results

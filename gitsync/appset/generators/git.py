@@ -6,7 +6,6 @@ pure given that tree.
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -25,7 +24,9 @@ from gitsync.appset.globs import (
 )
 from gitsync.appset.names import normalize_name
 from gitsync.appset.render import Params, append_values
-from gitsync.errors import SourceError
+from gitsync.errors import ManifestError, SourceError
+from gitsync.render.limits import LimitExceeded
+from gitsync.render.parse import load_json, load_one
 from gitsync.source.tree import Tree
 
 
@@ -75,7 +76,11 @@ def _items(raw: Any, field: str) -> list[tuple[str, bool]]:
         exclude = item.get("exclude", False)
         if not isinstance(exclude, bool):
             raise FieldError(f"{where}.exclude", "must be true or false")
-        path = item["path"].strip("/")
+        raw_path = item["path"]
+        # Checked before the slashes are trimmed: "/etc/passwd" is not "etc/passwd".
+        if raw_path.startswith("/") or ".." in raw_path.split("/"):
+            raise FieldError(f"{where}.path", f"path {raw_path!r} must stay inside the repository")
+        path = raw_path.strip("/")
         if not path:
             raise FieldError(f"{where}.path", "is empty")
         items.append((path, exclude))
@@ -263,12 +268,14 @@ def _read_objects(tree: Tree, path: str, field: str) -> list[Mapping[str, Any]]:
     data = tree.read_bytes(path)
     try:
         if path.endswith(".json"):
-            loaded = json.loads(data) if data.strip() else None
+            loaded = load_json(data.decode("utf-8")) if data.strip() else None
         else:
-            loaded = yaml.load(data, Loader=yaml.CSafeLoader)
-    except (ValueError, yaml.YAMLError) as err:
+            loaded = load_one(data)
+    except (ValueError, yaml.YAMLError, ManifestError) as err:
         message = " ".join(str(err).split())
         raise FieldError(f"{field}.files", f"{path}: cannot parse: {message}") from None
+    except LimitExceeded as err:
+        raise err.within(f"{field}.files: {path}") from None
     if loaded is None:
         return [{}]  # an empty file is one empty object, as in Argo CD
     if isinstance(loaded, Mapping):

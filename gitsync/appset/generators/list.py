@@ -10,6 +10,8 @@ import yaml
 from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
 from gitsync.appset.render import Params
+from gitsync.errors import ManifestError
+from gitsync.render.parse import load_one
 
 
 def generate_list(spec: Mapping[str, Any], ctx: Context, field: str) -> list[Params]:
@@ -24,8 +26,8 @@ def generate_list(spec: Mapping[str, Any], ctx: Context, field: str) -> list[Par
         if not isinstance(text, str):
             raise FieldError(f"{field}.elementsYaml", "must be a string of YAML")
         try:
-            extra = yaml.load(text, Loader=yaml.CSafeLoader)
-        except yaml.YAMLError as err:
+            extra = load_one(text, ctx.limits)
+        except (yaml.YAMLError, ManifestError) as err:
             raise FieldError(f"{field}.elementsYaml", f"invalid YAML: {_first_line(err)}") from None
         if extra is not None and not isinstance(extra, list):
             raise FieldError(f"{field}.elementsYaml", "must be a YAML list of mappings")

@@ -13,6 +13,7 @@ from typing import Any
 from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators.combine import combine_strict
+from gitsync.appset.generators.count import check_count
 from gitsync.appset.render import Params
 
 
@@ -27,7 +28,9 @@ def generate_matrix(spec: Mapping[str, Any], ctx: Context, field: str) -> list[P
         where = f"{field}.generators[{index}]"
         product: list[Params] = []
         for before in results:
-            for params in ctx.run_child(child, ctx, where, before):
-                product.append(combine_strict(before, params, where))
+            found = ctx.run_child(child, ctx, where, before)
+            # Counted before it is built: a 1000x1000x1000 matrix stops at the bound.
+            check_count(len(product) + len(found), ctx, field)
+            product.extend(combine_strict(before, params, where) for params in found)
         results = product
     return results
