@@ -267,11 +267,24 @@ def _diff(diffs: Sequence[Mapping[str, Any]] | None) -> str:
         title = resource_name(d.get("kind"), d.get("namespace"), d.get("name"))
         blocks.append(
             f'<details id="diff-{i}"><summary>{e(title)}</summary>'
-            f'<pre class="diff">{e(d.get("diff_text"))}</pre></details>'
+            f'<pre class="diff">{_diff_lines(str(d.get("diff_text")))}</pre></details>'
         )
     return (
         head + f"<p>{len(changed)} resource(s) differ (Secret values masked).</p>" + "".join(blocks)
     )
+
+
+def _diff_lines(text: str) -> str:
+    """The unified diff, its added and removed lines marked (the +/- stays in the text)."""
+    out = []
+    for line in text.splitlines():
+        css = ""
+        if line.startswith("+") and not line.startswith("+++"):
+            css = "add"
+        elif line.startswith("-") and not line.startswith("---"):
+            css = "del"
+        out.append(f'<span class="{css}">{e(line)}</span>' if css else e(line))
+    return "\n".join(out)
 
 
 def _history(app: AppInfo, csrf: str | None) -> str:

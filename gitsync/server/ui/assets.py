@@ -42,6 +42,8 @@ dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}
 dl.summary dt{font-weight:600}dl.summary dd{margin:0;overflow-wrap:anywhere}
 ol.timeline{padding-left:1.2em}ol.timeline li{margin:.2em 0}
 pre.diff{background:var(--soft);padding:.6em;overflow-x:auto;font-size:.85em}
+pre.diff .add{color:var(--good);background:#e6f4ea}
+pre.diff .del{color:var(--bad);background:#fbe9eb}
 .notice{border:1px solid var(--line);background:var(--soft);padding:.5em .8em}
 .notice.bad{border-color:var(--bad)}
 code{font-size:.9em;overflow-wrap:anywhere}
