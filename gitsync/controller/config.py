@@ -52,6 +52,8 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 
 @dataclass(frozen=True)
 class ControllerConfig:
+    """Settings of `gitsync serve`: defaults < config file < GITSYNC_* environment < flags."""
+
     repo: str = ""
     revision: str = "HEAD"
     path: str = "."

@@ -47,6 +47,8 @@ class BadBody(Exception):
 
 @dataclass
 class Request:
+    """One HTTP request as the handlers see it (body read lazily, within its bound)."""
+
     method: str
     path: str
     query: str
@@ -95,6 +97,8 @@ class Request:
 
 @dataclass
 class Response:
+    """One HTTP response: status, body, type and extra headers."""
+
     status: int = 200
     body: bytes = b""
     content_type: str = TEXT_TYPE

@@ -26,6 +26,8 @@ AppInfo = Mapping[str, Any]
 
 @runtime_checkable
 class ControllerView(Protocol):
+    """What the HTTP layer needs from the controller; every method returns quickly."""
+
     def ready(self) -> bool:
         """True once the controller has done its first full reconcile and can serve."""
         ...

@@ -48,6 +48,8 @@ _ROLLOUT_ACTIONS = ("promote", "abort")
 
 
 class WebUi:
+    """The web pages, their login and their actions, over a `ControllerView`."""
+
     def __init__(
         self,
         controller: ControllerView,

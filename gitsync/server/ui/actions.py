@@ -45,6 +45,8 @@ def register_api(router: Router, controller: ControllerView) -> None:
 
 
 class ActionApi:
+    """The API's state-changing endpoints: sync, refresh, rollback, terminate, Rollouts."""
+
     def __init__(self, controller: ControllerView) -> None:
         self.controller = controller
 

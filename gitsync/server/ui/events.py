@@ -41,6 +41,8 @@ def digest(apps: Sequence[AppInfo], watch: str) -> str:
 
 
 class EventStreams:
+    """Server-Sent Events of app changes: few streams at once, each short-lived."""
+
     def __init__(
         self,
         source: Callable[[], Sequence[AppInfo]],

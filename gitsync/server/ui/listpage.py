@@ -19,6 +19,8 @@ HEALTH_STATES = ("Healthy", "Progressing", "Suspended", "Degraded", "Missing", "
 
 @dataclass(frozen=True)
 class Filters:
+    """The list page's filters, from its query string."""
+
     name: str = ""
     project: str = ""
     cluster: str = ""

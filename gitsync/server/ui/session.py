@@ -21,6 +21,8 @@ MAX_SESSIONS = 1000
 
 @dataclass(frozen=True)
 class Session:
+    """A logged-in (or anonymous) page session and its CSRF token."""
+
     id: str
     csrf: str
     expires: float
@@ -28,6 +30,8 @@ class Session:
 
 
 class Sessions:
+    """Page sessions in memory: bounded in number, each expiring."""
+
     def __init__(self, lifetime: float = SESSION_SECONDS, limit: int = MAX_SESSIONS) -> None:
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
