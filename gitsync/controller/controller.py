@@ -701,6 +701,8 @@ class Controller:
             resolved = {key: pinned for key in resolved}
         sha = app.revision_of(resolved) or ""
         structlog.contextvars.bind_contextvars(revision=sha[:12])
+        if status.revision != sha or not status.commit:
+            status.commit = self._commit_summary(app, sha)
         status.revision = sha
         dest = self._registry.find(app.destination.server, app.destination.name)
         if dest is None:
@@ -969,6 +971,17 @@ class Controller:
         """A changed status may open the gate of apps waiting for it: re-check them."""
         for name in self.gates.waiting_besides(changed):
             self.queue.add(name)
+
+    def _commit_summary(self, app: Application, sha: str) -> str:
+        """What people read beside the revision; empty for charts and several sources."""
+        sources = app.rendered_sources or app.sources
+        if len(sources) != 1 or sources[0].chart or not sha:
+            return ""
+        try:
+            return self.repos.commit_summary(sources[0].repo_url, sha)
+        except GitsyncError as err:
+            log.warning("cannot read the commit", error=str(err))
+            return ""
 
     def _has_operation(self, name: str) -> bool:
         with self._lock:

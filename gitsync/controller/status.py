@@ -58,6 +58,7 @@ class AppStatus:
     destination: str = ""
     destination_namespace: str = ""
     revision: str = ""
+    commit: str = ""  # "subject — author, date" of `revision` (one Git source)
     sync_status: str = "Unknown"
     health: str = "Unknown"
     health_message: str = ""
