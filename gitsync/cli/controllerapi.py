@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -42,6 +43,12 @@ def call_api(server: str, token: str | None, method: str, path: str) -> Any:
         raise ApiError(f"cannot reach the controller at {server}: {err.reason}") from None
     except (OSError, ValueError) as err:
         raise ApiError(f"cannot talk to the controller at {server}: {err}") from None
+
+
+def app_path(name: str, action: str = "") -> str:
+    """The API path of app `name` (quoted, so no name can reach another endpoint)."""
+    path = f"/api/v1/applications/{urllib.parse.quote(name, safe='')}"
+    return f"{path}/{action}" if action else path
 
 
 def server_options(fn: Any) -> Any:

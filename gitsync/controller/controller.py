@@ -590,6 +590,7 @@ class Controller:
         started = time.perf_counter()
         src = (app.rendered_sources or app.sources)[0]
         status.project = app.project
+        status.labels = dict(app.labels)
         status.repo = redact_url(src.repo_url)
         status.path = src.path
         status.chart = src.chart
