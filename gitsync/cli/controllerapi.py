@@ -65,10 +65,3 @@ def server_options(fn: Any) -> Any:
         help="Base URL of `gitsync serve`.",
     )(fn)
     return fn
-
-
-def format_table(rows: list[list[str]]) -> str:
-    """Rows (the first is the header) in left-aligned columns."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines)
