@@ -124,9 +124,9 @@ def applications_in(
 def _load(path: str, limits: Limits) -> tuple[list[Application], list[Any]]:
     target = Path(path)
     if target.is_file():
-        return load_documents(LocalTree(target.parent), target.name, limits)
+        return load_documents(LocalTree(target.parent), target.name, limits=limits)
     if target.is_dir():
-        return load_documents(LocalTree(target), "", limits)
+        return load_documents(LocalTree(target), "", limits=limits)
     raise UserInputError(f"{path}: no such file or directory")
 
 

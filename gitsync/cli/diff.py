@@ -15,6 +15,7 @@ import yaml
 
 from gitsync.cli.healthargs import health_lua_option, use_health_lua
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_OK
+from gitsync.cli.plan import app_name_for
 from gitsync.cli.sourceargs import current_application, load_manifests, source_options
 from gitsync.diff import AppDiff, IgnoreDifferences
 from gitsync.diff.live import LiveDiffer
@@ -22,7 +23,9 @@ from gitsync.errors import GitsyncError, KubeError, UnknownKindError, UserInputE
 from gitsync.health import Health, aggregate
 from gitsync.kube import FIELD_MANAGER, Cluster
 from gitsync.model.enums import SyncStatus
+from gitsync.model.identity import IdentityError, check_namespace
 from gitsync.model.keys import ResourceKey
+from gitsync.model.manifest import Manifest
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.store import OperationStore
 
@@ -86,11 +89,14 @@ def diff_command(
     objects = [m.obj for m in rendered.manifests]
     if not objects:
         raise UserInputError(f"{path}: no manifests found")
-    app = app_name or _default_app_name(path)
+    app = app_name_for(app_name, path) if app_name else _default_app_name(path)
+    if dest_namespace:
+        _check_namespace(dest_namespace)
 
     with Cluster.from_kubeconfig(kubeconfig, context) as cluster:
         namespace = dest_namespace or cluster.default_namespace
         desired = [_with_namespace(cluster, obj, namespace) for obj in objects]
+        refuse_duplicates(list(zip(rendered.manifests, desired, strict=True)))
         seen = _Recorded(cluster)
         differ = LiveDiffer(seen, field_manager=FIELD_MANAGER)
         result = differ.diff_app(
@@ -108,6 +114,27 @@ def diff_command(
     else:
         _print_text(app, result, health)
     sys.exit(EXIT_OK if result.in_sync else EXIT_DIFFERENT_OR_FAILED)
+
+
+def _check_namespace(namespace: str) -> None:
+    try:
+        check_namespace(namespace, "--dest-namespace")
+    except IdentityError as err:
+        raise UserInputError(str(err)) from None
+
+
+def refuse_duplicates(pairs: list[tuple[Manifest, dict[str, Any]]]) -> None:
+    """Two documents for one object: plan and sync refuse them, and so does diff (hooks
+    are not compared, as in the plan)."""
+    seen: dict[ResourceKey, str] = {}
+    for manifest, obj in pairs:
+        if manifest.sync.is_hook:
+            continue
+        key = ResourceKey.of(obj)
+        where = manifest.source or "no source"
+        if key in seen:
+            raise UserInputError(f"{key} is defined twice ({seen[key]} and {where})")
+        seen[key] = where
 
 
 class _Recorded:

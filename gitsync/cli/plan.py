@@ -10,6 +10,8 @@ import click
 
 from gitsync.cli.output import JSON, NAME, TABLE, YAML, emit, output_option
 from gitsync.cli.sourceargs import load_manifests, source_options
+from gitsync.errors import UserInputError
+from gitsync.model.identity import IdentityError, check_application_name
 from gitsync.model.manifest import Manifest
 from gitsync.sync.plan import Plan, PlanSettings, build_plan
 from gitsync.sync.task import Task
@@ -45,7 +47,7 @@ def plan_command(
         m if isinstance(m, Manifest) else Manifest.from_object(m) for m in rendered.manifests
     ]
     settings = PlanSettings(
-        app=app_name or default_app_name(path),
+        app=app_name_for(app_name, path),
         revision=str(getattr(rendered, "revision", "") or ""),
         started_at=int(time.time()),
         dest_namespace=dest_namespace,
@@ -57,6 +59,17 @@ def plan_command(
         table=lambda _: format_plan_table(plan).rstrip("\n"),
         names=lambda: [str(task.key) for task in plan.tasks],
     )
+
+
+def app_name_for(app_name: str | None, path: str) -> str:
+    """--app-name, checked as Argo CD checks an Application's name; else PATH's name."""
+    if not app_name:
+        return default_app_name(path)
+    try:
+        check_application_name(app_name)
+    except IdentityError as err:
+        raise UserInputError(f"--app-name: {err}") from None
+    return app_name
 
 
 def default_app_name(path: str) -> str:

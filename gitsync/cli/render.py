@@ -8,6 +8,7 @@ import click
 import yaml
 
 from gitsync.cli.sourceargs import load_manifests, source_options
+from gitsync.diff.mask import MASK_SAME, mask_secret
 
 
 @click.command("render")
@@ -21,10 +22,21 @@ from gitsync.cli.sourceargs import load_manifests, source_options
     show_default=True,
     help="yaml: one multi-document stream; json: one JSON array.",
 )
-def render_command(path: str, repo: str | None, revision: str | None, output: str) -> None:
-    """Render the manifests of PATH (relative to the repository root with --repo)."""
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help=f"Print Secret data and stringData values (masked as {MASK_SAME} by default).",
+)
+def render_command(
+    path: str, repo: str | None, revision: str | None, output: str, show_secrets: bool
+) -> None:
+    """Render the manifests of PATH (relative to the repository root with --repo).
+
+    Secret values are masked, as in `gitsync diff`, unless --show-secrets is given."""
     source = load_manifests(path, repo, revision)
     objects = [manifest.obj for manifest in source.manifests]
+    if not show_secrets:
+        objects = [mask_secret(obj) for obj in objects]
     if output == "json":
         click.echo(json.dumps(objects, indent=2))
     elif objects:

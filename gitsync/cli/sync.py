@@ -15,7 +15,7 @@ from click.core import ParameterSource
 
 from gitsync.cli.healthargs import health_lua_option, use_health_lua
 from gitsync.cli.main import EXIT_DIFFERENT_OR_FAILED, EXIT_ERROR, EXIT_OK
-from gitsync.cli.plan import default_app_name
+from gitsync.cli.plan import app_name_for
 from gitsync.cli.sourceargs import (
     check_sync_window,
     current_application,
@@ -61,6 +61,13 @@ from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
 )
 @click.option("--retry-limit", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--retry-backoff", default="5s", show_default=True, help="First retry delay.")
+@click.option(
+    "--preflight-retries",
+    type=click.IntRange(min=0, max=10),
+    default=4,
+    show_default=True,
+    help="Runs of the dry-run pre-flight again after transient API errors (1s, 2s, 4s, 8s apart).",
+)
 @click.option("--timeout", default="10m", show_default=True, help="Give up after this long.")
 @click.option("--wave-delay", default="2s", show_default=True, help="Pause between waves.")
 @click.option(
@@ -99,6 +106,7 @@ def sync_command(
     sync_options: tuple[str, ...],
     retry_limit: int,
     retry_backoff: str,
+    preflight_retries: int,
     timeout: str,
     wave_delay: str,
     state_namespace: str,
@@ -129,12 +137,13 @@ def sync_command(
         wave_delay=parse_duration(wave_delay, what="--wave-delay"),
         retry=retry,
         ignore_differences=ignore,
+        preflight_retries=preflight_retries,
     )
     rendered = load_manifests(path, source.get("repo"), source.get("revision"))
     if not dry_run:
         check_sync_window()
     request = SyncRequest(
-        app=app_name or default_app_name(path),
+        app=app_name_for(app_name, path),
         manifests=list(rendered.manifests),
         revision=str(getattr(rendered, "revision", "") or ""),
         dest_namespace=dest_namespace,

@@ -20,6 +20,7 @@ import yaml
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
 from gitsync.render.limits import DEFAULT_LIMITS, Limits, parse_size
+from gitsync.source.urls import redact_url
 
 _DURATION_KEYS = ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout", "render_timeout")
 _LIMIT_KEYS = tuple(f.name for f in fields(Limits))
@@ -28,8 +29,22 @@ _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SECRET_KEYS = frozenset(
-    {"github_secret", "gitlab_secret", "gitea_secret", "bitbucket_server_secret", "api_token"}
+    {
+        "github_secret",
+        "gitlab_secret",
+        "gitea_secret",
+        "bitbucket_server_secret",
+        "bitbucket_uuid",
+        "api_token",
+    }
 )
+# A setting added later whose name says it is a credential is redacted too.
+_SECRET_SUFFIXES = ("_secret", "_token", "_uuid", "_password", "_credentials", "_key")
+_URL_KEYS = frozenset({"repo"})
+
+
+def is_secret_setting(name: str) -> bool:
+    return name in _SECRET_KEYS or name.endswith(_SECRET_SUFFIXES)
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -139,12 +154,15 @@ class ControllerConfig:
         return int(self.listen.rpartition(":")[2])
 
     def redacted(self) -> dict[str, Any]:
-        """The configuration as a dict with every secret replaced, for logs and status."""
+        """The configuration as a dict for logs and status: every secret that is set is
+        ``<set>``, and a URL's credentials are hidden."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _SECRET_KEYS and value:
+            if is_secret_setting(f.name) and value:
                 value = "<set>"
+            elif f.name in _URL_KEYS and isinstance(value, str):
+                value = redact_url(value)
             out[f.name] = value
         return out
 

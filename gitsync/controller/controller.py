@@ -495,6 +495,8 @@ class Controller:
         self.projects.load_root(tree, cfg.path)
         for appset, why in inventory.errors.items():
             log.warning("applicationset kept its previous applications", appset=appset, error=why)
+        for where, why in inventory.invalid.items():
+            log.warning("document refused", location=where, error=why)
         with self._lock:
             self._inventory = inventory
             self._root_sha = sha
@@ -821,7 +823,8 @@ class Controller:
                 return
             if state.to_json() != before and state.next_wave_at <= time.time():
                 continue  # the step got somewhere: take the next one now, as `gitsync sync` does
-            pause = max(state.next_wave_at - time.time(), STEP_PAUSE)
+            resume_at = max(state.next_wave_at, state.next_attempt_at)
+            pause = max(resume_at - time.time(), STEP_PAUSE)
             if pause > deadline - time.monotonic():
                 self.queue.add_after(name, min(pause, 1.0))
                 return

@@ -36,6 +36,7 @@ class Inventory:
     owner: dict[str, str] = field(default_factory=dict)  # app -> ApplicationSet name
     generated: dict[str, list[Application]] = field(default_factory=dict)  # per appset
     errors: dict[str, str] = field(default_factory=dict)  # appset -> why it kept old apps
+    invalid: dict[str, str] = field(default_factory=dict)  # file#index -> why it was refused
     rolling: dict[str, RollingSync] = field(default_factory=dict)  # appset -> its steps
     # The shortest requeueAfterSeconds of any ApplicationSet's generators (None: none).
     requeue_after: float | None = None
@@ -58,12 +59,17 @@ def build_inventory(
     limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Inventory, list[Removal]]:
     """The new inventory and the Applications to remove. A broken ApplicationSet keeps
-    its previous Applications (reported in `errors`); a broken root raises."""
-    applications, appsets = load_documents(tree, path, limits)
-    out = Inventory()
+    its previous Applications (reported in `errors`), an invalid Application document
+    keeps its previous version, if any (reported in `invalid`); a broken root raises."""
+    problems: list[tuple[str, str]] = []
+    applications, appsets = load_documents(tree, path, problems, limits)
+    out = Inventory(invalid=dict(problems))
     removals: list[Removal] = []
     for app in applications:
         out.apps[app.name] = app
+    for app in previous.apps.values():
+        if app.location in out.invalid and app.name not in previous.owner:
+            out.apps.setdefault(app.name, app)
     for appset in appsets:
         before = previous.generated.get(appset.name, [])
         try:

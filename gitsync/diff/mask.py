@@ -38,6 +38,19 @@ def mask_secret_pair(
     return masked_desired, masked_live
 
 
+def is_secret(obj: dict[str, Any]) -> bool:
+    return obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1"
+
+
+def mask_secret(obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj` with a Secret's values masked (keys kept); any other object as it is."""
+    if not is_secret(obj):
+        return obj
+    masked, _ = mask_secret_pair(obj, None)
+    assert masked is not None
+    return masked
+
+
 def _mapping(obj: dict[str, Any] | None, field: str) -> dict[str, Any] | None:
     value = obj.get(field) if obj is not None else None
     return value if isinstance(value, dict) else None

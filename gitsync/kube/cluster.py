@@ -17,7 +17,7 @@ from typing import Any
 from gitsync.errors import InvalidError, NotFoundError, UnknownKindError, UserInputError
 
 from .config import ClusterConfig, load_in_cluster, load_kubeconfig
-from .discovery import Discovery, ResourceInfo
+from .discovery import Discovery, ResourceInfo, segment
 from .ratelimit import DEFAULT_BURST, DEFAULT_QPS
 from .stats import RequestStats
 from .transport import Query, Transport
@@ -352,7 +352,7 @@ class Cluster:
             raise UserInputError("a JSON patch is a list of operations")
         info = self.resource_for(api_version, kind)
         ns = self.namespace_for(info, namespace)
-        path = info.object_path(ns, name) + (f"/{subresource}" if subresource else "")
+        path = info.object_path(ns, name) + (f"/{segment(subresource)}" if subresource else "")
         result = self.transport.call(
             "PATCH",
             "PATCH",

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from gitsync.errors import NotFoundError, UnknownKindError
+from gitsync.errors import InvalidError, NotFoundError, UnknownKindError
 from gitsync.model.keys import split_api_version
 
 from .transport import Transport
@@ -33,18 +34,32 @@ class ResourceInfo:
 
     def collection_path(self, namespace: str | None) -> str:
         """URL path of the collection, in `namespace` when given and the kind is namespaced."""
-        prefix = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        prefix = _prefix(self.group, self.version)
         if self.namespaced and namespace:
-            return f"{prefix}/namespaces/{namespace}/{self.plural}"
-        return f"{prefix}/{self.plural}"
+            return f"{prefix}/namespaces/{segment(namespace)}/{segment(self.plural)}"
+        return f"{prefix}/{segment(self.plural)}"
 
     def object_path(self, namespace: str | None, name: str) -> str:
-        return f"{self.collection_path(namespace)}/{name}"
+        return f"{self.collection_path(namespace)}/{segment(name)}"
+
+
+def segment(value: str) -> str:
+    """One path segment, percent-encoded. Names are validated before they get here
+    (`gitsync.model.identity`); encoding is the second guard, never the only one: an
+    API server decodes ``%2F`` back into ``/`` before it splits the path."""
+    if not value or value in (".", ".."):
+        raise InvalidError(f"{value!r} cannot be a URL path segment")
+    return quote(value, safe="")
+
+
+def _prefix(group: str, version: str) -> str:
+    if group:
+        return f"/apis/{segment(group)}/{segment(version)}"
+    return f"/api/{segment(version)}"
 
 
 def group_version_path(api_version: str) -> str:
-    group, version = split_api_version(api_version)
-    return f"/apis/{group}/{version}" if group else f"/api/{version}"
+    return _prefix(*split_api_version(api_version))
 
 
 def parse_resource_list(api_version: str, body: Any) -> dict[str, ResourceInfo]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from gitsync.errors import ManifestError
+from gitsync.model.identity import IdentityError, check_application_name, check_namespace
 
 APPLICATION_API_GROUP = "argoproj.io"
 APPLICATION_KIND = "Application"
@@ -187,6 +188,10 @@ class Application:
         name = meta.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ManifestError("Application has no metadata.name", where)
+        try:
+            check_application_name(name)
+        except IdentityError as err:
+            raise ManifestError(f"Application: {err}", where) from None
         label = f"Application {name}"
         spec = obj.get("spec")
         if not isinstance(spec, Mapping):
@@ -258,6 +263,11 @@ def _parse_destination(raw: Any, label: str, where: str | None) -> Destination:
     if server and name:
         raise ManifestError(f"{label}: spec.destination has both server and name (give one)", where)
     namespace = _string(raw.get("namespace"), f"{label}: spec.destination.namespace", where)
+    if namespace:
+        try:
+            check_namespace(namespace, "spec.destination.namespace")
+        except IdentityError as err:
+            raise ManifestError(f"{label}: {err}", where) from None
     return Destination(server=server, name=name, namespace=namespace)
 
 

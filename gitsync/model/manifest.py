@@ -7,6 +7,7 @@ from typing import Any
 
 from gitsync.errors import ManifestError
 from gitsync.model.annotations import SyncAnnotations, parse_sync_annotations
+from gitsync.model.identity import IdentityError, check_identity, shown
 from gitsync.model.keys import ResourceKey, split_api_version
 
 
@@ -66,28 +67,20 @@ class Manifest:
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
             raise ManifestError(f"{kind} has no metadata", source or None)
-        name = meta.get("name")
-        if not (isinstance(name, str) and name) and not (
-            isinstance(meta.get("generateName"), str) and meta.get("generateName")
-        ):
+        name = _optional_string(meta, "name", kind, source)
+        generate_name = _optional_string(meta, "generateName", kind, source)
+        namespace = _optional_string(meta, "namespace", kind, source)
+        if not name and not generate_name:
             raise ManifestError(f"{kind} has no metadata.name", source or None)
-        annotations = meta.get("annotations") or {}
-        if not isinstance(annotations, dict):
-            raise ManifestError(f"{kind}/{name}: metadata.annotations is not a mapping", source)
-        for akey, avalue in annotations.items():
-            if not isinstance(avalue, str):
-                raise ManifestError(
-                    f"{kind}/{name}: annotation {akey} must be a string (quote it)",
-                    source or None,
-                )
-        namespace = meta.get("namespace")
+        try:
+            check_identity(api_version, kind, namespace, name, generate_name)
+        except IdentityError as err:
+            raise ManifestError(f"{kind}: {err}", source or None) from None
+        label = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name or generate_name}"
+        annotations = _string_map(meta, "annotations", label, source)
+        _string_map(meta, "labels", label, source)
         group, _ = split_api_version(api_version)
-        key = ResourceKey(
-            group=group,
-            kind=kind,
-            namespace=namespace if isinstance(namespace, str) else "",
-            name=name if isinstance(name, str) else "",
-        )
+        key = ResourceKey(group=group, kind=kind, namespace=namespace, name=name)
         return cls(
             key=key,
             api_version=api_version,
@@ -95,3 +88,36 @@ class Manifest:
             source=source,
             obj=obj,
         )
+
+
+def _optional_string(meta: dict[str, Any], field: str, kind: str, source: str) -> str:
+    """``metadata.<field>`` as a string, "" when absent; anything else is an error (a
+    namespace of ``[x]`` must not quietly become the default one)."""
+    value = meta.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ManifestError(
+            f"{kind}: metadata.{field} must be a string, not {type(value).__name__}",
+            source or None,
+        )
+    return value
+
+
+def _string_map(meta: dict[str, Any], field: str, label: str, source: str) -> dict[str, str]:
+    """``metadata.labels`` or ``metadata.annotations``: a mapping of strings, or absent."""
+    value = meta.get(field)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ManifestError(
+            f"{label}: metadata.{field} must be a mapping, not {type(value).__name__}",
+            source or None,
+        )
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            what = "label" if field == "labels" else "annotation"
+            raise ManifestError(
+                f"{label}: {what} {shown(key)} must be a string (quote it)", source or None
+            )
+    return value

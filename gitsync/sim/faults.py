@@ -1,5 +1,5 @@
 """Fault injection: rules matched in order against each request, adding latency, answering
-with an error status, or dropping a watch connection."""
+with an error status, dropping a watch connection, or resetting the connection."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class FaultRule:
     latency: float = 0.0
     times: int | None = None  # None: every time
     drop_watch: bool = False
+    reset: bool = False  # close the connection without answering
     message: str = "injected fault"
     fired: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
@@ -56,6 +57,7 @@ class FaultOutcome:
     status: int | None = None
     message: str = ""
     drop_watch: bool = False
+    reset: bool = False
 
 
 class Faults:
@@ -78,6 +80,7 @@ class Faults:
         *,
         verb: str | None = None,
         message: str = "injected fault",
+        reset: bool = False,
     ) -> FaultRule:
         """Add a rule; the returned rule's `.remove()` takes it out, `.fired` counts it."""
         rule = FaultRule(
@@ -90,6 +93,7 @@ class Faults:
             latency=latency,
             times=times,
             drop_watch=drop_watch,
+            reset=reset,
             message=message,
         )
         rule._pattern = re.compile(path_regex) if path_regex else None
@@ -123,6 +127,8 @@ class Faults:
                 rule.fired += 1
                 fired = True
                 latency += rule.latency
-                if rule.status is not None or rule.drop_watch:
-                    return FaultOutcome(latency, rule.status, rule.message, rule.drop_watch)
+                if rule.status is not None or rule.drop_watch or rule.reset:
+                    return FaultOutcome(
+                        latency, rule.status, rule.message, rule.drop_watch, rule.reset
+                    )
         return FaultOutcome(latency) if fired else None

@@ -6,13 +6,14 @@ import base64
 import contextlib
 import json
 import socket
+import struct
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
@@ -124,7 +125,8 @@ class Handler(BaseHTTPRequestHandler):
         self.logged_name = None
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
-        parts = [p for p in url.path.split("/") if p]
+        # Like the API server: the path is decoded first, then split ("%2F" splits too).
+        parts = [p for p in unquote(url.path).split("/") if p]
         try:
             user = backend.authorizer.authenticate(self.headers.get("Authorization"))
             self._user = user.name if user is not None else ""
@@ -174,6 +176,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(head.encode())
                 self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
+            return True
+        if outcome.reset:
+            # No answer at all: the client sees the connection reset.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                # linger 0: the close that follows sends RST rather than FIN
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.shutdown(socket.SHUT_RD)
             return True
         if outcome.status is not None:
             error = ApiError(outcome.status, outcome.message)

@@ -31,6 +31,7 @@ from gitsync.sync.ignored import respect_ignored
 from gitsync.sync.kinds import CRD_GROUP, CRD_KIND
 from gitsync.sync.plan import Plan
 from gitsync.sync.port import ClusterPort
+from gitsync.sync.preflight import Failures, is_transient, schedule_retry
 from gitsync.sync.progress import task_progress
 from gitsync.sync.settings import SyncSettings
 from gitsync.sync.state import OperationState, TaskResult, TaskStatus
@@ -231,13 +232,17 @@ class _Step:
     def advance(self) -> None:
         state = self.state
         if state.next_attempt_at > self.now:
-            wait = state.next_attempt_at - self.now
-            state.message = f"retrying in {wait:.0f}s (attempt {state.retry_count})"
+            if not state.preflight_attempts:  # a pre-flight retry keeps its own message
+                wait = state.next_attempt_at - self.now
+                state.message = f"retrying in {wait:.0f}s (attempt {state.retry_count})"
             return
         if not state.preflight_done:
             if self.refuse_empty_prune():
                 return
-            ok = self.preflight()
+            failures = self.preflight()
+            if schedule_retry(state, self.settings, self.now, failures):
+                return
+            ok = self.record_preflight(failures)
             state.preflight_done = True
             if self.settings.dry_run:
                 self.finish_dry_run(ok)
@@ -318,8 +323,26 @@ class _Step:
         )
         return True
 
-    def preflight(self) -> bool:
-        """Dry-run every write before the first real one; record failures. True if none."""
+    def record_preflight(self, failures: Failures) -> bool:
+        """Record the pre-flight's failures on their tasks; True if there were none."""
+        for task in self.tasks:
+            failure = failures.get(task.id)
+            if failure is not None:
+                self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, failure[0])
+        return not failures
+
+    def preflight(self) -> Failures:
+        """Dry-run every write before the first real one: task id -> (why it failed,
+        whether the error was transient). A transient error before any dry run (reading
+        the kinds or the live objects) counts for every write."""
+        try:
+            return self.dry_run_writes()
+        except KubeError as err:
+            if not is_transient(err):
+                raise
+            return {t.id: (str(err), True) for t in self.tasks if not t.prune}
+
+    def dry_run_writes(self) -> Failures:
         crd_kinds = {
             (spec.get("group"), (spec.get("names") or {}).get("kind"))
             for t in self.tasks
@@ -340,13 +363,13 @@ class _Step:
         # already as desired skip the dry run without costing a request each.
         lives = dict(zip(map(id, served), self.lives(served, self.needs_live), strict=True))
 
-        def check(task: Task) -> str | None:
+        def check(task: Task) -> tuple[str, bool] | None:
             if scopes[(task.api_version, task.kind)] is None:
                 if task.sync_options.is_set("SkipDryRunOnMissingResource") or (
                     (task.group, task.kind) in crd_kinds
                 ):
                     return None
-                return f"the server does not serve {task.kind} ({task.api_version})"
+                return f"the server does not serve {task.kind} ({task.api_version})", False
             try:
                 read = lives[id(task)]
                 if isinstance(read, KubeError):
@@ -354,7 +377,7 @@ class _Step:
                 live = None if isinstance(read, _Unread) else read
                 shared = self.shared_with(task, live)
                 if shared:
-                    return shared
+                    return shared, False
                 if task.hook and live is not None:
                     return None  # it is deleted or left alone before the real write
                 if self.would_skip(task, live):
@@ -363,18 +386,13 @@ class _Step:
             except NotFoundError as err:
                 if task.namespace and task.namespace in new_namespaces:
                     return None  # its namespace is created by this sync
-                return str(err)
+                return str(err), False
             except KubeError as err:
-                return str(err)
+                return str(err), is_transient(err)
             return None
 
-        failures = self.map(check, writes)
-        ok = True
-        for task, failure in zip(writes, failures, strict=True):
-            if failure is not None:
-                ok = False
-                self.record(task, ResultCode.SYNC_FAILED, TaskStatus.FAILED, failure)
-        return ok
+        found = self.map(check, writes)
+        return {t.id: f for t, f in zip(writes, found, strict=True) if f is not None}
 
     def checks_sharing(self, task: Task) -> bool:
         return task.sync_options.is_set("FailOnSharedResource")
@@ -637,6 +655,7 @@ class _Step:
             delay = retry.delay(state.retry_count)
             state.results = {}
             state.preflight_done = False
+            state.preflight_attempts = 0
             state.failing = ""
             state.next_wave_at = 0.0
             state.next_attempt_at = self.now + delay

@@ -15,8 +15,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitsync.errors import PlanError
-from gitsync.model.annotations import SyncOptions, hook_phases, sync_wave
+from gitsync.model.annotations import (
+    SyncOptions,
+    hook_phases,
+    parse_sync_annotations,
+    sync_wave,
+)
 from gitsync.model.enums import SyncPhase
+from gitsync.model.identity import IdentityError, check_namespace
 from gitsync.model.keys import ResourceKey
 from gitsync.model.manifest import Manifest
 from gitsync.sync.kinds import CRD_GROUP, CRD_KIND, ScopeLookup, builtin_scope, kind_rank
@@ -70,6 +76,11 @@ def build_plan(
     live: Iterable[dict[str, Any]] = (),
 ) -> Plan:
     """The sync plan of `manifests`; `live` are the app's live objects (prune candidates)."""
+    if settings.dest_namespace:
+        try:
+            check_namespace(settings.dest_namespace, "destination namespace")
+        except IdentityError as err:
+            raise PlanError(str(err)) from None
     scope = _scope_lookup(manifests, settings.scope)
     tasks: list[Task] = []
     desired: set[ResourceKey] = set()
@@ -219,7 +230,8 @@ def _prune_tasks(
         is_hook, skip, _ = hook_phases(annotations)
         if is_hook or skip:
             continue  # hooks are cleaned up by their delete policy, never pruned
-        own = Manifest.from_object(obj).sync.sync_options if annotations else SyncOptions()
+        # Parsed without Manifest.from_object: a live object is the server's, not Git's.
+        own = parse_sync_annotations(annotations).sync_options if annotations else SyncOptions()
         out.append(
             Task(
                 type=TaskType.PRUNE,

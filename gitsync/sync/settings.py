@@ -26,7 +26,10 @@ class SyncSettings:
     """`prune` deletes objects gone from Git; `allow_empty` lets it delete all of them.
     `dry_run` walks the whole plan with dry-run writes. `wave_delay` is the pause between
     waves (Argo CD: 2 s). `workers` bounds concurrent requests inside one wave.
-    `ignore_differences` are the app's rules, used by ``RespectIgnoreDifferences=true``."""
+    `ignore_differences` are the app's rules, used by ``RespectIgnoreDifferences=true``.
+    A pre-flight that fails only with transient API errors (409, 429, 5xx, connection
+    lost) is run again up to `preflight_retries` times, `preflight_backoff` seconds
+    apart at first, doubling up to `preflight_max_backoff`."""
 
     prune: bool = False
     dry_run: bool = False
@@ -37,3 +40,12 @@ class SyncSettings:
     crd_ready_timeout: float = 5.0
     field_manager: str = "gitsync"
     ignore_differences: IgnoreDifferences = field(default_factory=IgnoreDifferences)
+    preflight_retries: int = 4
+    preflight_backoff: float = 1.0
+    preflight_max_backoff: float = 8.0
+
+    def preflight_delay(self, attempt: int) -> float:
+        """Seconds before pre-flight retry number `attempt` (1-based)."""
+        return float(
+            min(self.preflight_backoff * 2 ** max(attempt - 1, 0), self.preflight_max_backoff)
+        )

@@ -117,6 +117,7 @@ class OperationState:
     dry_run: bool = False
     prune: bool = False
     preflight_done: bool = False
+    preflight_attempts: int = 0  # pre-flight retries after transient API errors
     failing: str = ""  # why the operation is failing while SyncFail hooks run
     results: dict[str, TaskResult] = field(default_factory=dict)
     next_wave_at: float = 0.0

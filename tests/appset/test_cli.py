@@ -134,3 +134,81 @@ def test_missing_path_and_bad_clusters_file(tmp_path: Path) -> None:
     clusters.write_text("- name: no-server\n")
     result = _run(*_matrix_args()[:3], "--clusters", str(clusters))
     _assert_one_line_error(result, "server is missing")
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+APPSET_HEAD = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
+
+
+def test_a_malformed_or_non_utf8_file_is_one_error_line(tmp_path: Path) -> None:
+    cases = {
+        "broken.yaml": (APPSET_HEAD + "metadata: [\n").encode(),
+        "plain-broken.yaml": b"a: b\n  c: [\n",
+        "latin1.yaml": APPSET_HEAD.encode() + b"metadata:\n  name: caf\xe9\n",
+        "plain-latin1.yaml": b"kind: x\nname: \xff\n",
+    }
+    for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+        result = _run(str(tmp_path / name))
+        expected = "not valid UTF-8" if "latin1" in name else "invalid YAML"
+        _one_error_line(result, name, expected)
+
+
+def test_a_directory_still_skips_yaml_that_is_not_ours(tmp_path: Path) -> None:
+    shutil.copy(MATRIX / "appset.yaml", tmp_path / "appset.yaml")
+    (tmp_path / "helm-template.yaml").write_text("a: {{ .Values.x }}\n  b: [\n")
+    result = _run(
+        str(tmp_path), "--repo", str(MATRIX / "tree"), "--clusters", str(MATRIX / "clusters.yaml")
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_git_files_path_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo.create(tmp_path / "repo", files={"config.json": '{"name": "a"}'})
+    for path in ["/etc/passwd", "../../etc/passwd"]:
+        rule = "must stay inside the repository"
+        appset = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "ApplicationSet",
+            "metadata": {"name": "files"},
+            "spec": {
+                "generators": [
+                    {"git": {"repoURL": repo.url, "revision": "HEAD", "files": [{"path": path}]}}
+                ],
+                "template": {
+                    "metadata": {"name": "{{name}}"},
+                    "spec": {
+                        "source": {"repoURL": repo.url, "path": "."},
+                        "destination": {"server": "https://kubernetes.default.svc"},
+                    },
+                },
+            },
+        }
+        (tmp_path / "appset.yaml").write_text(yaml.safe_dump(appset))
+        result = _run(str(tmp_path / "appset.yaml"), home=tmp_path)
+        _one_error_line(result, "spec.generators[0].git.files[0].path", rule)
+        assert "root:" not in result.stderr
+
+
+def test_an_application_name_that_is_not_a_dns_subdomain_is_refused(tmp_path: Path) -> None:
+    app = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "<script>alert(1)</script>"},
+        "spec": {
+            "source": {"repoURL": "https://example.com/r.git", "path": "x"},
+            "destination": {"server": "https://kubernetes.default.svc"},
+        },
+    }
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump(app))
+    _one_error_line(_run(str(tmp_path / "app.yaml")), "metadata.name", "DNS-1123 subdomain")

@@ -48,6 +48,31 @@ def test_missing_file(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.yaml", environ={})
 
 
+def test_every_secret_setting_logs_as_set(tmp_path: Path) -> None:
+    secrets = {
+        "github_secret": "gh-value",
+        "gitlab_secret": "gl-value",
+        "gitea_secret": "gt-value",
+        "bitbucket_server_secret": "bbs-value",
+        "bitbucket_uuid": "{bb-uuid-value}",
+        "api_token": "token-value",
+    }
+    overrides: dict[str, object] = {
+        **secrets,
+        "repo": "https://user:repo-password@example.com/org/repo.git",
+    }
+    cfg = load_config(None, overrides=overrides, environ={})
+    shown = cfg.redacted()
+    for key in secrets:
+        assert shown[key] == "<set>", key
+    text = repr(shown)
+    for value in [*secrets.values(), "repo-password"]:
+        assert value not in text
+    assert "example.com/org/repo.git" in shown["repo"]
+    unset = load_config(None, overrides={"repo": "x"}, environ={}).redacted()
+    assert unset["bitbucket_uuid"] is None  # unset stays visibly unset
+
+
 def test_local_repository_directories_and_anonymous_actions(tmp_path: Path) -> None:
     cfg_file = tmp_path / "gitsync.yaml"
     cfg_file.write_text("repo: x\nallow-local-repos: [/srv/a, /srv/b]\n")

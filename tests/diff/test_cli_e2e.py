@@ -222,3 +222,18 @@ def test_diff_of_a_git_revision(sim: Any, cluster: Cluster, tmp_path: Path) -> N
     assert b"app shop: in sync" in at_first.stdout
     assert at_head.returncode == 1, at_head.stderr
     assert b"+      - image: nginx:1.26" in at_head.stdout
+
+
+def test_a_duplicate_object_is_refused_as_plan_and_sync_refuse_it(sim: Any, tmp_path: Path) -> None:
+    explicit = config_map(color="red")
+    explicit["metadata"]["namespace"] = "shop"  # the same object as the defaulted one
+    app = write_app(tmp_path / APP, config_map(), deployment(), explicit, pre_sync_hook())
+
+    done = run_diff(sim, app)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "ConfigMap/shop/settings is defined twice" in lines[0]
+    assert "manifests.yaml#0" in lines[0] and "manifests.yaml#2" in lines[0]
+    assert done.stdout == b""

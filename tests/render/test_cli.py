@@ -85,3 +85,39 @@ def test_error_exits_are_one_line(tmp_path: Path) -> None:
     assert_one_line_error(
         run("apps/../../etc", "--repo", repo.url, cwd=tmp_path, cache=cache), "leaves"
     )
+
+
+SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"data":{"password":"aHVudGVyMg=="}}'
+type: Opaque
+data:
+  password: aHVudGVyMg==
+stringData:
+  token: s3cr3t-t0ken
+"""
+
+
+def test_secret_values_are_masked_unless_asked_for(tmp_path: Path) -> None:
+    app = tmp_path / "plain" / "app"
+    app.mkdir(parents=True)
+    (app / "secret.yaml").write_text(
+        SECRET + "---\n" + cm("settings") + "data:\n  plain: visible\n"
+    )
+    for output in ("yaml", "json"):
+        done = run("app", "-o", output, cwd=tmp_path / "plain", cache=tmp_path / "cache")
+        assert done.returncode == 0, done.stderr
+        for value in ("aHVudGVyMg==", "s3cr3t-t0ken", "hunter2"):
+            assert value not in done.stdout
+        assert "password" in done.stdout and "token" in done.stdout  # keys stay visible
+        assert "++++++++" in done.stdout
+        assert "visible" in done.stdout  # the ConfigMap's data is left alone
+    shown = run("app", "--show-secrets", cwd=tmp_path / "plain", cache=tmp_path / "cache")
+    assert shown.returncode == 0, shown.stderr
+    secret = next(d for d in yaml.safe_load_all(shown.stdout) if d["kind"] == "Secret")
+    assert secret["data"] == {"password": "aHVudGVyMg=="}
+    assert secret["stringData"] == {"token": "s3cr3t-t0ken"}

@@ -12,7 +12,13 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from gitsync.errors import ConflictError, InvalidError, NotFoundError, UnknownKindError
+from gitsync.errors import (
+    ConflictError,
+    InvalidError,
+    NotFoundError,
+    UnavailableError,
+    UnknownKindError,
+)
 from gitsync.model.annotations import TRACKING_LABEL
 from gitsync.model.keys import ResourceKey
 from gitsync.sync.kinds import builtin_scope
@@ -33,6 +39,7 @@ class FakePort:
         self.job_gets = 1
         self.hold: set[str] = set()
         self.reject: dict[str, str] = {}  # "Kind/name" -> error message on apply
+        self.transient: dict[str, int] = {}  # "Kind/name" -> 503s left on apply
         self._reads: dict[Key, int] = {}
         self.lists = 0  # list_live calls
         self._lock = threading.Lock()
@@ -69,6 +76,10 @@ class FakePort:
         message = self.reject.get(f"{k.kind}/{k.name}")
         if message:
             raise InvalidError(message, str(k), 422)
+        left = self.transient.get(f"{k.kind}/{k.name}", 0)  # the caller holds the lock
+        if left:
+            self.transient[f"{k.kind}/{k.name}"] = left - 1
+            raise UnavailableError("HTTP 503: try again", str(k), 503)
 
     def _controllers(self, obj: dict[str, Any]) -> None:
         kind = obj.get("kind")

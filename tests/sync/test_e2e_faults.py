@@ -94,7 +94,9 @@ def test_operation_retry_outlasts_a_longer_outage(sim: SimCluster, tmp_path: Pat
     (``--retry-limit``) starts the sync again and it succeeds."""
     app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web", wave=1)])
     rule = sim.faults.add(method="PATCH", kind="Deployment", status=503, times=6)
-    code, report = sync_json(sim, app, "--retry-limit", "2", "--retry-backoff", "0s")
+    code, report = sync_json(
+        sim, app, "--retry-limit", "2", "--retry-backoff", "0s", "--preflight-retries", "0"
+    )
     assert code == 0, report
     assert rule.fired == 6
     assert sim.get_object("apps/v1", "Deployment", "default", "web") is not None
@@ -103,6 +105,25 @@ def test_operation_retry_outlasts_a_longer_outage(sim: SimCluster, tmp_path: Pat
 def test_without_operation_retry_the_same_outage_fails(sim: SimCluster, tmp_path: Path) -> None:
     app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web", wave=1)])
     sim.faults.add(method="PATCH", kind="Deployment", status=503, times=6)
-    code, report = sync_json(sim, app)
+    code, report = sync_json(sim, app, "--preflight-retries", "0")
     assert code == 1, report
     assert "HTTP 503" in report["message"]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 409}, {"status": 429}, {"status": 500}, {"status": 503}, {"reset": True}],
+    ids=["409", "429", "500", "503", "reset"],
+)
+def test_a_transient_outage_on_the_preflight_is_retried_in_the_same_sync(
+    sim: SimCluster, tmp_path: Path, fault: dict[str, object]
+) -> None:
+    """Longer than one request's own retries (4 attempts): the pre-flight itself is run
+    again after a backoff, and the sync succeeds without a retry policy."""
+    app = write_app(tmp_path / "shop", [configmap("settings"), deployment("web")])
+    rule = sim.faults.add(method="PATCH", kind="Deployment", times=6, **fault)  # type: ignore[arg-type]
+    code, report = sync_json(sim, app)
+    assert code == 0, report
+    assert rule.fired == 6
+    live = sim.get_object("apps/v1", "Deployment", "default", "web")
+    assert live is not None

@@ -76,7 +76,11 @@ def _items(raw: Any, field: str) -> list[tuple[str, bool]]:
         exclude = item.get("exclude", False)
         if not isinstance(exclude, bool):
             raise FieldError(f"{where}.exclude", "must be true or false")
-        path = item["path"].strip("/")
+        raw_path = item["path"]
+        # Checked before the slashes are trimmed: "/etc/passwd" is not "etc/passwd".
+        if raw_path.startswith("/") or ".." in raw_path.split("/"):
+            raise FieldError(f"{where}.path", f"path {raw_path!r} must stay inside the repository")
+        path = raw_path.strip("/")
         if not path:
             raise FieldError(f"{where}.path", "is empty")
         items.append((path, exclude))
