@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from gitsync.cli.appfollow import sync_command, wait_command
+from gitsync.cli.appactions import (
+    diff_command,
+    refresh_command,
+    rollback_command,
+    sync_command,
+    terminate_command,
+)
+from gitsync.cli.appfollow import wait_command
 from gitsync.cli.controllerapi import app_path, call_api, server_options
 from gitsync.cli.labelselector import parse_label_selector
 from gitsync.cli.output import (
@@ -198,5 +205,12 @@ def history_command(server: str, token: str | None, output: str, name: str) -> N
     emit(history, output, table=lambda wide: history_table(history, wide))
 
 
-app_group.add_command(sync_command)
-app_group.add_command(wait_command)
+for command in (
+    sync_command,
+    wait_command,
+    rollback_command,
+    diff_command,
+    terminate_command,
+    refresh_command,
+):
+    app_group.add_command(command)

@@ -104,37 +104,6 @@ def _pause(deadline: float, what: str) -> None:
     time.sleep(min(POLL_SECONDS, left))
 
 
-@click.command("sync")
-@server_options
-@click.option("--wait", is_flag=True, help="Follow the sync until it ends; exit 1 if it fails.")
-@timeout_option
-@click.argument("name")
-def sync_command(server: str, token: str | None, wait: bool, timeout: str, name: str) -> int:
-    """Sync NAME now; with --wait, print its progress until it ends."""
-    limit = parse_duration(timeout, what="--timeout")
-    deadline = time.monotonic() + limit
-    before: Mapping[str, Any] = call_api(server, token, "GET", app_path(name)) if wait else {}
-    if wait and _running(before):
-        raise ApiError(f"another operation is already in progress on {name}")
-    call_api(server, token, "POST", app_path(name, "sync"))
-    if not wait:
-        click.echo(f"sync of {name} queued")
-        return EXIT_SUCCEEDED
-    click.echo(f"sync of {name} queued; waiting up to {timeout}")
-
-    def fetch() -> Mapping[str, Any]:
-        return dict(call_api(server, token, "GET", app_path(name)))
-
-    try:
-        operation = follow_operation(fetch, before, deadline, click.echo)
-    except ApiError as err:
-        raise ApiError(f"{name}: {err}") from None
-    phase = str(operation.get("phase", ""))
-    revision = str(operation.get("revision", ""))[:12]
-    click.echo(f"sync of {name} {phase} at revision {revision}")
-    return EXIT_SUCCEEDED if phase == "Succeeded" else EXIT_FAILED
-
-
 def unmet(app: Mapping[str, Any], sync: bool, health: bool, operation: bool) -> list[str]:
     """What of the asked-for states the app is not in yet, in words."""
     out = []

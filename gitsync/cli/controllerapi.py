@@ -20,10 +20,12 @@ class ApiError(GitsyncError):
     """The controller could not be reached or refused the request."""
 
 
-def call_api(server: str, token: str | None, method: str, path: str) -> Any:
+def call_api(
+    server: str, token: str | None, method: str, path: str, payload: dict[str, Any] | None = None
+) -> Any:
     url = server.rstrip("/") + path
     # Actions are JSON: the controller refuses other bodies, as a browser could send them.
-    body = b"{}" if method == "POST" else None
+    body = json.dumps(payload or {}).encode() if method == "POST" else None
     request = urllib.request.Request(url, method=method, data=body)
     request.add_header("Accept", "application/json")
     if body is not None:

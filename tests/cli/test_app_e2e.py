@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from tests.controller.harness import (
+    Env,
     all_synced_healthy,
     appset,
     configmap,
@@ -90,3 +91,55 @@ def test_app_commands_against_serve(tmp_path: Path) -> None:
         assert "404" in _one_error_line(app("wait", "nope", "--timeout", "5s"))
         assert "label selector" in _one_error_line(app("list", "-l", "a=(b"))
         assert "timeout" in _one_error_line(app("wait", "web-c1", "--timeout", "soon"))
+        refused = _one_error_line(app("rollback", "web-c1", "0"))
+        assert "automated sync is enabled" in refused
+
+
+def _manual_files(tmp: Path) -> dict[str, str]:
+    doc = yaml.safe_load(appset((tmp / "repo").as_uri()))
+    del doc["spec"]["template"]["spec"]["syncPolicy"]["automated"]
+    return {
+        "root/appset.yaml": yaml.safe_dump(doc),
+        "apps/web/deploy.yaml": deployment("web", "nginx:1.25"),
+    }
+
+
+def _image(env: Env) -> str:
+    live = env.sims[0].get_object("apps/v1", "Deployment", "web", "web")
+    assert live is not None
+    return str(live["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def test_manual_app_sync_diff_and_rollback_to_the_first_entry(tmp_path: Path) -> None:
+    with environment(tmp_path, _manual_files(tmp_path)) as env:
+        env.wait_apps(lambda a: set(a) == {"web-c1", "web-c2"}, timeout=60, what="apps known")
+
+        def app(*args: str) -> subprocess.CompletedProcess[str]:
+            return env.cli("app", *args, check=False)
+
+        first = env.repo.head
+        synced = app("sync", "web-c1", "--wait", "--timeout", "60s")
+        assert synced.returncode == 0, synced.stderr + synced.stdout
+        assert _image(env) == "nginx:1.25"
+
+        second = env.repo.commit(files={"apps/web/deploy.yaml": deployment("web", "nginx:1.26")})
+        assert app("refresh", "web-c1").returncode == 0
+        env.wait_apps(lambda a: a["web-c1"]["revision"] == second, timeout=30, what="refreshed")
+        diff = app("diff", "web-c1")
+        assert diff.returncode == 1, diff.stderr
+        assert "Deployment/web/web" in diff.stdout and "nginx:1.26" in diff.stdout
+        assert app("sync", "web-c1", "--wait", "--timeout", "60s").returncode == 0
+        assert _image(env) == "nginx:1.26"
+        in_sync = app("diff", "web-c1")
+        assert in_sync.returncode == 0 and in_sync.stdout == "", in_sync.stdout
+
+        history = app("history", "web-c1").stdout.splitlines()[1:]
+        assert [row.split()[0] for row in history] == ["0", "1"]
+        assert history[0].split()[2] == first[:12]
+        back = app("rollback", "web-c1", "0", "--wait", "--timeout", "60s")
+        assert back.returncode == 0, back.stderr + back.stdout
+        assert back.stdout.splitlines()[-1].endswith(f"Succeeded at revision {first[:12]}")
+        assert _image(env) == "nginx:1.25"  # the live state is the first entry's again
+
+        assert "no running operation" in _one_error_line(app("terminate-op", "web-c1"))
+        assert "no history entry 7" in _one_error_line(app("rollback", "web-c1", "7"))
