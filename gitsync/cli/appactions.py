@@ -49,9 +49,21 @@ def finish(
 @timeout_option
 @click.option("--prune", is_flag=True, help="Delete the app's objects that left Git.")
 @click.option("--dry-run", is_flag=True, help="Validate every write with dry-run; change nothing.")
+@click.option(
+    "--revision",
+    default="",
+    help="Sync this branch, tag or SHA once (not with automated sync on another revision).",
+)
 @click.argument("name")
 def sync_command(
-    server: str, token: str | None, wait: bool, timeout: str, prune: bool, dry_run: bool, name: str
+    server: str,
+    token: str | None,
+    wait: bool,
+    timeout: str,
+    prune: bool,
+    dry_run: bool,
+    revision: str,
+    name: str,
 ) -> int:
     """Sync NAME now; with --wait, print its progress until it ends (exit 0 Succeeded,
     1 Failed, 2 error or timeout)."""
@@ -59,7 +71,9 @@ def sync_command(
     before: Mapping[str, Any] = call_api(server, token, "GET", app_path(name)) if wait else {}
     if wait and (before.get("operation") or {}).get("phase") == "Running":
         raise ApiError(f"another operation is already in progress on {name}")
-    options = {"prune": prune, "dryRun": dry_run}
+    options: dict[str, Any] = {"prune": prune, "dryRun": dry_run}
+    if revision:
+        options["revision"] = revision
     call_api(server, token, "POST", app_path(name, "sync"), options)
     if not wait:
         click.echo(f"sync of {name} queued")

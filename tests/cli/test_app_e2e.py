@@ -141,5 +141,10 @@ def test_manual_app_sync_diff_and_rollback_to_the_first_entry(tmp_path: Path) ->
         assert back.stdout.splitlines()[-1].endswith(f"Succeeded at revision {first[:12]}")
         assert _image(env) == "nginx:1.25"  # the live state is the first entry's again
 
+        # A named revision, once: the second commit again.
+        to_second = app("sync", "web-c1", "--revision", second, "--wait", "--timeout", "60s")
+        assert to_second.returncode == 0, to_second.stderr + to_second.stdout
+        assert _image(env) == "nginx:1.26"
+
         assert "no running operation" in _one_error_line(app("terminate-op", "web-c1"))
         assert "no history entry 7" in _one_error_line(app("rollback", "web-c1", "7"))
