@@ -250,44 +250,29 @@ class _Lexer:
         return True
 
     def quote(self, pos: int) -> bool:
-        text = self.text
-        index = pos + 1
-        while True:
-            char = text[index] if index < len(text) else ""
-            if char == "\\":
-                index += 1
-                char = text[index] if index < len(text) else ""
-                if char in ("", "\n"):
-                    self.error("unterminated quoted string")
-                    return False
-            elif char in ("", "\n"):
-                self.error("unterminated quoted string")
-                return False
-            elif char == '"':
-                break
-            index += 1
-        self.tokens.append(Token("string", text[pos : index + 1], pos))
-        self.pos = index + 1
-        return True
+        return self.escaped_literal(pos, '"', "string", "quoted string")
 
     def char_constant(self, pos: int) -> bool:
+        return self.escaped_literal(pos, "'", "char", "character constant")
+
+    def escaped_literal(self, pos: int, closing: str, kind: str, what: str) -> bool:
+        """A literal from `pos` to its `closing` quote, backslash escapes skipped; it must
+        end on the same line."""
         text = self.text
         index = pos + 1
         while True:
             char = text[index] if index < len(text) else ""
-            if char == "\\":
+            escaped = char == "\\"
+            if escaped:
                 index += 1
                 char = text[index] if index < len(text) else ""
-                if char in ("", "\n"):
-                    self.error("unterminated character constant")
-                    return False
-            elif char in ("", "\n"):
-                self.error("unterminated character constant")
+            if char in ("", "\n"):
+                self.error(f"unterminated {what}")
                 return False
-            elif char == "'":
+            if char == closing and not escaped:
                 break
             index += 1
-        self.tokens.append(Token("char", text[pos : index + 1], pos))
+        self.tokens.append(Token(kind, text[pos : index + 1], pos))
         self.pos = index + 1
         return True
 
