@@ -814,7 +814,9 @@ class Controller:
             state = runner.step(op.request, state)
             status.operation = _operation_view(state)
             status.waiting_for = "" if state.terminal else state.message
-            self._save(status)  # what the API shows survives a crash mid-operation
+            # No status write per step: the runner persisted the step in the operation
+            # state, and the status saved at the start still says Running, so a restart
+            # resumes from that state. The caller saves once when this returns.
             if state.terminal or self._stopping.is_set():
                 break
             if time.monotonic() >= deadline:
