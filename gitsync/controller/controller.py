@@ -26,7 +26,7 @@ from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
 from gitsync.controller.appsetenv import RequeueTimer, generator_env
 from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
 from gitsync.controller.argocdcm import ArgoCdConfigMap
-from gitsync.controller.cachedcluster import CachedCluster
+from gitsync.controller.cachedcluster import CachedCluster, CachedKubePort
 from gitsync.controller.clusters import (
     ClusterRegistry,
     ClusterSpec,
@@ -556,7 +556,7 @@ class Controller:
             observe = functools.partial(self.metrics.api_request, dest.record.name)
             dest.cluster.stats.add_observer(observe)
         self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
-        port = KubePort(dest.cluster, namespaces=self.config.watched_namespaces)
+        port = CachedKubePort(dest.cluster, dest.cache, self.config.watched_namespaces)
         self._runners[id(dest)] = SyncRunner(port, self.op_store, poll_interval=0.2)
         dest.cache.add_listener(self._on_live_change)
 
