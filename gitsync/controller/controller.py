@@ -78,7 +78,7 @@ from gitsync.source.localrepos import LocalRepoPolicy
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
-from gitsync.sync.store import OperationStore
+from gitsync.sync.store import OPERATION_SELECTOR, OperationStore
 
 log = structlog.get_logger("gitsync.controller")
 
@@ -262,14 +262,30 @@ class Controller:
             self.queue.add(name)
         return True
 
+    def _prime_operations(self) -> None:
+        """One LIST of the stored operations instead of a GET per app on a cold start."""
+        try:
+            found = self.local.list(
+                "v1",
+                "ConfigMap",
+                namespace=self.config.namespace,
+                label_selector=OPERATION_SELECTOR,
+            )
+        except GitsyncError as err:
+            log.warning("could not list stored operations", error=str(err))
+            return  # each app's first load reads its own
+        self.op_store.prime(found)
+
     def _stopped_leading(self) -> None:
         self._leading.clear()
+        self.op_store.unprime()  # another leader writes operations from now on
         self.metrics.set_leader(False)
 
     def _started_leading(self) -> None:
         self._leading.set()
         self.metrics.set_leader(True)
         self.metrics.shards_held.set(1)
+        self._prime_operations()
         self.poll()
         with self._lock:
             resume = [n for n, s in self._statuses.items() if _running(s)]

@@ -45,3 +45,5 @@ def test_one_cold_app_sync_stays_within_its_request_budget(tmp_path: Path) -> No
                 if r.verb == "list" and r.query.get("labelSelector") == f"gitsync.io/app={app}"
             ]
             assert per_app_lists == []
+            # The stored operations were listed once when the controller started leading.
+            assert not [r for r in records if r.verb == "get" and r.name == f"gitsync-op-{app}"]
