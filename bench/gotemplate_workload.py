@@ -40,7 +40,10 @@ SYNTHETIC_TEMPLATE: dict[str, Any] = {
                 ]
             },
         },
-        "destination": {"server": "{{ .url }}", "namespace": '{{ printf "%s-%s" .team .env }}'},
+        "destination": {
+            "server": "{{ .url }}",
+            "namespace": '{{ printf "%s-%s" (lower .team) .env }}',
+        },
     },
 }
 

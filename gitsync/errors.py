@@ -80,3 +80,12 @@ class ForbiddenError(KubeError):
 
 class UnavailableError(KubeError):
     """The API server is unreachable, timed out or answered 5xx/429."""
+
+
+class ActionRefused(GitsyncError):
+    """An action asked of the controller (sync, terminate, Rollout promote...) that cannot
+    be done; `status` is the HTTP status that says why (404 unknown, 409 not now...)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

@@ -24,6 +24,8 @@ IN_CLUSTER_NAME = "in-cluster"
 
 @dataclass(frozen=True)
 class Cluster:
+    """A destination cluster as generators see it: an Argo CD cluster Secret or in-cluster."""
+
     name: str
     server: str
     labels: Mapping[str, str] = field(default_factory=dict)

@@ -38,6 +38,8 @@ class GeneratorEnv:
 
 @dataclass(frozen=True)
 class Context:
+    """What a generator may use: the ApplicationSet, templates, Git trees, clusters, settings."""
+
     appset: ApplicationSet
     renderer: Renderer
     trees: TreeProvider
@@ -53,10 +55,14 @@ class Context:
 
 
 class ChildRunner(Protocol):
+    """Runs a nested generator (of a matrix or merge) and returns its parameter sets."""
+
     def __call__(
         self, entry: Any, ctx: Context, field: str, inherited: Params | None
     ) -> list[Params]: ...
 
 
 class Generator(Protocol):
+    """One generator kind: its spec in, parameter sets out."""
+
     def __call__(self, spec: Mapping[str, Any], ctx: Context, field: str) -> list[Params]: ...

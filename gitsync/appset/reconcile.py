@@ -12,6 +12,8 @@ from gitsync.model import Application, AppSetSyncPolicy
 
 @dataclass(frozen=True)
 class Changes:
+    """What one expansion does to an ApplicationSet's Applications, after its sync policy."""
+
     create: tuple[Application, ...] = ()
     update: tuple[Application, ...] = ()  # the newly generated versions
     delete: tuple[Application, ...] = ()  # the previous versions

@@ -20,6 +20,8 @@ MAX_DUCK_RESOURCES = 1000
 
 
 class ResourceReader(Protocol):
+    """Reads single objects (ConfigMaps, Secrets, duck-typed resources) for generators."""
+
     def get(
         self, api_version: str, kind: str, namespace: str, name: str
     ) -> Mapping[str, Any] | None:

@@ -30,6 +30,8 @@ _PERCENT = re.compile(r"^\s*(\d{1,3})\s*%\s*$")
 
 @dataclass(frozen=True)
 class RollingStep:
+    """One step of a RollingSync strategy: the apps it selects and how many at once."""
+
     selector: Selector
     max_update: int | str | None = None  # None: all of the step's apps at once
 
@@ -56,6 +58,8 @@ class RollingStep:
 
 @dataclass(frozen=True)
 class RollingSync:
+    """An ApplicationSet's `strategy.rollingSync`: its steps, in order."""
+
     steps: tuple[RollingStep, ...]
     # `rollingSync.defaultPrune`: prune in the syncs the steps start, unless an app's own
     # `syncPolicy.automated.prune` says otherwise

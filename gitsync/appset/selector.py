@@ -13,6 +13,8 @@ _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 @dataclass(frozen=True)
 class Requirement:
+    """One matchExpressions entry: key, operator (In, NotIn, Exists, DoesNotExist), values."""
+
     key: str
     operator: str
     values: frozenset[str]
@@ -30,6 +32,8 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Selector:
+    """A label selector of a RollingSync step (matchExpressions, all must hold)."""
+
     requirements: tuple[Requirement, ...] = ()
 
     @property

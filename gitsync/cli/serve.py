@@ -34,6 +34,12 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--bitbucket-uuid", help="Bitbucket Cloud webhook UUID.")
 @click.option("--api-token", help="Bearer token the HTTP API requires.")
 @click.option(
+    "--ui-auth",
+    type=click.Choice(["optional", "required"]),
+    default=None,
+    help="Whether the web UI's pages need a login (actions always do; default optional).",
+)
+@click.option(
     "--insecure-allow-anonymous-actions",
     is_flag=True,
     default=None,

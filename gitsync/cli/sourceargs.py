@@ -61,6 +61,8 @@ _EXTRA_FLAGS = ("recurse", "include", "exclude", "helm_set", "helm_values", "rel
 
 @dataclass(frozen=True)
 class RenderedSource:
+    """What a CLI command rendered: the manifests, the revision and where they came from."""
+
     manifests: list[Manifest] = field(default_factory=list)
     revision: str = "local"  # the commit SHA, or "local" for a directory on disk
     repo: str | None = None

@@ -41,6 +41,8 @@ def renderer_for(
 
 
 class SourceRenderer:
+    """Renders every source of an Application at its resolved revisions."""
+
     def __init__(
         self,
         repos: RepoCache,

@@ -52,6 +52,8 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 
 @dataclass(frozen=True)
 class ControllerConfig:
+    """Settings of `gitsync serve`: defaults < config file < GITSYNC_* environment < flags."""
+
     repo: str = ""
     revision: str = "HEAD"
     path: str = "."
@@ -67,6 +69,7 @@ class ControllerConfig:
     bitbucket_server_secret: str | None = None
     bitbucket_uuid: str | None = None
     api_token: str | None = None
+    ui_auth: str = "optional"  # "required": the web UI's pages need a login too
     insecure_allow_anonymous_actions: bool = False
     allow_local_repos: tuple[str, ...] = ()
     clusters: str | None = None
@@ -113,6 +116,10 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.plugin_timeout <= 0:
             raise ConfigError("plugin timeout must be positive")
+        if self.ui_auth not in ("optional", "required"):
+            raise ConfigError(f"invalid --ui-auth {self.ui_auth!r} (optional or required)")
+        if self.ui_auth == "required" and not self.api_token:
+            raise ConfigError("--ui-auth required needs --api-token: the login asks for it")
         cm = self.argocd_cm
         if cm is not None and (len(cm) > 253 or not _DNS_SUBDOMAIN.fullmatch(cm)):
             raise ConfigError(f"invalid ConfigMap name {self.argocd_cm!r} for argocd_cm")
@@ -144,10 +151,6 @@ class ControllerConfig:
         """The namespaces of namespace-scoped mode; None: the whole cluster."""
         names = sorted({n.strip() for n in (self.watch_namespaces or "").split(",") if n.strip()})
         return tuple(names) or None
-
-    @property
-    def listen_host(self) -> str:
-        return self.listen.rpartition(":")[0] or "0.0.0.0"
 
     @property
     def listen_port(self) -> int:

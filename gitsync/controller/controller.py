@@ -14,13 +14,14 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from gitsync import rollouts
 from gitsync.appset import clusters_from_secrets, repo_tree_provider
 from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
 from gitsync.controller.appsetenv import RequeueTimer, generator_env
@@ -56,7 +57,7 @@ from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, Sy
 from gitsync.controller.workqueue import WorkQueue
 from gitsync.diff import IgnoreDifferences
 from gitsync.diff.live import LiveDiffer
-from gitsync.errors import GitsyncError, UnknownKindError
+from gitsync.errors import ActionRefused, GitsyncError, UnknownKindError
 from gitsync.health import aggregate, assess, load_directory, use_lua_scripts
 from gitsync.kube import Cluster
 from gitsync.metrics import Metrics
@@ -159,6 +160,10 @@ class Controller:
         self._git_errors: dict[SourceKey, str] = {}
         self._ops: dict[str, _Operation] = {}
         self._sync_requested: set[str] = set()
+        self._sync_options: dict[str, tuple[bool, bool]] = {}  # (prune, dry run) asked
+        self._terminating: set[str] = set()
+        self._pinned: dict[str, str] = {}  # app -> revision a rollback syncs to, once
+        self._diffs: dict[str, list[dict[str, Any]]] = {}  # per app, for the web UI
         self._heal_attempts: dict[str, int] = {}
         self.gates = StartGates(
             self._lock, lambda: self._inventory, self._saved, self._shas, self._has_operation
@@ -366,13 +371,80 @@ class Controller:
             status = self._statuses.get(name)
             return self._view(status) if status is not None else None
 
-    def request_sync(self, name: str) -> bool:
+    def request_sync(self, name: str, *, prune: bool = False, dry_run: bool = False) -> bool:
         with self._lock:
             if name not in self._inventory.apps:
                 return False
             self._sync_requested.add(name)
+            self._sync_options[name] = (prune, dry_run)
         self.queue.add(name)
         return True
+
+    # -- actions of the web UI and its API ----------------------------------------------
+    def refresh(self, name: str) -> bool:
+        with self._lock:
+            app = self._inventory.apps.get(name)
+            if app is None:
+                return False
+            self._stale.update(app.source_keys)
+        self.queue.add_first(name)
+        return True
+
+    def terminate(self, name: str) -> bool:
+        """Ended by the next visit: the runner fails the operation through its persisted
+        state, deleting running hooks (`_drive`)."""
+        with self._lock:
+            if name not in self._ops:
+                return False
+            self._terminating.add(name)
+        self.queue.add_first(name)
+        return True
+
+    def rollout_action(self, name: str, namespace: str, rollout: str, action: str) -> None:
+        with self._lock:
+            app = self._inventory.apps.get(name)
+            status = self._statuses.get(name)
+        if app is None or status is None:
+            raise ActionRefused(404, f"application {name!r} not found")
+        if not any(
+            (r.kind, r.namespace, r.name) == ("Rollout", namespace, rollout)
+            for r in status.resources
+        ):
+            raise ActionRefused(404, f"Rollout/{namespace}/{rollout} is not a resource of {name}")
+        dest = self._registry.find(app.destination.server, app.destination.name)
+        if dest is None:
+            raise ActionRefused(409, f"the destination cluster of {name} is not connected")
+        act = rollouts.promote if action == "promote" else rollouts.abort
+        try:
+            act(dest.cluster, rollout, namespace)
+        except GitsyncError as err:
+            raise ActionRefused(502, str(err)) from None
+        log.info("rollout action", app=name, action=action, rollout=f"{namespace}/{rollout}")
+        self.queue.add_first(name)
+
+    def diff(self, name: str) -> Sequence[Mapping[str, Any]] | None:
+        with self._lock:
+            return self._diffs.get(name)
+
+    def rollback(self, name: str, history_id: int) -> None:
+        """Sync `name` to the revision of its history entry `history_id` (0: oldest kept),
+        once; refused while automated sync would undo it at once (as Argo CD refuses)."""
+        with self._lock:
+            app = self._inventory.apps.get(name)
+            status = self._statuses.get(name)
+        if app is None or status is None:
+            raise ActionRefused(404, f"application {name!r} not found")
+        if app.sync_policy.automated is not None:
+            raise ActionRefused(409, f"rollback of {name} refused: automated sync is enabled")
+        if len(app.sources) != 1 or app.sources[0].chart:
+            raise ActionRefused(409, "rollback needs an app with one Git source")
+        if not 0 <= history_id < len(status.history):
+            raise ActionRefused(404, f"{name} has no history entry {history_id}")
+        with self._lock:
+            self._pinned[name] = status.history[history_id].revision
+            self._sync_requested.add(name)
+        log.info("rollback requested", app=name, revision=self._pinned[name][:12])
+        self.queue.add_first(name)
 
     def _view(self, status: AppStatus) -> dict[str, Any]:
         return status.to_dict()
@@ -608,6 +680,8 @@ class Controller:
         started = time.perf_counter()
         src = (app.rendered_sources or app.sources)[0]
         status.project = app.project
+        status.labels = dict(app.labels)
+        status.sync_policy = _policy_text(app)
         status.repo = redact_url(src.repo_url)
         status.path = src.path
         status.chart = src.chart
@@ -637,6 +711,10 @@ class Controller:
         if unsupported:
             raise UnsupportedSourceError(unsupported)
         resolved = {key: self._resolve(key, force=False) for key in app.source_keys}
+        with self._lock:
+            pinned = self._pinned.get(name)
+        if pinned:
+            resolved = {key: pinned for key in resolved}
         sha = app.revision_of(resolved) or ""
         structlog.contextvars.bind_contextvars(revision=sha[:12])
         status.revision = sha
@@ -669,6 +747,17 @@ class Controller:
             for r in diff.resources
         ]
         status.sync_status = "Synced" if diff.in_sync else "OutOfSync"
+        diffs = [
+            {
+                "kind": r.key.kind,
+                "namespace": r.key.namespace,
+                "name": r.key.name,
+                "diff_text": r.unified,
+            }
+            for r in diff.resources
+        ]
+        with self._lock:
+            self._diffs[name] = diffs
         status.message = ""
         status.conditions = []
         self._assess_health(dest, manifests, desired, status)
@@ -795,6 +884,8 @@ class Controller:
             self._heal_attempts[name] = heal_attempt
             log.info("self-heal", attempt=heal_attempt)
         is_auto = automated is not None and not manual
+        with self._lock:
+            prune, dry_run = self._sync_options.pop(name, (False, False))
         request = SyncRequest(
             app=name,
             manifests=tuple(compared.manifests),
@@ -809,6 +900,11 @@ class Controller:
                 policy=automated if is_auto else None,
             ),
         )
+        if manual and (prune or dry_run):
+            settings = request.settings
+            request = replace(
+                request, settings=replace(settings, prune=settings.prune or prune, dry_run=dry_run)
+            )
         state = self._runners[id(dest)].begin(request)
         op = _Operation(request, state, is_auto, inputs)
         with self._lock:
@@ -825,6 +921,12 @@ class Controller:
         structlog.contextvars.bind_contextvars(phase=op.state.phase)
         deadline = time.monotonic() + STEP_BUDGET
         state = op.state
+        with self._lock:
+            terminate = name in self._terminating
+            self._terminating.discard(name)
+        if terminate and not state.terminal:
+            runner.terminate(op.request, state, "terminated by request")
+            log.info("sync terminated")
         while not state.terminal:
             before = state.to_json()
             state = runner.step(op.request, state)
@@ -865,6 +967,7 @@ class Controller:
         self.metrics.observe_sync(name, state.phase, time.monotonic() - op.started)
         with self._lock:
             self._ops.pop(name, None)
+            self._pinned.pop(name, None)
         log.info("sync finished", phase=state.phase, message=state.message)
         self.queue.add_after(name, STEP_PAUSE)  # show the state after the sync
 
@@ -903,6 +1006,16 @@ def _wait(status: AppStatus, why: str, before: str, **fields: Any) -> None:
     status.waiting_for = why
     if why != before:
         log.info("sync waits", waiting_for=why, **fields)
+
+
+def _policy_text(app: Application) -> str:
+    automated = app.sync_policy.automated
+    if automated is None:
+        return "manual"
+    options = [
+        n for n, on in (("prune", automated.prune), ("self-heal", automated.self_heal)) if on
+    ]
+    return f"automated ({', '.join(options)})" if options else "automated"
 
 
 def _running(status: AppStatus) -> bool:

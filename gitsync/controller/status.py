@@ -49,6 +49,8 @@ class AppStatus:
 
     name: str
     project: str = "default"
+    labels: dict[str, str] = field(default_factory=dict)
+    sync_policy: str = ""  # "manual", "automated (prune, self-heal)", ...
     repo: str = ""
     path: str = ""
     chart: str = ""  # a chart from a Helm repository; `revision` is then its version

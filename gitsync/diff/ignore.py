@@ -33,6 +33,8 @@ _RULE_FIELDS = {
 
 @dataclass(frozen=True, slots=True)
 class IgnoreRule:
+    """One `ignoreDifferences` entry: which objects, and which fields of them."""
+
     group: str = ""
     kind: str = "*"
     name: str = ""
@@ -99,6 +101,8 @@ def _texts(spec: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class IgnoreDifferences:
+    """An app's `ignoreDifferences`, plus system rules, applied before comparing."""
+
     rules: tuple[IgnoreRule, ...] = ()
 
     @classmethod

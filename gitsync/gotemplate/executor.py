@@ -76,6 +76,8 @@ class Budget:
 
 
 class Executor(ArgumentRules):
+    """Runs a parsed template over data, as Go's text/template does, within its bounds."""
+
     def __init__(
         self,
         tree: Tree,

@@ -32,6 +32,8 @@ GO_TYPE_NAMES = {
 
 @dataclass(frozen=True, slots=True)
 class GoFunc:
+    """A template function with Go's signature: its parameter kinds and variadic tail."""
+
     name: str
     impl: Callable[..., Any]
     params: tuple[str, ...]

@@ -25,6 +25,8 @@ _DIGITS = {10: "0123456789_", 16: "0123456789abcdefABCDEF_", 8: "01234567_", 2: 
 
 @dataclass(frozen=True, slots=True)
 class Token:
+    """One lexical item of a template, with its byte position."""
+
     kind: str  # text left right space field var ident keyword bool nil number char
     #            string rawstring pipe lparen rparen declare assign comma dot eof error
     value: str

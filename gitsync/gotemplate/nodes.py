@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)
 class Text:
+    """Literal text between actions."""
+
     pos: int
     text: str
 
 
 @dataclass(slots=True)
 class Dot:
+    """The cursor ``.``."""
+
     pos: int
 
     def __str__(self) -> str:
@@ -21,6 +25,8 @@ class Dot:
 
 @dataclass(slots=True)
 class Nil:
+    """The untyped ``nil``."""
+
     pos: int
 
     def __str__(self) -> str:
@@ -29,6 +35,8 @@ class Nil:
 
 @dataclass(slots=True)
 class Bool:
+    """A ``true`` or ``false`` constant."""
+
     pos: int
     value: bool
 
@@ -52,6 +60,8 @@ class Number:
 
 @dataclass(slots=True)
 class String:
+    """A string constant, with its quoted form for messages."""
+
     pos: int
     quoted: str
     text: str
@@ -62,6 +72,8 @@ class String:
 
 @dataclass(slots=True)
 class Identifier:
+    """A function name."""
+
     pos: int
     name: str
 
@@ -71,6 +83,8 @@ class Identifier:
 
 @dataclass(slots=True)
 class Field:
+    """A field chain on the cursor: ``.a.b``."""
+
     pos: int
     idents: tuple[str, ...]
 
@@ -80,6 +94,8 @@ class Field:
 
 @dataclass(slots=True)
 class Variable:
+    """A variable and its field chain: ``$x.a``."""
+
     pos: int
     idents: tuple[str, ...]  # the variable's name first, then its fields
 
@@ -89,6 +105,8 @@ class Variable:
 
 @dataclass(slots=True)
 class Chain:
+    """Fields on a parenthesised value: ``(pipe).a.b``."""
+
     pos: int
     node: Arg
     fields: tuple[str, ...]
@@ -100,6 +118,8 @@ class Chain:
 
 @dataclass(slots=True)
 class Command:
+    """One command of a pipeline: a function or value and its arguments."""
+
     pos: int
     args: list[Arg] = field(default_factory=list)
 
@@ -109,6 +129,8 @@ class Command:
 
 @dataclass(slots=True)
 class Pipe:
+    """A pipeline, with the variables it declares or assigns."""
+
     pos: int
     decl: list[str] = field(default_factory=list)
     is_assign: bool = False
@@ -126,6 +148,8 @@ Arg = Dot | Nil | Bool | Number | String | Identifier | Field | Variable | Chain
 
 @dataclass(slots=True)
 class Action:
+    """An action that prints its pipeline: ``{{pipe}}``."""
+
     pos: int
     pipe: Pipe
 
@@ -149,6 +173,8 @@ class Branch:
 
 @dataclass(slots=True)
 class TemplateCall:
+    """``{{template "name" pipe}}``."""
+
     pos: int
     name: str
     pipe: Pipe | None
@@ -160,6 +186,8 @@ class TemplateCall:
 
 @dataclass(slots=True)
 class Break:
+    """``{{break}}`` inside a range."""
+
     pos: int
 
     def __str__(self) -> str:
@@ -168,6 +196,8 @@ class Break:
 
 @dataclass(slots=True)
 class Continue:
+    """``{{continue}}`` inside a range."""
+
     pos: int
 
     def __str__(self) -> str:

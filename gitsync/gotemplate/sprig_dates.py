@@ -27,6 +27,8 @@ _NANOS = 1_000_000_000
 
 
 class GoTime(GoObject):
+    """A time value as Sprig's date functions pass it around (Go's time.Time)."""
+
     go_type = "time.Time"
 
     def __init__(self, moment: datetime) -> None:

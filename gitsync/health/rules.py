@@ -56,6 +56,8 @@ def _as_text(found: Any) -> str | None:
 
 @dataclass(frozen=True)
 class ConditionRule:
+    """A declarative health rule on one status condition (type, status, reason)."""
+
     ctype: str
     status: str | None
     reason: str | None
@@ -77,6 +79,8 @@ class ConditionRule:
 
 @dataclass(frozen=True)
 class FieldRule:
+    """A declarative health rule on one status field's value or presence."""
+
     path: tuple[str, ...]
     accepted: frozenset[str] | None
     exists: bool | None

@@ -97,15 +97,6 @@ def render_kustomize(
     return manifests_from_documents(documents, path or ".")
 
 
-def _tool_message(stderr: str) -> str:
-    """The last line of a tool's stderr, without kubectl's klog prefix and quoting."""
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    if not lines:
-        return "failed"
-    klog = _KLOG_ERR.search(lines[-1])
-    return klog.group(1).replace('\\"', '"') if klog else lines[-1].removeprefix("Error: ")
-
-
 def covering_root(tree: Tree, path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The deepest directory holding `path` and every local file its kustomizations use."""
     paths = set(referenced_paths(tree, path, limits))

@@ -12,6 +12,8 @@ V = TypeVar("V")
 
 
 class LRU(Generic[K, V]):
+    """A least-recently-used cache bounded by entries and, optionally, by total weight."""
+
     def __init__(self, size: int, max_weight: int | None = None) -> None:
         self.size = max(0, size)
         self.max_weight = max_weight

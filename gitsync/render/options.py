@@ -22,6 +22,8 @@ class JsonnetVar:
 
 @dataclass(frozen=True)
 class JsonnetOptions:
+    """`directory.jsonnet`: top-level arguments, external variables, library paths."""
+
     tlas: tuple[JsonnetVar, ...] = ()
     ext_vars: tuple[JsonnetVar, ...] = ()
     libs: tuple[str, ...] = ()  # library search paths, relative to the repository root
@@ -29,6 +31,8 @@ class JsonnetOptions:
 
 @dataclass(frozen=True)
 class DirectoryOptions:
+    """`source.directory`: recursion, include/exclude globs, Jsonnet options."""
+
     recurse: bool = False
     include: str = ""
     exclude: str = ""
@@ -46,6 +50,8 @@ class HelmParameter:
 
 @dataclass(frozen=True)
 class HelmOptions:
+    """`source.helm`: release name, values (files, inline, object), parameters."""
+
     release_name: str = ""
     namespace: str = ""
     value_files: tuple[str, ...] = ()
@@ -72,6 +78,8 @@ class HelmOptions:
 
 @dataclass(frozen=True)
 class KustomizeOptions:
+    """`source.kustomize`: name prefix/suffix, namespace, images, common labels."""
+
     name_prefix: str = ""
     name_suffix: str = ""
     namespace: str = ""

@@ -271,6 +271,8 @@ IN_PROCESS_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class Parsed:
+    """Documents read from one file, with what they count against the app's bounds."""
+
     documents: Documents
     size: int  # bytes, aliases expanded
     objects: int  # documents, with the items of List documents counted one by one

@@ -56,6 +56,8 @@ class BuildContext:
 
 @dataclass(frozen=True)
 class PluginLimits:
+    """Bounds on one plugin run: time, output, the scratch copy, memory."""
+
     timeout: float = DEFAULT_TIMEOUT
     max_output: int = MAX_OUTPUT
     max_copy_files: int = MAX_COPY_FILES

@@ -55,6 +55,8 @@ class Command:
 
 @dataclass(frozen=True)
 class ConfigManagementPlugin:
+    """A CMP v2 plugin: its commands and how it discovers the sources it renders."""
+
     name: str  # metadata.name
     version: str
     generate: Command

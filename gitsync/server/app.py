@@ -8,14 +8,16 @@ Endpoints:
     GET  /api/v1/applications              status of every app (JSON list)
     GET  /api/v1/applications/{name}       status of one app (404 when unknown)
     POST /api/v1/applications/{name}/sync  queue a sync now (202; 404 when unknown)
-    GET  /                                 read-only HTML status page
+    GET  /                                 the web UI (`gitsync.server.ui`: pages, actions,
+                                           the action API under /api/v1/applications/{name})
 
 When an API token is configured, every ``/api/v1`` request needs
 ``Authorization: Bearer <token>``. Without one, reads stay open but state-changing
 requests are refused (403) unless anonymous actions were allowed explicitly, and a
 state-changing request must say ``Content-Type: application/json`` (415 otherwise), which
 a browser cannot send cross-origin without a preflight. The webhook is authenticated per
-provider instead (`gitsync.server.webhook`); health, metrics and the status page are open.
+provider instead (`gitsync.server.webhook`); health, metrics and the pages are open
+(unless ``--ui-auth required``; page actions need a login, `gitsync.server.ui`).
 """
 
 from __future__ import annotations
@@ -29,9 +31,7 @@ import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from gitsync.metrics import Metrics
-from gitsync.server.page import CONTENT_SECURITY_POLICY, render_status_page
 from gitsync.server.router import (
-    HTML_TYPE,
     JSON_TYPE,
     BadBody,
     BodyTooLarge,
@@ -39,6 +39,7 @@ from gitsync.server.router import (
     Response,
     Router,
 )
+from gitsync.server.ui import WebUi
 from gitsync.server.view import ControllerView
 from gitsync.server.webhook import (
     UNKNOWN,
@@ -69,6 +70,7 @@ class ServerSettings:
     api_token: str | None = None
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     title: str = "gitsync"
+    ui_auth: str = "optional"  # "required": pages need a login too
     allow_anonymous_actions: bool = False
 
     @classmethod
@@ -86,6 +88,7 @@ class ServerSettings:
             config.api_token or None,
             config.webhook_max_bytes,
             allow_anonymous_actions=config.insecure_allow_anonymous_actions,
+            ui_auth=config.ui_auth,
         )
 
     def __repr__(self) -> str:
@@ -119,8 +122,19 @@ class GitsyncApp:
         r.add("GET", "/metrics", self.prometheus)
         r.add("GET", "/api/v1/applications", self.list_applications)
         r.add("GET", "/api/v1/applications/{name}", self.get_application)
-        r.add("POST", "/api/v1/applications/{name}/sync", self.sync_application)
-        r.add("GET", "/", self.status_page)
+        # the pages, their actions and the action API (sync, refresh, terminate, ...)
+        self.ui = WebUi(
+            controller,
+            api_token=self.settings.api_token,
+            ui_auth=self.settings.ui_auth,
+            allow_anonymous_actions=self.settings.allow_anonymous_actions,
+            title=self.settings.title,
+        )
+        self.ui.register(r)
+
+    def close(self) -> None:
+        """Answer what waits (the web UI's event streams) now: the server is stopping."""
+        self.ui.streams.close()
 
     # -- request flow ----------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -257,22 +271,6 @@ class GitsyncApp:
         if app is None:
             return Response.json(404, {"error": f"application {name!r} not found"})
         return Response.json(200, dict(app))
-
-    def sync_application(self, request: Request) -> Response:
-        name = request.params["name"]
-        if not self.controller.request_sync(name):
-            return Response.json(404, {"error": f"application {name!r} not found"})
-        log.info("sync requested", app=name, remote=request.remote_addr)
-        return Response.json(202, {"application": name, "sync": "queued"})
-
-    def status_page(self, request: Request) -> Response:
-        page = render_status_page(self.controller.applications(), title=self.settings.title)
-        headers = [
-            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Cache-Control", "no-store"),
-        ]
-        return Response(200, page.encode(), HTML_TYPE, headers)
 
     # -- helpers ---------------------------------------------------------------------------
     def _api_refusal(self, request: Request) -> Response | None:

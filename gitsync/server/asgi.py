@@ -41,6 +41,8 @@ class ClientGone(Exception):
 
 
 class AsgiAdapter:
+    """Runs the WSGI-style app under Hypercorn: bounded bodies, handlers on a thread pool."""
+
     def __init__(self, app: GitsyncApp, limits: HttpLimits, executor: Executor) -> None:
         self.app = app
         self.limits = limits

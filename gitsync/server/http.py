@@ -128,6 +128,7 @@ class HttpServer:
     def stop(self) -> None:
         if self._thread is None:
             return
+        self._app.close()  # ends waiting event streams, which would hold their threads
         loop, stopping = self._loop, self._stopping
         if loop is not None and stopping is not None and not loop.is_closed():
             loop.call_soon_threadsafe(stopping.set)

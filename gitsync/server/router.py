@@ -19,12 +19,14 @@ _REASONS = {
     200: "OK",
     202: "Accepted",
     204: "No Content",
+    303: "See Other",
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     408: "Request Timeout",
+    409: "Conflict",
     411: "Length Required",
     413: "Content Too Large",
     414: "URI Too Long",
@@ -45,6 +47,8 @@ class BadBody(Exception):
 
 @dataclass
 class Request:
+    """One HTTP request as the handlers see it (body read lazily, within its bound)."""
+
     method: str
     path: str
     query: str
@@ -93,6 +97,8 @@ class Request:
 
 @dataclass
 class Response:
+    """One HTTP response: status, body, type and extra headers."""
+
     status: int = 200
     body: bytes = b""
     content_type: str = TEXT_TYPE

@@ -16,13 +16,18 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from gitsync.errors import ActionRefused
 from gitsync.push.payloads import PushEvent
+
+__all__ = ["ActionRefused", "AppInfo", "ControllerView", "InMemoryController"]
 
 AppInfo = Mapping[str, Any]
 
 
 @runtime_checkable
 class ControllerView(Protocol):
+    """What the HTTP layer needs from the controller; every method returns quickly."""
+
     def ready(self) -> bool:
         """True once the controller has done its first full reconcile and can serve."""
         ...
@@ -46,8 +51,30 @@ class ControllerView(Protocol):
         """Status of one app, or None when no app has that name."""
         ...
 
-    def request_sync(self, name: str) -> bool:
+    def request_sync(self, name: str, *, prune: bool = False, dry_run: bool = False) -> bool:
         """Queue a sync of `name` now; False when no app has that name."""
+        ...
+
+    def refresh(self, name: str) -> bool:
+        """Re-read `name`'s sources from Git and compare again now; False when unknown."""
+        ...
+
+    def terminate(self, name: str) -> bool:
+        """End `name`'s running operation (Failed, "terminated"); False when none runs."""
+        ...
+
+    def rollout_action(self, name: str, namespace: str, rollout: str, action: str) -> None:
+        """Promote or abort (`action`) a Rollout of app `name`. Raises `ActionRefused`."""
+        ...
+
+    def rollback(self, name: str, history_id: int) -> None:
+        """Sync `name` once to the revision of history entry `history_id` (0: the oldest
+        kept). Raises `ActionRefused` (unknown app or entry, automated sync enabled)."""
+        ...
+
+    def diff(self, name: str) -> Sequence[Mapping[str, Any]] | None:
+        """Per resource of `name` at its last comparison: kind, namespace, name, diff_text
+        (unified, Secret values masked; empty when in sync). None when not known."""
         ...
 
 
@@ -61,6 +88,8 @@ class InMemoryController:
         self.reason = "initial reconcile not finished"
         self.pushes: list[PushEvent] = []
         self.sync_requests: list[str] = []
+        self.actions: list[tuple[str, str, str]] = []
+        self.diffs: dict[str, list[dict[str, Any]]] = {}
         self.apps_per_push = 1
 
     def set_ready(self, ready: bool = True) -> None:
@@ -91,9 +120,42 @@ class InMemoryController:
         with self._lock:
             return self._apps.get(name)
 
-    def request_sync(self, name: str) -> bool:
+    def request_sync(self, name: str, *, prune: bool = False, dry_run: bool = False) -> bool:
         with self._lock:
             if name not in self._apps:
                 return False
             self.sync_requests.append(name)
+            self.actions.append(("sync", name, f"prune={prune} dry_run={dry_run}"))
             return True
+
+    def refresh(self, name: str) -> bool:
+        with self._lock:
+            self.actions.append(("refresh", name, ""))
+            return name in self._apps
+
+    def terminate(self, name: str) -> bool:
+        with self._lock:
+            app = self._apps.get(name)
+            running = bool(app and (app.get("operation") or {}).get("phase") == "Running")
+            if running:
+                self.actions.append(("terminate", name, ""))
+            return running
+
+    def rollout_action(self, name: str, namespace: str, rollout: str, action: str) -> None:
+        with self._lock:
+            if name not in self._apps:
+                raise ActionRefused(404, f"application {name!r} not found")
+            self.actions.append((action, name, f"{namespace}/{rollout}"))
+
+    def rollback(self, name: str, history_id: int) -> None:
+        with self._lock:
+            app = self._apps.get(name)
+            if app is None:
+                raise ActionRefused(404, f"application {name!r} not found")
+            if not 0 <= history_id < len(app.get("history") or []):
+                raise ActionRefused(404, f"{name} has no history entry {history_id}")
+            self.actions.append(("rollback", name, str(history_id)))
+
+    def diff(self, name: str) -> Sequence[Mapping[str, Any]] | None:
+        with self._lock:
+            return self.diffs.get(name)

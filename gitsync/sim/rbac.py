@@ -27,6 +27,8 @@ _NAMED_VERBS = ("get", "update", "patch", "delete")
 
 @dataclass(frozen=True)
 class User:
+    """Who a request comes from, as the emulator's authenticator found it."""
+
     name: str
     groups: tuple[str, ...]
     namespace: str = ""  # a ServiceAccount's namespace

@@ -34,6 +34,8 @@ def test_file_then_environment_then_flags(tmp_path: Path) -> None:
         ("revision: main\n", "no repository configured"),
         ("repo: x\nlisten: nowhere\n", "invalid listen address"),
         ("repo: x\nconcurrency: many\n", "invalid value for concurrency"),
+        ("repo: x\nui_auth: always\n", "invalid --ui-auth 'always'"),
+        ("repo: x\nui_auth: required\n", "--ui-auth required needs --api-token"),
     ],
 )
 def test_bad_configuration_names_the_problem(tmp_path: Path, content: str, message: str) -> None:

@@ -6,6 +6,7 @@ import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -344,10 +345,11 @@ def test_status_page_lists_apps(running: Running) -> None:
     response = running.http.get(running.url("/"), timeout=5)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
-    assert "script-src" not in response.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe" not in policy
+    assert "default-src 'none'" in policy
     for app in APPS:
-        assert f"<td>{app['name']}</td>" in response.text
+        assert f'<a href="/applications/{app["name"]}">{app["name"]}</a>' in response.text
     assert "OutOfSync" in response.text and "Progressing" in response.text
 
 
@@ -366,6 +368,12 @@ def test_status_page_escapes_everything(running: Running) -> None:
     assert "<script>" not in text and "<img" not in text and "<b>" not in text
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
     assert "&lt;b&gt;&amp;bold&lt;/b&gt;" in text
+    evil_page = '"><img src=x onerror=alert(1)>'
+    running.controller.put(
+        {"name": evil_page, "health": "<b>", "repo": "https://example.com/'quote'"}
+    )
+    text = running.http.get(running.url(f"/applications/{quote(evil_page)}"), timeout=5).text
+    assert "<img" not in text and "<b>" not in text and "&lt;img src=x" in text
     assert "&#x27;quote&#x27;" in text
 
 

@@ -40,6 +40,8 @@ _NEXT_LINK = re.compile(r'<[^>]*>\s*;\s*rel="next"')
 
 @dataclass(frozen=True)
 class PullRequest:
+    """One open pull request as a Git host's API describes it."""
+
     number: int
     title: str
     branch: str

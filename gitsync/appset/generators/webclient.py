@@ -27,6 +27,8 @@ _POOL = urllib3.PoolManager(num_pools=8, retries=False)
 
 @dataclass(frozen=True)
 class Reply:
+    """A bounded JSON answer of a generator's HTTP call, with its headers."""
+
     body: Any
     headers: Mapping[str, str]
 

@@ -1,0 +1,141 @@
+"""The action API: sync (prune, dry run), refresh, terminate, Rollout promote/abort, diff.
+
+    POST /api/v1/applications/{name}/sync        {"prune": bool, "dryRun": bool}  -> 202
+    POST /api/v1/applications/{name}/refresh                                       -> 202
+    POST /api/v1/applications/{name}/terminate                                     -> 202
+    POST /api/v1/applications/{name}/rollback    {"id": <history index, 0 = oldest>} -> 202
+    POST /api/v1/applications/{name}/resources/rollout/{namespace}/{rollout}/promote|abort
+    GET  /api/v1/applications/{name}/diff                                          -> 200
+
+The app's gate for ``/api/v1`` runs first: the bearer token, 403 when no token is
+configured (unless anonymous actions were allowed), JSON bodies only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+import structlog
+
+from gitsync.server.router import BadBody, BodyTooLarge, Request, Response, Router
+from gitsync.server.view import ActionRefused, ControllerView
+
+log = structlog.get_logger()
+
+API_BODY_MAX_BYTES = 64 * 1024
+_APP = "/api/v1/applications/{name}"
+
+
+def token_matches(given: str, token: str) -> bool:
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def register_api(router: Router, controller: ControllerView) -> None:
+    api = ActionApi(controller)
+    router.add("POST", f"{_APP}/sync", api.sync)
+    router.add("POST", f"{_APP}/refresh", api.refresh)
+    router.add("POST", f"{_APP}/terminate", api.terminate)
+    router.add("POST", f"{_APP}/rollback", api.rollback)
+    router.add(
+        "POST", f"{_APP}/resources/rollout/{{namespace}}/{{rollout}}/{{action}}", api.rollout
+    )
+    router.add("GET", f"{_APP}/diff", api.diff)
+
+
+class ActionApi:
+    """The API's state-changing endpoints: sync, refresh, rollback, terminate, Rollouts."""
+
+    def __init__(self, controller: ControllerView) -> None:
+        self.controller = controller
+
+    def sync(self, request: Request) -> Response:
+        name = request.params["name"]
+        body = _json_body(request)
+        if isinstance(body, Response):
+            return body
+        prune, dry_run = body.get("prune", False), body.get("dryRun", False)
+        if not isinstance(prune, bool) or not isinstance(dry_run, bool):
+            return Response.json(400, {"error": "prune and dryRun must be true or false"})
+        if body.get("revision"):
+            return Response.json(400, {"error": "syncing to another revision is not supported"})
+        if not self.controller.request_sync(name, prune=prune, dry_run=dry_run):
+            return _not_found(name)
+        log.info(
+            "sync requested", app=name, prune=prune, dry_run=dry_run, remote=request.remote_addr
+        )
+        return Response.json(
+            202, {"application": name, "sync": "queued", "prune": prune, "dryRun": dry_run}
+        )
+
+    def refresh(self, request: Request) -> Response:
+        name = request.params["name"]
+        if not self.controller.refresh(name):
+            return _not_found(name)
+        return Response.json(202, {"application": name, "refresh": "queued"})
+
+    def terminate(self, request: Request) -> Response:
+        name = request.params["name"]
+        if self.controller.application(name) is None:
+            return _not_found(name)
+        if not self.controller.terminate(name):
+            return Response.json(409, {"error": f"application {name!r} has no running operation"})
+        log.info("terminate requested", app=name, remote=request.remote_addr)
+        return Response.json(202, {"application": name, "terminate": "requested"})
+
+    def rollback(self, request: Request) -> Response:
+        name = request.params["name"]
+        body = _json_body(request)
+        if isinstance(body, Response):
+            return body
+        history_id = body.get("id")
+        if not isinstance(history_id, int) or isinstance(history_id, bool):
+            return Response.json(400, {"error": "id must be the index of a history entry"})
+        try:
+            self.controller.rollback(name, history_id)
+        except ActionRefused as err:
+            return Response.json(err.status, {"error": str(err)})
+        log.info("rollback requested", app=name, id=history_id, remote=request.remote_addr)
+        return Response.json(202, {"application": name, "rollback": history_id})
+
+    def rollout(self, request: Request) -> Response:
+        p = request.params
+        if p["action"] not in ("promote", "abort"):
+            return Response.json(404, {"error": "unknown rollout action (promote or abort)"})
+        try:
+            self.controller.rollout_action(p["name"], p["namespace"], p["rollout"], p["action"])
+        except ActionRefused as err:
+            return Response.json(err.status, {"error": str(err)})
+        log.info("rollout action", action=p["action"], app=p["name"], rollout=p["rollout"])
+        return Response.json(
+            200, {"application": p["name"], "rollout": p["rollout"], "done": p["action"]}
+        )
+
+    def diff(self, request: Request) -> Response:
+        name = request.params["name"]
+        if self.controller.application(name) is None:
+            return _not_found(name)
+        return Response.json(200, {"items": list(self.controller.diff(name) or [])})
+
+
+def _not_found(name: str) -> Response:
+    return Response.json(404, {"error": f"application {name!r} not found"})
+
+
+def _json_body(request: Request) -> dict[str, Any] | Response:
+    try:
+        raw = request.read_body(API_BODY_MAX_BYTES)
+    except BodyTooLarge as err:
+        return Response.json(413, {"error": str(err)})
+    except BadBody as err:
+        return Response.json(400, {"error": str(err)})
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return Response.json(400, {"error": "body is not JSON"})
+    if not isinstance(body, dict):
+        return Response.json(400, {"error": "body must be a JSON object"})
+    return body
