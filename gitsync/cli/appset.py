@@ -21,8 +21,9 @@ from gitsync.appset import (
 )
 from gitsync.appset.context import GeneratorEnv
 from gitsync.appset.resources import DocumentResources
-from gitsync.cli.controllerapi import call_api, format_table, server_options
+from gitsync.cli.controllerapi import call_api, server_options
 from gitsync.cli.limitargs import expansion_limit_options, limits_from_flags
+from gitsync.cli.output import emit, format_table, output_option, use_colour
 from gitsync.errors import AppSetError, UserInputError
 from gitsync.model import Application
 from gitsync.render.limits import DEFAULT_LIMITS, Limits
@@ -182,8 +183,9 @@ def _add(by_name: dict[str, tuple[Application, str]], app: Application, origin: 
 
 @appset_group.command("status")
 @server_options
+@output_option()
 @click.argument("name")
-def status_command(server: str, token: str | None, name: str) -> None:
+def status_command(server: str, token: str | None, output: str, name: str) -> None:
     """The Applications of ApplicationSet NAME on a running controller, with their
     RollingSync steps: the rollout's progress at a glance."""
     items = call_api(server, token, "GET", "/api/v1/applications").get("items", [])
@@ -195,8 +197,13 @@ def status_command(server: str, token: str | None, name: str) -> None:
         step = (app.get("rolling_sync") or {}).get("step")
         return (step if isinstance(step, int) else 1 << 30, str(app.get("name")))
 
+    apps = sorted(apps, key=order)
+    emit(apps, output, table=lambda _: _status_table(apps), names=lambda: [a["name"] for a in apps])
+
+
+def _status_table(apps: list[dict[str, Any]]) -> str:
     rows = [["STEP", "NAME", "SYNC", "HEALTH", "STATUS", "MESSAGE"]]
-    for app in sorted(apps, key=order):
+    for app in apps:
         rolling = app.get("rolling_sync") or {}
         step = rolling.get("step")
         rows.append(
@@ -209,4 +216,4 @@ def status_command(server: str, token: str | None, name: str) -> None:
                 str(rolling.get("message") or app.get("waiting_for") or ""),
             ]
         )
-    click.echo(format_table(rows))
+    return format_table(rows, colour=use_colour(), status_columns=(2, 3))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -19,10 +20,12 @@ class ApiError(GitsyncError):
     """The controller could not be reached or refused the request."""
 
 
-def call_api(server: str, token: str | None, method: str, path: str) -> Any:
+def call_api(
+    server: str, token: str | None, method: str, path: str, payload: dict[str, Any] | None = None
+) -> Any:
     url = server.rstrip("/") + path
     # Actions are JSON: the controller refuses other bodies, as a browser could send them.
-    body = b"{}" if method == "POST" else None
+    body = json.dumps(payload or {}).encode() if method == "POST" else None
     request = urllib.request.Request(url, method=method, data=body)
     request.add_header("Accept", "application/json")
     if body is not None:
@@ -44,6 +47,12 @@ def call_api(server: str, token: str | None, method: str, path: str) -> Any:
         raise ApiError(f"cannot talk to the controller at {server}: {err}") from None
 
 
+def app_path(name: str, action: str = "") -> str:
+    """The API path of app `name` (quoted, so no name can reach another endpoint)."""
+    path = f"/api/v1/applications/{urllib.parse.quote(name, safe='')}"
+    return f"{path}/{action}" if action else path
+
+
 def server_options(fn: Any) -> Any:
     fn = click.option(
         "--token",
@@ -58,10 +67,3 @@ def server_options(fn: Any) -> Any:
         help="Base URL of `gitsync serve`.",
     )(fn)
     return fn
-
-
-def format_table(rows: list[list[str]]) -> str:
-    """Rows (the first is the header) in left-aligned columns."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines)

@@ -13,19 +13,22 @@ import click
 import yaml
 
 from gitsync.cli.healthargs import health_lua_option, use_health_lua
+from gitsync.cli.output import (
+    JSON,
+    NAME,
+    TABLE,
+    YAML,
+    emit,
+    format_table,
+    output_option,
+    resource_name,
+    use_colour,
+)
 from gitsync.errors import ManifestError, UserInputError
 from gitsync.health import Assessment, decide, load_rules
 from gitsync.model.keys import ResourceKey
 
 _NO_CHECK = "-"
-_STYLES = {
-    "Healthy": "green",
-    "Suspended": "blue",
-    "Progressing": "yellow",
-    "Missing": "yellow",
-    "Degraded": "red",
-    "Unknown": "magenta",
-}
 
 
 def _read(source: str) -> tuple[str, str]:
@@ -125,48 +128,18 @@ def _row(obj: dict[str, Any], found: Assessment) -> dict[str, Any]:
 
 
 def _resource(row: dict[str, Any]) -> str:
-    parts = [row["kind"], row["namespace"], row["name"]]
-    return "/".join(p for p in parts if p)
+    return resource_name(row["kind"], row["namespace"], row["name"])
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(box=None, header_style="bold")
-        for column in ("RESOURCE", "HEALTH", "SOURCE", "MESSAGE"):
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            status = row["status"] or _NO_CHECK
-            # Text, not markup: messages come from the cluster and may contain brackets.
-            table.add_row(
-                Text(_resource(row)),
-                Text(status, style=_STYLES.get(status, "")),
-                Text(row["source"]),
-                Text(row["message"]),
-            )
-        Console().print(table)
-        return
-    lines = [("RESOURCE", "HEALTH", "SOURCE", "MESSAGE")]
-    lines += [(_resource(r), r["status"] or _NO_CHECK, r["source"], r["message"]) for r in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(3)]
-    for resource, status, source, message in lines:
-        line = f"{resource:<{widths[0]}}  {status:<{widths[1]}}  {source:<{widths[2]}}  {message}"
-        click.echo(line.rstrip())
+def _table(rows: list[dict[str, Any]]) -> str:
+    lines = [["RESOURCE", "HEALTH", "SOURCE", "MESSAGE"]]
+    lines += [[_resource(r), r["status"] or _NO_CHECK, r["source"], r["message"]] for r in rows]
+    return format_table(lines, colour=use_colour(), status_columns=(1,))
 
 
 @click.command("health")
 @click.argument("source", metavar="FILE|-")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for scripts",
-)
+@output_option((TABLE, JSON, YAML, NAME))
 @click.option(
     "--rules",
     "rules_files",
@@ -190,7 +163,4 @@ def health(
         load_rules(rules_file)
     text, name = _read(source)
     rows = [_row(obj, decide(obj)) for obj in load_objects(text, name)]
-    if output == "json":
-        click.echo(json.dumps(rows, indent=2))
-    else:
-        _print_table(rows)
+    emit(rows, output, table=lambda _: _table(rows), names=lambda: [_resource(r) for r in rows])

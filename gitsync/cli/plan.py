@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os.path
 import time
 from typing import Any
 
 import click
 
+from gitsync.cli.output import JSON, NAME, TABLE, YAML, emit, output_option
 from gitsync.cli.sourceargs import load_manifests, source_options
 from gitsync.errors import UserInputError
 from gitsync.model.identity import IdentityError, check_application_name
@@ -24,14 +24,17 @@ from gitsync.sync.task import Task
     "--app-name",
     help="App name (default: PATH's basename; with --application, the one to pick).",
 )
-@click.option("--dest-namespace", help="Namespace for namespaced objects that name none.")
 @click.option(
-    "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--dest-namespace",
+    default="default",
+    show_default=True,
+    help="Namespace for namespaced objects that name none.",
 )
+@output_option((TABLE, JSON, YAML, NAME))
 def plan_command(
     path: str,
     app_name: str | None,
-    dest_namespace: str | None,
+    dest_namespace: str,
     output: str,
     **source: Any,
 ) -> None:
@@ -47,13 +50,15 @@ def plan_command(
         app=app_name_for(app_name, path),
         revision=str(getattr(rendered, "revision", "") or ""),
         started_at=int(time.time()),
-        dest_namespace=dest_namespace or "",
+        dest_namespace=dest_namespace,
     )
     plan = build_plan(manifests, settings)
-    if output == "json":
-        click.echo(json.dumps(plan.summaries(), indent=2))
-    else:
-        click.echo(format_plan_table(plan), nl=False)
+    emit(
+        plan.summaries(),
+        output,
+        table=lambda _: format_plan_table(plan).rstrip("\n"),
+        names=lambda: [str(task.key) for task in plan.tasks],
+    )
 
 
 def app_name_for(app_name: str | None, path: str) -> str:

@@ -4,10 +4,12 @@ those verbs (the same patches), so hook Jobs need only the gitsync image."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import click
 
+from gitsync.cli.output import JSON, NAME, TABLE, YAML, emit, output_option, resource_name
 from gitsync.kube.cluster import Cluster
 from gitsync.rollouts import abort, find_rollout, promote, retry, view_of
 from gitsync.rollouts.view import HASH_LABEL
@@ -33,8 +35,9 @@ def rollout_group() -> None:
 
 @rollout_group.command("get")
 @_common
+@output_option((TABLE, JSON, YAML, NAME))
 def get_command(
-    name: str, namespace: str | None, kubeconfig: str | None, context: str | None
+    name: str, namespace: str | None, kubeconfig: str | None, context: str | None, output: str
 ) -> None:
     """Show a Rollout: phase, health, pause, step, images and ReplicaSets."""
     with _cluster(kubeconfig, context) as cluster:
@@ -50,8 +53,13 @@ def get_command(
             )
             if any(r.get("uid") == uid for r in rs["metadata"].get("ownerReferences") or [])
         ]
-        for line in view_of(rollout, owned).lines():
-            click.echo(line)
+        view = view_of(rollout, owned)
+    emit(
+        asdict(view),
+        output,
+        table=lambda _: "\n".join(view.lines()),
+        names=lambda: [resource_name("Rollout", view.namespace, view.name)],
+    )
 
 
 @rollout_group.command("promote")

@@ -25,8 +25,10 @@ from gitsync.cli.sourceargs import (
 from gitsync.controller.settings import retry_policy
 from gitsync.diff import IgnoreDifferences
 from gitsync.durations import parse_duration
+from gitsync.errors import UserInputError
 from gitsync.model.annotations import SyncOptions
 from gitsync.model.enums import OperationPhase
+from gitsync.model.optioncheck import UnknownOption, check_options
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.report import PlainView, RichView, SyncView, summary_lines
 from gitsync.sync.runner import SyncRequest, SyncRunner
@@ -139,6 +141,10 @@ def sync_command(
         ignore_differences=ignore,
         preflight_retries=preflight_retries,
     )
+    try:
+        check_options(sync_options, what="--sync-option")
+    except UnknownOption as err:
+        raise UserInputError(str(err)) from None
     rendered = load_manifests(path, source.get("repo"), source.get("revision"))
     if not dry_run:
         check_sync_window()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -113,6 +114,7 @@ class _Compared:
     ignore: IgnoreDifferences
     dest: Destination
     project: AppProject
+    pinned: str = ""  # the SHA a rollback or `sync --revision` pinned this compare to
 
 
 class Controller:
@@ -162,6 +164,7 @@ class Controller:
         self._sync_requested: set[str] = set()
         self._sync_options: dict[str, tuple[bool, bool]] = {}  # (prune, dry run) asked
         self._terminating: set[str] = set()
+        self._refused_syncs: dict[str, str] = {}  # app -> why its last sync request failed
         self._pinned: dict[str, str] = {}  # app -> revision a rollback syncs to, once
         self._diffs: dict[str, list[dict[str, Any]]] = {}  # per app, for the web UI
         self._heal_attempts: dict[str, int] = {}
@@ -371,10 +374,17 @@ class Controller:
             status = self._statuses.get(name)
             return self._view(status) if status is not None else None
 
-    def request_sync(self, name: str, *, prune: bool = False, dry_run: bool = False) -> bool:
+    def request_sync(
+        self, name: str, *, prune: bool = False, dry_run: bool = False, revision: str = ""
+    ) -> bool:
         with self._lock:
-            if name not in self._inventory.apps:
+            app = self._inventory.apps.get(name)
+            if app is None:
                 return False
+            if revision:
+                _check_sync_revision(app, revision, dry_run)
+                self._pinned[name] = revision  # resolved to a SHA by the reconcile
+            self._refused_syncs.pop(name, None)
             self._sync_requested.add(name)
             self._sync_options[name] = (prune, dry_run)
         self.queue.add(name)
@@ -633,6 +643,7 @@ class Controller:
             self._statuses.pop(app.name, None)
             self._saved.pop(app.name, None)
             self._ops.pop(app.name, None)
+            self._refused_syncs.pop(app.name, None)
         try:
             self.statuses.delete(app.name)
         except GitsyncError as err:
@@ -701,6 +712,10 @@ class Controller:
             git_error = self._git_errors.get(key)
             if git_error:
                 status.conditions.append(f"SourceError: {git_error}")
+        with self._lock:
+            refused = self._refused_syncs.get(name)
+        if refused:
+            status.conditions.append(f"SyncError: {refused}")
         status.reconciled_at = time.time()
         self.metrics.observe_reconcile(name, time.perf_counter() - started)
         self._save(status)
@@ -714,9 +729,13 @@ class Controller:
         with self._lock:
             pinned = self._pinned.get(name)
         if pinned:
+            if not _FULL_SHA.fullmatch(pinned):
+                pinned = self._resolve_pin(app, pinned)
             resolved = {key: pinned for key in resolved}
         sha = app.revision_of(resolved) or ""
         structlog.contextvars.bind_contextvars(revision=sha[:12])
+        if status.revision != sha or not status.commit:
+            status.commit = self._commit_summary(app, sha)
         status.revision = sha
         dest = self._registry.find(app.destination.server, app.destination.name)
         if dest is None:
@@ -765,7 +784,7 @@ class Controller:
         op = self._ops.get(name)
         if op is None:
             compared = _Compared(
-                app, status, manifests, namespace, sha, inputs, ignore, dest, project
+                app, status, manifests, namespace, sha, inputs, ignore, dest, project, pinned or ""
             )
             op = self._maybe_start(compared)
         if op is not None:
@@ -803,6 +822,12 @@ class Controller:
         automated = app.sync_policy.automated
         with self._lock:
             manual = name in self._sync_requested
+            pin = self._pinned.get(name)
+            if manual and pin and pin != compared.pinned:
+                # Asked for another revision while this compare ran: compare again first,
+                # so the sync starts from the revision asked for.
+                self.queue.add(name)
+                return None
             self._sync_requested.discard(name)
         rolling = self.gates.rolling_of(name)
         in_step = rolling is not None and rolling.step_of(app.labels) is not None
@@ -988,6 +1013,31 @@ class Controller:
         for name in self.gates.waiting_besides(changed):
             self.queue.add(name)
 
+    def _resolve_pin(self, app: Application, revision: str) -> str:
+        """The SHA a `sync --revision` names; a name that does not resolve drops the pin."""
+        try:
+            sha = self.repos.resolve(app.sources[0].repo_url, revision)
+        except GitsyncError as err:
+            with self._lock:
+                self._pinned.pop(app.name, None)
+                self._sync_requested.discard(app.name)
+                self._refused_syncs[app.name] = f"sync to {revision}: {err}"
+            raise
+        with self._lock:
+            self._pinned[app.name] = sha
+        return sha
+
+    def _commit_summary(self, app: Application, sha: str) -> str:
+        """What people read beside the revision; empty for charts and several sources."""
+        sources = app.rendered_sources or app.sources
+        if len(sources) != 1 or sources[0].chart or not sha:
+            return ""
+        try:
+            return self.repos.commit_summary(sources[0].repo_url, sha)
+        except GitsyncError as err:
+            log.warning("cannot read the commit", error=str(err))
+            return ""
+
     def _has_operation(self, name: str) -> bool:
         with self._lock:
             return name in self._ops
@@ -1034,6 +1084,18 @@ def _comparable(status: AppStatus) -> dict[str, Any]:
     data = status.to_dict()
     data.pop("reconciled_at", None)
     return data
+
+
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _check_sync_revision(app: Application, revision: str, dry_run: bool) -> None:
+    """Argo CD's rules for syncing to another revision than the app's target."""
+    if len(app.sources) != 1 or app.sources[0].chart:
+        raise ActionRefused(409, "syncing to a revision needs an app with one Git source")
+    target = app.sources[0].key.revision
+    if app.sync_policy.automated is not None and not dry_run and revision != target:
+        raise ActionRefused(409, f"cannot sync to {revision}: automated sync follows {target}")
 
 
 def _has_namespace(obj: Mapping[str, Any]) -> bool:

@@ -28,6 +28,7 @@ class SyncResult:
     started_at: float
     finished_at: float
     automated: bool = False
+    id: int = 0  # numbered from 0 and never reused, as Argo CD numbers its history
 
 
 @dataclass
@@ -58,6 +59,7 @@ class AppStatus:
     destination: str = ""
     destination_namespace: str = ""
     revision: str = ""
+    commit: str = ""  # "subject — author, date" of `revision` (one Git source)
     sync_status: str = "Unknown"
     health: str = "Unknown"
     health_message: str = ""
@@ -78,6 +80,7 @@ class AppStatus:
     sync_inputs: str = ""
 
     def record(self, result: SyncResult) -> None:
+        result.id = self.history[-1].id + 1 if self.history else 0
         self.history.append(result)
         del self.history[:-HISTORY_LIMIT]
 

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from gitsync.errors import ManifestError
 from gitsync.model.identity import IdentityError, check_application_name, check_namespace
+from gitsync.model.optioncheck import UnknownOption, check_options
 
 APPLICATION_API_GROUP = "argoproj.io"
 APPLICATION_KIND = "Application"
@@ -290,6 +291,10 @@ def _parse_sync_policy(raw: Any, label: str, where: str | None) -> SyncPolicy:
     options = raw.get("syncOptions") or []
     if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
         raise ManifestError(f"{what}.syncOptions must be a list of strings", where)
+    try:
+        check_options(options)
+    except UnknownOption as err:
+        raise ManifestError(f"{what}.syncOptions: {err}", where) from None
     return SyncPolicy(
         automated=automated,
         sync_options=tuple(options),

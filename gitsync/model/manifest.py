@@ -9,6 +9,7 @@ from gitsync.errors import ManifestError
 from gitsync.model.annotations import SyncAnnotations, parse_sync_annotations
 from gitsync.model.identity import IdentityError, check_identity, shown
 from gitsync.model.keys import ResourceKey, split_api_version
+from gitsync.model.optioncheck import UnknownOption, check_annotations
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,10 @@ class Manifest:
             raise ManifestError(f"{kind}: {err}", source or None) from None
         label = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name or generate_name}"
         annotations = _string_map(meta, "annotations", label, source)
+        try:
+            check_annotations(annotations)
+        except UnknownOption as err:
+            raise ManifestError(f"{label}: {err}", source or None) from None
         _string_map(meta, "labels", label, source)
         group, _ = split_api_version(api_version)
         key = ResourceKey(group=group, kind=kind, namespace=namespace, name=name)

@@ -51,8 +51,11 @@ class ControllerView(Protocol):
         """Status of one app, or None when no app has that name."""
         ...
 
-    def request_sync(self, name: str, *, prune: bool = False, dry_run: bool = False) -> bool:
-        """Queue a sync of `name` now; False when no app has that name."""
+    def request_sync(
+        self, name: str, *, prune: bool = False, dry_run: bool = False, revision: str = ""
+    ) -> bool:
+        """Queue a sync of `name` now (to `revision`, once, when given); False when no app
+        has that name. Raises ActionRefused when the sync cannot be done."""
         ...
 
     def refresh(self, name: str) -> bool:
@@ -120,12 +123,17 @@ class InMemoryController:
         with self._lock:
             return self._apps.get(name)
 
-    def request_sync(self, name: str, *, prune: bool = False, dry_run: bool = False) -> bool:
+    def request_sync(
+        self, name: str, *, prune: bool = False, dry_run: bool = False, revision: str = ""
+    ) -> bool:
         with self._lock:
             if name not in self._apps:
                 return False
             self.sync_requests.append(name)
-            self.actions.append(("sync", name, f"prune={prune} dry_run={dry_run}"))
+            detail = f"prune={prune} dry_run={dry_run}" + (
+                f" revision={revision}" if revision else ""
+            )
+            self.actions.append(("sync", name, detail))
             return True
 
     def refresh(self, name: str) -> bool:

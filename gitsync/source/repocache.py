@@ -81,6 +81,7 @@ class RepoCache:
         self._mirrors_lock = threading.Lock()
         self._trees: OrderedDict[tuple[str, str], GitTree] = OrderedDict()
         self._trees_lock = threading.Lock()
+        self._summaries: dict[tuple[str, str], str] = {}
 
     def resolve(self, url: str, revision: str = "HEAD") -> str:
         """The commit SHA `revision` names now: a branch, tag, full or short SHA, or HEAD.
@@ -131,6 +132,31 @@ class RepoCache:
         )
         names = {n.decode("utf-8", "surrogateescape") for n in out.split(b"\x00") if n}
         return sorted(names)
+
+    def commit_summary(self, url: str, sha: str) -> str:
+        """``subject — author, date`` of a commit already in the mirror, for people to read
+        (the subject cut to 200 characters); computed once per commit."""
+        key = (url, sha)
+        with self._trees_lock:
+            found = self._summaries.get(key)
+        if found is not None:
+            return found
+        mirror = self._mirror(url)
+        commit = self._ensure_commit(mirror, sha.lower(), sha)
+        out = run_git(
+            mirror.path,
+            ["show", "-s", "--format=%s%x00%an%x00%as", commit],
+            timeout=self.timeout,
+            what=f"read commit {commit[:12]} of {url}",
+        )
+        subject, _, rest = out.decode("utf-8", "replace").strip().partition("\x00")
+        author, _, day = rest.partition("\x00")
+        summary = f"{subject[:200]} — {author[:100]}, {day}"
+        with self._trees_lock:
+            self._summaries[key] = summary
+            while len(self._summaries) > _TREE_CACHE_SIZE * 4:
+                self._summaries.pop(next(iter(self._summaries)))
+        return summary
 
     def close(self) -> None:
         """Stop the helper processes of every mirror (the mirrors stay on disk)."""

@@ -72,3 +72,32 @@ def test_rollback_to_a_history_entry(tmp_path: Path) -> None:
             ),
             what="out of sync after the rollback",
         )
+
+
+def test_sync_to_a_named_revision(tmp_path: Path) -> None:
+    with environment(
+        tmp_path, {"apps/conf/cm.yaml": configmap("settings", "a")}, start=False
+    ) as env:
+        env.repo.commit(files={"root/appset.yaml": _manual_appset(env.repo.url)})
+        first = env.repo.head
+        env.repo.tag("v1")
+        env.repo.commit(files={"apps/conf/cm.yaml": configmap("settings", "b")})
+        second = env.repo.head
+        env.start()
+        env.wait_apps(lambda a: a.get("conf-c1", {}).get("revision") == second, what="app known")
+
+        bad = {"revision": "--upload-pack=evil"}
+        assert _post(env, "/api/v1/applications/conf-c1/sync", bad)[0] == 400
+        status, body = _post(env, "/api/v1/applications/conf-c1/sync", {"revision": "v1"})
+        assert status == 202 and body["revision"] == "v1", body
+        apps = env.wait_apps(lambda a: len(a["conf-c1"]["history"]) == 1, what="synced to v1")
+        assert apps["conf-c1"]["history"][-1]["revision"] == first
+        assert _value(env) == "a"
+        # A name that does not resolve fails that sync's compare, and syncs nothing.
+        status, _ = _post(env, "/api/v1/applications/conf-c1/sync", {"revision": "no-such"})
+        assert status == 202
+        env.wait_apps(
+            lambda a: "no-such" in " ".join(a["conf-c1"]["conditions"]),
+            what="the unknown revision reported",
+        )
+        assert len(env.apps()["conf-c1"]["history"]) == 1

@@ -164,6 +164,10 @@ def test_rolling_sync_two_steps_half_at_a_time(tmp_path: Path) -> None:
                 ("-", UNSELECTED),
             ]
             assert all(r[4] == "Healthy" for r in rows[1:-1])
+            named = env.cli("appset", "status", "shop", "-o", "name").stdout.split()
+            assert named == [*DEV, *PROD, UNSELECTED]
+            as_yaml = yaml.safe_load(env.cli("appset", "status", "shop", "-o", "yaml").stdout)
+            assert [a["name"] for a in as_yaml] == named
             unknown = env.cli("appset", "status", "nope", check=False)
             assert unknown.returncode != 0
             assert unknown.stderr.strip().splitlines() == [

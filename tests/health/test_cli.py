@@ -188,20 +188,25 @@ def test_bad_rules_file_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_terminal_table_shows_cluster_text_verbatim(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_terminal_table_colours_status_only_without_no_color(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # In-process: a pseudo-terminal is not available everywhere; rich must not read
-    # brackets in a message as markup.
-    from gitsync.cli.health import _print_table
+    # In-process: a pseudo-terminal is not available everywhere.
+    from gitsync.cli.health import _table
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
-    row = {"kind": "Pod", "namespace": "a", "name": "p", "status": None, "message": "[/oops]"}
-    row["source"] = "none"
-    _print_table([row])
-    out = capsys.readouterr().out
-    assert "Pod/a/p" in out
-    assert "[/oops]" in out
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    row = {"kind": "Pod", "namespace": "a", "name": "p", "status": "Degraded"}
+    row |= {"message": "[/oops]", "source": "none"}
+    coloured = _table([row])
+    assert "Pod/a/p" in coloured and "[/oops]" in coloured
+    assert "\x1b[31mDegraded\x1b[0m" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = _table([row])
+    assert "\x1b" not in plain and "Degraded" in plain
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    monkeypatch.delenv("NO_COLOR")
+    assert "\x1b" not in _table([row])
 
 
 WIDGETS = """\

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
 from gitsync.sim import SimCluster
 from tests.sim.waiting import wait_for
@@ -163,6 +164,11 @@ def test_get_prints_the_blue_green_picture(rollouts: SimCluster) -> None:
     assert "Images:        nginx:2.0" in out
     assert f"web-{old}  hash={old}  role=stable,active  ready=2/2" in out
     assert f"web-{new}  hash={new}  role=preview  ready=2/2" in out
+    as_yaml = gitsync_cli(rollouts, "rollout", "get", "web", "-n", "default", "-o", "yaml")
+    view = yaml.safe_load(as_yaml.stdout)
+    assert view["strategy"] == "blueGreen" and view["phase"] == "Paused"
+    named = gitsync_cli(rollouts, "rollout", "get", "web", "-n", "default", "-o", "name")
+    assert named.stdout == "Rollout/default/web\n"
 
 
 def test_missing_rollout_is_one_line_and_exit_2(rollouts: SimCluster) -> None:

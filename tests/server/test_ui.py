@@ -164,3 +164,11 @@ def test_stopping_the_server_ends_waiting_streams() -> None:
         server.stop()
     client.join(10)
     assert not client.is_alive() and app.ui.streams.active() == 0
+
+
+def test_app_page_shows_the_commit_beside_the_revision() -> None:
+    apps = _apps()
+    apps[0] = {**apps[0], "commit": "Bump <web> to 1.26 — Ada, 2026-12-01"}
+    app = GitsyncApp(InMemoryController(apps), ServerSettings(api_token="t"))
+    text = _get(app, f"/applications/{apps[0]['name']}").body.decode()
+    assert "Bump &lt;web&gt; to 1.26 — Ada, 2026-12-01" in text

@@ -73,3 +73,17 @@ def test_plan_bad_manifest_is_one_line_error(tmp_path: Path) -> None:
     done = gitsync("plan", str(tmp_path))
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_plan_names_resources_with_their_namespace(tmp_path: Path) -> None:
+    app = tmp_path / "shop"
+    app.mkdir()
+    shutil.copy(FIXTURES / "mixed" / "manifests.yaml", app / "all.yaml")
+    table = gitsync("plan", str(app))
+    assert table.returncode == 0, table.stderr
+    assert "Job/default/migrate" in table.stdout  # namespaced: the default namespace
+    assert "Namespace/shop" in table.stdout.split()  # cluster-scoped: no namespace
+    names = gitsync("plan", str(app), "--dest-namespace", "shop", "-o", "name").stdout.split()
+    assert "Job/shop/migrate" in names and "Namespace/shop" in names
+    as_yaml = gitsync("plan", str(app), "-o", "yaml")
+    assert as_yaml.stdout.startswith("- deletePolicies:")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from typing import Any
 
 import structlog
@@ -44,6 +45,10 @@ def register_api(router: Router, controller: ControllerView) -> None:
     router.add("GET", f"{_APP}/diff", api.diff)
 
 
+# A ref or SHA as Git accepts it from a person; never an option, never a path escape.
+_REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}")
+
+
 class ActionApi:
     """The API's state-changing endpoints: sync, refresh, rollback, terminate, Rollouts."""
 
@@ -58,16 +63,27 @@ class ActionApi:
         prune, dry_run = body.get("prune", False), body.get("dryRun", False)
         if not isinstance(prune, bool) or not isinstance(dry_run, bool):
             return Response.json(400, {"error": "prune and dryRun must be true or false"})
-        if body.get("revision"):
-            return Response.json(400, {"error": "syncing to another revision is not supported"})
-        if not self.controller.request_sync(name, prune=prune, dry_run=dry_run):
+        revision = body.get("revision") or ""
+        if not isinstance(revision, str) or (revision and not _REVISION.fullmatch(revision)):
+            return Response.json(400, {"error": "revision must be a branch, tag or commit SHA"})
+        try:
+            found = self.controller.request_sync(
+                name, prune=prune, dry_run=dry_run, revision=revision
+            )
+        except ActionRefused as err:
+            return Response.json(err.status, {"error": str(err)})
+        if not found:
             return _not_found(name)
         log.info(
-            "sync requested", app=name, prune=prune, dry_run=dry_run, remote=request.remote_addr
+            "sync requested",
+            app=name,
+            prune=prune,
+            dry_run=dry_run,
+            revision=revision,
+            remote=request.remote_addr,
         )
-        return Response.json(
-            202, {"application": name, "sync": "queued", "prune": prune, "dryRun": dry_run}
-        )
+        answer = {"application": name, "sync": "queued", "prune": prune, "dryRun": dry_run}
+        return Response.json(202, {**answer, "revision": revision} if revision else answer)
 
     def refresh(self, request: Request) -> Response:
         name = request.params["name"]

@@ -76,7 +76,8 @@ def _summary(app: AppInfo) -> str:
         (
             "Revision",
             f'<code title="{e(app.get("revision"))}">{e(short_sha(app.get("revision")))}</code>'
-            f" (target <code>{e(app.get('target_revision'))}</code>)",
+            f" (target <code>{e(app.get('target_revision'))}</code>)"
+            + (f"<br>{e(app.get('commit'))}" if app.get("commit") else ""),
         ),
         ("Destination", f"{e(dest)} namespace <code>{e(namespace)}</code>"),
         ("Sync policy", e(app.get("sync_policy") or "—")),
