@@ -53,6 +53,18 @@ log = structlog.get_logger("gitsync.serve")
 )
 @click.option("--clusters", help="YAML file of destination clusters.")
 @click.option("--concurrency", type=int, help="Apps reconciled at once (default 4).")
+@click.option(
+    "--kube-qps",
+    "qps",
+    type=float,
+    help="Requests per second to each cluster's API server (default 50).",
+)
+@click.option(
+    "--kube-burst",
+    "burst",
+    type=int,
+    help="Requests allowed at once above --kube-qps (default 100).",
+)
 @click.option("--wave-delay", help="Pause between sync waves (default 2s).")
 @click.option("--cache-dir", help="Where Git mirrors live.")
 @click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")

@@ -6,11 +6,15 @@ Steady-state reconciles then cost no request: gets and lists come from `LiveCach
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from gitsync.errors import UnknownKindError
 from gitsync.kube import Cluster, LiveCache
+from gitsync.model.annotations import TRACKING_LABEL
 from gitsync.model.keys import ResourceKey
+from gitsync.sync.kubeport import KubePort
 
 
 class CachedCluster:
@@ -51,3 +55,28 @@ class CachedCluster:
         if namespace is None:
             return found
         return [o for o in found if (o.get("metadata") or {}).get("namespace") == namespace]
+
+
+class CachedKubePort(KubePort):
+    """The sync runner's port for the controller: the prune candidates of a plan (every
+    object carrying the app's tracking label) come from the watch cache, which holds
+    exactly the objects with that label, instead of one LIST per kind per app. Reads of
+    single objects and all writes still go to the API server: an object without the
+    label (one the app would adopt or conflict with) is not in the cache."""
+
+    def __init__(
+        self, cluster: Cluster, cache: LiveCache, namespaces: Sequence[str] | None = None
+    ) -> None:
+        super().__init__(cluster, namespaces=namespaces)
+        self.cache = cache
+
+    def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        served: list[tuple[str, str]] = []
+        for api_version, kind in kinds:
+            try:
+                self.cache.ensure_kind(api_version, kind)
+            except UnknownKindError:
+                continue  # not served, or cluster-scoped in namespace-scoped mode
+            served.append((api_version, kind))
+        found = self.cache.by_label(f"{TRACKING_LABEL}={app}", served)
+        return [copy.deepcopy(obj) for obj in found]

@@ -28,7 +28,7 @@ from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
 from gitsync.controller.appsetenv import RequeueTimer, generator_env
 from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
 from gitsync.controller.argocdcm import ArgoCdConfigMap
-from gitsync.controller.cachedcluster import CachedCluster
+from gitsync.controller.cachedcluster import CachedCluster, CachedKubePort
 from gitsync.controller.clusters import (
     ClusterRegistry,
     ClusterSpec,
@@ -80,7 +80,7 @@ from gitsync.source.localrepos import LocalRepoPolicy
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
-from gitsync.sync.store import OperationStore
+from gitsync.sync.store import OPERATION_SELECTOR, OperationStore
 
 log = structlog.get_logger("gitsync.controller")
 
@@ -270,14 +270,30 @@ class Controller:
             self.queue.add(name)
         return True
 
+    def _prime_operations(self) -> None:
+        """One LIST of the stored operations instead of a GET per app on a cold start."""
+        try:
+            found = self.local.list(
+                "v1",
+                "ConfigMap",
+                namespace=self.config.namespace,
+                label_selector=OPERATION_SELECTOR,
+            )
+        except GitsyncError as err:
+            log.warning("could not list stored operations", error=str(err))
+            return  # each app's first load reads its own
+        self.op_store.prime(found)
+
     def _stopped_leading(self) -> None:
         self._leading.clear()
+        self.op_store.unprime()  # another leader writes operations from now on
         self.metrics.set_leader(False)
 
     def _started_leading(self) -> None:
         self._leading.set()
         self.metrics.set_leader(True)
         self.metrics.shards_held.set(1)
+        self._prime_operations()
         self.poll()
         with self._lock:
             resume = [n for n, s in self._statuses.items() if _running(s)]
@@ -639,7 +655,7 @@ class Controller:
             observe = functools.partial(self.metrics.api_request, dest.record.name)
             dest.cluster.stats.add_observer(observe)
         self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
-        port = KubePort(dest.cluster, namespaces=self.config.watched_namespaces)
+        port = CachedKubePort(dest.cluster, dest.cache, self.config.watched_namespaces)
         self._runners[id(dest)] = SyncRunner(port, self.op_store, poll_interval=0.2)
         dest.cache.add_listener(self._on_live_change)
 
@@ -941,7 +957,9 @@ class Controller:
             state = runner.step(op.request, state)
             status.operation = _operation_view(state)
             status.waiting_for = "" if state.terminal else state.message
-            self._save(status)  # what the API shows survives a crash mid-operation
+            # No status write per step: the runner persisted the step in the operation
+            # state, and the status saved at the start still says Running, so a restart
+            # resumes from that state. The caller saves once when this returns.
             if state.terminal or self._stopping.is_set():
                 break
             if time.monotonic() >= deadline:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 from gitsync.errors import ForbiddenError
@@ -16,6 +18,7 @@ from gitsync.sync.port import ApplyOptions, ClusterPort
 from gitsync.sync.state import OperationState
 
 DEFAULT_NAMESPACE = "gitsync"
+OPERATION_SELECTOR = "app.kubernetes.io/component=sync-operation"
 STATE_KEY = "operation.json"
 KINDS_KEY = "kinds.json"
 COMPONENT_LABEL = "app.kubernetes.io/component"
@@ -40,13 +43,39 @@ class OperationStore:
         self._namespace = namespace
         self._written: dict[str, dict[str, str]] = {}
         self._namespace_ready = False
+        # Operation ConfigMaps listed at start, by name: each app's first load is answered
+        # from here (absent = none stored) instead of one GET per app on a cold start.
+        self._primed: dict[str, dict[str, Any]] | None = None
+        self._primed_used: set[str] = set()
+        self._primed_lock = threading.Lock()
 
     @property
     def namespace(self) -> str:
         return self._namespace
 
+    def prime(self, configmaps: Iterable[dict[str, Any]]) -> None:
+        """Take every operation ConfigMap of the namespace, listed at once (e.g. when a
+        controller starts): the first `load` of each app reads from these, later loads
+        GET again. Only a complete list of the namespace's operation ConfigMaps may be
+        given, as an app missing from it is taken to have no stored operation, and only
+        while nothing else writes them (the controller primes when it starts leading)."""
+        found = {str((cm.get("metadata") or {}).get("name") or ""): cm for cm in configmaps}
+        with self._primed_lock:
+            self._primed = found
+            self._primed_used = set()
+
+    def unprime(self) -> None:
+        """Forget the listed ConfigMaps (e.g. another controller may now write them)."""
+        with self._primed_lock:
+            self._primed = None
+
     def _get(self, app: str) -> dict[str, Any] | None:
-        return self._port.get("v1", "ConfigMap", self._namespace, configmap_name(app))
+        name = configmap_name(app)
+        with self._primed_lock:
+            if self._primed is not None and name not in self._primed_used:
+                self._primed_used.add(name)
+                return self._primed.pop(name, None)
+        return self._port.get("v1", "ConfigMap", self._namespace, name)
 
     def load(self, app: str) -> tuple[OperationState | None, set[tuple[str, str]]]:
         """The stored state (None when absent or unreadable) and the app's kinds."""

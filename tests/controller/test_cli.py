@@ -48,3 +48,17 @@ def test_app_list_without_a_controller(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: cannot reach the controller at")
     assert "Traceback" not in result.stderr
+
+
+def test_serve_kube_qps_and_burst_flags_reach_the_config() -> None:
+    from gitsync.cli.serve import serve_command
+    from gitsync.controller.config import load_config
+
+    args = ["--repo", "/srv/root", "--kube-qps", "200", "--kube-burst", "400"]
+    ctx = serve_command.make_context("serve", args)
+    flags = {k: v for k, v in ctx.params.items() if k != "config_file"}
+    cfg = load_config(None, flags, environ={"GITSYNC_QPS": "7", "GITSYNC_BURST": "9"})
+    assert (cfg.qps, cfg.burst) == (200.0, 400)
+    unset = serve_command.make_context("serve", ["--repo", "/srv/root"]).params
+    defaults = load_config(None, {k: v for k, v in unset.items() if k != "config_file"}, {})
+    assert (defaults.qps, defaults.burst) == (50.0, 100)
