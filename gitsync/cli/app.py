@@ -10,8 +10,10 @@ import click
 
 from gitsync.cli.appactions import (
     diff_command,
+    manifests_command,
     refresh_command,
     rollback_command,
+    set_command,
     sync_command,
     terminate_command,
 )
@@ -212,5 +214,7 @@ for command in (
     diff_command,
     terminate_command,
     refresh_command,
+    set_command,
+    manifests_command,
 ):
     app_group.add_command(command)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
+import yaml
 
 from gitsync.cli.appfollow import EXIT_FAILED, EXIT_SUCCEEDED, follow_operation, timeout_option
 from gitsync.cli.controllerapi import ApiError, app_path, call_api, server_options
@@ -132,8 +133,37 @@ def terminate_command(server: str, token: str | None, name: str) -> None:
 
 @click.command("refresh")
 @server_options
+@click.option("--hard", is_flag=True, help="Render again too, bypassing the render cache.")
 @click.argument("name")
-def refresh_command(server: str, token: str | None, name: str) -> None:
+def refresh_command(server: str, token: str | None, hard: bool, name: str) -> None:
     """Fetch NAME's sources again and compare it with the cluster now."""
-    call_api(server, token, "POST", app_path(name, "refresh"))
-    click.echo(f"refresh of {name} queued")
+    call_api(server, token, "POST", app_path(name, "refresh"), {"hard": hard})
+    click.echo(f"{'hard ' if hard else ''}refresh of {name} queued")
+
+
+@click.command("set")
+@server_options
+@click.option("--suspend", "suspend", flag_value=True, default=None, help="Pause automated sync.")
+@click.option("--resume", "suspend", flag_value=False, help="Resume automated sync.")
+@click.argument("name")
+def set_command(server: str, token: str | None, suspend: bool | None, name: str) -> None:
+    """Pause (--suspend) or resume (--resume) NAME's automated sync, self-heal included;
+    kept across restarts. Manual syncs run either way."""
+    if suspend is None:
+        raise click.UsageError("give --suspend or --resume")
+    call_api(server, token, "POST", app_path(name, "suspend" if suspend else "resume"), {})
+    click.echo(f"automated sync of {name} {'suspended' if suspend else 'resumed'}")
+
+
+@click.command("manifests")
+@server_options
+@output_option((YAML, JSON), default=YAML)
+@click.argument("name")
+def manifests_command(server: str, token: str | None, output: str, name: str) -> None:
+    """The objects NAME renders to, as the controller last compared them (Secret values
+    masked)."""
+    items = call_api(server, token, "GET", app_path(name, "manifests")).get("items") or []
+    if output == JSON:
+        click.echo(dump(items, JSON))
+        return
+    click.echo(yaml.safe_dump_all(items, sort_keys=False).rstrip("\n"))

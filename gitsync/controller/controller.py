@@ -164,6 +164,7 @@ class Controller:
         self._sync_requested: set[str] = set()
         self._sync_options: dict[str, tuple[bool, bool]] = {}  # (prune, dry run) asked
         self._terminating: set[str] = set()
+        self._desired: dict[str, list[dict[str, Any]]] = {}  # app -> objects last compared
         self._refused_syncs: dict[str, str] = {}  # app -> why its last sync request failed
         self._pinned: dict[str, str] = {}  # app -> revision a rollback syncs to, once
         self._diffs: dict[str, list[dict[str, Any]]] = {}  # per app, for the web UI
@@ -391,14 +392,31 @@ class Controller:
         return True
 
     # -- actions of the web UI and its API ----------------------------------------------
-    def refresh(self, name: str) -> bool:
+    def refresh(self, name: str, *, hard: bool = False) -> bool:
         with self._lock:
             app = self._inventory.apps.get(name)
             if app is None:
                 return False
             self._stale.update(app.source_keys)
+        if hard:
+            self.renderer.cache.clear()  # render again, whatever the cache holds
         self.queue.add_first(name)
         return True
+
+    def set_auto_sync_suspended(self, name: str, suspended: bool) -> bool:
+        with self._lock:
+            status = self._statuses.get(name)
+            if name not in self._inventory.apps or status is None:
+                return False
+            status.auto_sync_suspended = suspended
+        self.queue.add_first(name)  # the reconcile saves it
+        return True
+
+    def manifests(self, name: str) -> list[dict[str, Any]] | None:
+        with self._lock:
+            if name not in self._inventory.apps:
+                return None
+            return list(self._desired.get(name, []))
 
     def terminate(self, name: str) -> bool:
         """Ended by the next visit: the runner fails the operation through its persisted
@@ -644,6 +662,7 @@ class Controller:
             self._saved.pop(app.name, None)
             self._ops.pop(app.name, None)
             self._refused_syncs.pop(app.name, None)
+            self._desired.pop(app.name, None)
         try:
             self.statuses.delete(app.name)
         except GitsyncError as err:
@@ -751,6 +770,8 @@ class Controller:
             check_scope(namespace, desired, self.config.watched_namespaces)
         refuse_duplicates(desired, [where for _, where in rendered])
         check_objects(app, project, desired, _has_namespace, dest.record.name)
+        with self._lock:
+            self._desired[name] = desired
         ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
         if self.argocd_cm is not None:  # the ConfigMap's rules apply to every app
             ignore = IgnoreDifferences((*self.argocd_cm.ignore.rules, *ignore.rules))
@@ -835,6 +856,8 @@ class Controller:
             # The steps start the syncs (Argo CD turns the apps' own automated sync off);
             # an app that no step selects syncs only by hand.
             automated = rolling_policy(app, rolling.default_prune) if in_step else None
+        if status.auto_sync_suspended:
+            automated = None  # `app set --suspend`: syncs only by hand until resumed
         resume = _running(status)
         waited_for = status.waiting_for
         if not resume:

@@ -78,6 +78,9 @@ class AppStatus:
     last_synced_revision: str = ""
     # "<sha>:<spec digest>" of the last automated sync, so it runs once per input.
     sync_inputs: str = ""
+    # `gitsync app set --suspend`: automated sync (and self-heal) paused; kept with the
+    # status, so a restart keeps it paused. Manual syncs still run.
+    auto_sync_suspended: bool = False
 
     def record(self, result: SyncResult) -> None:
         result.id = self.history[-1].id + 1 if self.history else 0

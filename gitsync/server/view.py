@@ -58,8 +58,18 @@ class ControllerView(Protocol):
         has that name. Raises ActionRefused when the sync cannot be done."""
         ...
 
-    def refresh(self, name: str) -> bool:
-        """Re-read `name`'s sources from Git and compare again now; False when unknown."""
+    def refresh(self, name: str, *, hard: bool = False) -> bool:
+        """Re-read `name`'s sources from Git and compare again now (`hard`: render again,
+        bypassing the render cache); False when unknown."""
+        ...
+
+    def set_auto_sync_suspended(self, name: str, suspended: bool) -> bool:
+        """Pause or resume `name`'s automated sync (kept across restarts); False when
+        unknown. Manual syncs run either way."""
+        ...
+
+    def manifests(self, name: str) -> Sequence[Mapping[str, Any]] | None:
+        """The objects `name` renders to, as last compared; None when unknown."""
         ...
 
     def terminate(self, name: str) -> bool:
@@ -93,6 +103,7 @@ class InMemoryController:
         self.sync_requests: list[str] = []
         self.actions: list[tuple[str, str, str]] = []
         self.diffs: dict[str, list[dict[str, Any]]] = {}
+        self.rendered: dict[str, list[dict[str, Any]]] = {}
         self.apps_per_push = 1
 
     def set_ready(self, ready: bool = True) -> None:
@@ -136,10 +147,19 @@ class InMemoryController:
             self.actions.append(("sync", name, detail))
             return True
 
-    def refresh(self, name: str) -> bool:
+    def refresh(self, name: str, *, hard: bool = False) -> bool:
         with self._lock:
-            self.actions.append(("refresh", name, ""))
+            self.actions.append(("refresh", name, "hard" if hard else ""))
             return name in self._apps
+
+    def set_auto_sync_suspended(self, name: str, suspended: bool) -> bool:
+        with self._lock:
+            self.actions.append(("suspend" if suspended else "resume", name, ""))
+            return name in self._apps
+
+    def manifests(self, name: str) -> Sequence[Mapping[str, Any]] | None:
+        with self._lock:
+            return self.rendered.get(name) if name in self._apps else None
 
     def terminate(self, name: str) -> bool:
         with self._lock:

@@ -94,6 +94,33 @@ def test_app_commands_against_serve(tmp_path: Path) -> None:
         refused = _one_error_line(app("rollback", "web-c1", "0"))
         assert "automated sync is enabled" in refused
 
+        rendered = list(yaml.safe_load_all(app("manifests", "web-c1").stdout))
+        assert [(o["kind"], o["metadata"]["name"]) for o in rendered] == [("Deployment", "web")]
+        assert "hard refresh of web-c1 queued" in app("refresh", "web-c1", "--hard").stdout
+        assert "--suspend or --resume" in _one_error_line(app("set", "web-c1"))
+
+        # Automated sync paused: a new commit is seen but not synced, until resumed.
+        assert app("set", "web-c1", "--suspend").returncode == 0
+        env.wait_apps(lambda a: a["web-c1"]["auto_sync_suspended"], what="web-c1 paused")
+        changed = env.repo.commit(files={"apps/web/deploy.yaml": deployment("web", "nginx:1.27")})
+        env.wait_apps(
+            lambda a: a["web-c1"]["revision"] == changed and a["web-c2"]["sync_status"] == "Synced"
+            and a["web-c2"]["history"][-1]["revision"] == changed,
+            timeout=40,
+            what="web-c2 synced the commit",
+        )  # fmt: skip
+        env.wait_reconciles("web-c1", times=2)
+        assert env.apps()["web-c1"]["sync_status"] == "OutOfSync"
+        assert app("set", "web-c1", "--resume").returncode == 0
+        env.wait_apps(
+            lambda a: (
+                a["web-c1"]["sync_status"] == "Synced"
+                and a["web-c1"]["history"][-1]["revision"] == changed
+            ),
+            timeout=40,
+            what="web-c1 synced once resumed",
+        )
+
 
 def _manual_files(tmp: Path) -> dict[str, str]:
     doc = yaml.safe_load(appset((tmp / "repo").as_uri()))

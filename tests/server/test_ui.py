@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,35 @@ def test_app_page_shows_the_commit_beside_the_revision() -> None:
     app = GitsyncApp(InMemoryController(apps), ServerSettings(api_token="t"))
     text = _get(app, f"/applications/{apps[0]['name']}").body.decode()
     assert "Bump &lt;web&gt; to 1.26 — Ada, 2026-12-01" in text
+
+
+def test_manifests_mask_secrets_and_suspend_needs_the_token() -> None:
+    controller = InMemoryController(_apps())
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+              "data": {"password": "c2VjcmV0"}}  # fmt: skip
+    controller.rendered["web-prod"] = [secret]
+    app = GitsyncApp(controller, ServerSettings(api_token="t"))
+    auth = {"authorization": "Bearer t"}
+    found = _get(app, "/api/v1/applications/web-prod/manifests", **auth)
+    assert found.status == 200
+    assert "c2VjcmV0" not in found.body.decode()
+    assert json.loads(found.body)["items"][0]["metadata"]["name"] == "s"
+    assert _get(app, "/api/v1/applications/nope/manifests", **auth).status == 404
+
+    def post(path: str, token: str | None) -> int:
+        headers = {"content-type": "application/json", "content-length": "2"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        full = f"/api/v1/applications/web-prod/{path}"
+        return app.handle(Request("POST", full, "", headers, io.BytesIO(b"{}"))).status
+
+    assert post("suspend", None) == 401
+    assert post("suspend", "t") == 202 and post("resume", "t") == 202
+    assert controller.actions[-2:] == [("suspend", "web-prod", ""), ("resume", "web-prod", "")]
+
+
+def test_a_suspended_app_stays_suspended_in_its_stored_status() -> None:
+    from gitsync.controller.status import AppStatus
+
+    stored = AppStatus(name="web", auto_sync_suspended=True).to_dict()
+    assert AppStatus.from_dict(json.loads(json.dumps(stored))).auto_sync_suspended

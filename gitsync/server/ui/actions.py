@@ -20,6 +20,7 @@ from typing import Any
 
 import structlog
 
+from gitsync.diff.mask import mask_secret
 from gitsync.server.router import BadBody, BodyTooLarge, Request, Response, Router
 from gitsync.server.view import ActionRefused, ControllerView
 
@@ -43,6 +44,9 @@ def register_api(router: Router, controller: ControllerView) -> None:
         "POST", f"{_APP}/resources/rollout/{{namespace}}/{{rollout}}/{{action}}", api.rollout
     )
     router.add("GET", f"{_APP}/diff", api.diff)
+    router.add("GET", f"{_APP}/manifests", api.manifests)
+    router.add("POST", f"{_APP}/suspend", api.suspend)
+    router.add("POST", f"{_APP}/resume", api.resume)
 
 
 # A ref or SHA as Git accepts it from a person; never an option, never a path escape.
@@ -87,9 +91,35 @@ class ActionApi:
 
     def refresh(self, request: Request) -> Response:
         name = request.params["name"]
-        if not self.controller.refresh(name):
+        body = _json_body(request)
+        if isinstance(body, Response):
+            return body
+        hard = body.get("hard", False)
+        if not isinstance(hard, bool):
+            return Response.json(400, {"error": "hard must be true or false"})
+        if not self.controller.refresh(name, hard=hard):
             return _not_found(name)
-        return Response.json(202, {"application": name, "refresh": "queued"})
+        return Response.json(202, {"application": name, "refresh": "queued", "hard": hard})
+
+    def suspend(self, request: Request) -> Response:
+        return self._auto_sync(request, suspended=True)
+
+    def resume(self, request: Request) -> Response:
+        return self._auto_sync(request, suspended=False)
+
+    def _auto_sync(self, request: Request, *, suspended: bool) -> Response:
+        name = request.params["name"]
+        if not self.controller.set_auto_sync_suspended(name, suspended):
+            return _not_found(name)
+        log.info("automated sync", app=name, suspended=suspended, remote=request.remote_addr)
+        return Response.json(202, {"application": name, "autoSyncSuspended": suspended})
+
+    def manifests(self, request: Request) -> Response:
+        name = request.params["name"]
+        found = self.controller.manifests(name)
+        if found is None:
+            return _not_found(name)
+        return Response.json(200, {"items": [mask_secret(dict(obj)) for obj in found]})
 
     def terminate(self, request: Request) -> Response:
         name = request.params["name"]
