@@ -4,12 +4,12 @@ server): transient ones are retried, persistent ones fail the sync naming the re
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from gitsync.sim import SimCluster
+from gitsync.sim.watchhub import WatchEvent
 from tests.sync.e2e import app_writes, configmap, deployment, sync_json, write_app
 
 
@@ -59,20 +59,16 @@ def test_failure_at_apply_time_stops_the_sync_and_touches_nothing_else(
     sim.reset_requests()
     armed = threading.Event()
 
-    def arm_after_first_wave() -> None:
-        # fail only the real writes: the pre-flight dry run has passed by then
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if sim.get_object("v1", "ConfigMap", "default", "settings") is not None:
-                sim.faults.add(method="PATCH", kind="Deployment", status=500)
-                armed.set()
-                return
-            time.sleep(0.005)
+    def arm_after_first_wave(event: WatchEvent) -> None:
+        # Fail only the real writes: the pre-flight dry run has passed by then. The store
+        # calls this as it commits the write, before the client hears back, so the fault
+        # is in place before the next wave can start.
+        if event.kind == "ConfigMap" and event.name == "settings" and not armed.is_set():
+            sim.faults.add(method="PATCH", kind="Deployment", status=500)
+            armed.set()
 
-    arming = threading.Thread(target=arm_after_first_wave, daemon=True)
-    arming.start()
+    sim.store.listeners.append(arm_after_first_wave)
     code, report = sync_json(sim, app)
-    arming.join()
     assert armed.is_set()
     assert code == 1, report
     assert report["message"].count("Deployment/default/web") == 1, report["message"]
