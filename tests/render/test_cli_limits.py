@@ -3,7 +3,6 @@ the app, exit status 2, and the command's own peak memory (wait4's rusage) small
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,20 +14,39 @@ from gitsync.render.limits import MiB
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "limits"
 
 
+# The command runs under a small launcher that reports its peak RSS. Measured directly
+# from the test process, Linux would count the memory of the (large, forked) test
+# process that the command replaced at exec, and the figure would depend on what ran
+# before it in the suite.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "gitsync", *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(str(usage.ru_maxrss * 1024))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(*args: str, cwd: Path) -> tuple[int, str, str, int]:
     """(exit status, stdout, stderr, peak RSS in bytes of the command and its children)."""
+    peak = cwd / "peak-rss.txt"
     with (
         open(cwd / "out.txt", "w+b") as out,
         open(cwd / "err.txt", "w+b") as err,
     ):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gitsync", *args], cwd=cwd, stdout=out, stderr=err
+        done = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(peak), *args],
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            check=False,
         )
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss * 1024
+        return done.returncode, out.read().decode(), err.read().decode(), int(peak.read_text())
 
 
 def assert_one_line_error(done: tuple[int, str, str, int], *fragments: str) -> str:
