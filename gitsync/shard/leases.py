@@ -1,0 +1,489 @@
+"""The shard Leases of one replica: claimed, renewed, handed over, taken when expired.
+
+Every ``renew_every`` seconds a replica LISTs the Leases of its namespace (one request),
+renews its presence Lease ``gitsync-replica-<identity>`` and its shards'
+``gitsync-shard-<i>`` Leases, claims free ones up to its share and releases those it
+should hand over (`gitsync.shard.assignment.decide`). Every write carries the
+resourceVersion the LIST returned, so two replicas racing for one Lease cannot both win.
+
+A Lease is expired when its resourceVersion has not changed for its leaseDurationSeconds
+as this process observed it (by the monotonic clock, as client-go's leader election
+does): clocks of different nodes never meet. A replica that starts therefore waits one
+Lease duration before it takes a Lease of a replica that died.
+
+The holder may write for a shard only while its last successful renewal, timed from
+before the request was sent, is younger than ``lease_seconds - renew_every``: others
+wait at least ``lease_seconds`` after observing that renewal before they take over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+
+from gitsync.errors import ConflictError, GitsyncError, NotFoundError
+from gitsync.shard.assignment import (
+    REPLICA_LEASE_PREFIX,
+    Round,
+    decide,
+    replica_lease_name,
+    shard_index,
+    shard_lease_name,
+)
+from gitsync.shard.fencing import FencedError, FenceToken
+
+LEASE_API = "coordination.k8s.io/v1"
+LEADER_LEASE = "gitsync-leader"  # `--shards 1`: gitsync.controller.leader's Lease
+SHARDS_ANNOTATION = "gitsync.io/shards"
+INSTANCE_ANNOTATION = "gitsync.io/instance"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+
+log = structlog.get_logger("gitsync.shard")
+
+
+class LeaseClient(Protocol):
+    """The Lease reads and writes the shards need (`gitsync.kube.Cluster` has them)."""
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
+
+    def replace(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
+
+
+class ShardListener(Protocol):
+    """The controller's side: called from the Lease thread, so each call returns quickly."""
+
+    def shard_acquired(self, shard: int) -> None:
+        """This replica now writes for `shard`'s apps (queue them)."""
+        ...
+
+    def shard_lost(self, shard: int) -> None:
+        """This replica no longer writes for `shard`'s apps (drop what it ran for them)."""
+        ...
+
+    def shard_busy(self, shard: int) -> bool:
+        """An operation or a reconcile of one of `shard`'s apps is running now."""
+        ...
+
+
+Stamper = Callable[[FenceToken], None]
+
+
+@dataclass
+class _Held:
+    token: FenceToken
+    renewed_at: float  # monotonic time the last successful write was sent
+    ready: bool  # announced to the listener (after a takeover: once stamped)
+    draining: bool = False
+    stamping: bool = False
+
+
+@dataclass(frozen=True)
+class _Seen:
+    version: str
+    since: float  # monotonic time this resourceVersion was first seen
+
+
+def _now_micro() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ShardLeases:
+    """Holds this replica's share of ``shards`` shard Leases in `namespace`."""
+
+    def __init__(
+        self,
+        client: LeaseClient,
+        namespace: str,
+        identity: str,
+        shards: int,
+        *,
+        lease_seconds: float = 15.0,
+        renew_every: float | None = None,
+        stamper: Stamper | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.identity = identity
+        self.shards = shards
+        self.lease_seconds = lease_seconds
+        self.renew_every = renew_every if renew_every is not None else lease_seconds / 3
+        self.validity = max(lease_seconds - self.renew_every, self.renew_every)
+        self._client = client
+        self._namespace = namespace
+        self._stamper = stamper
+        self._clock = clock
+        self._instance = uuid.uuid4().hex[:12]
+        self._lock = threading.Lock()
+        self._held: dict[int, _Held] = {}
+        self._holders: dict[int, str] = {}
+        self._replicas: frozenset[str] = frozenset({identity})
+        self._seen: dict[str, _Seen] = {}
+        self._rounds = 0
+        self.blocked = ""  # why this replica claims nothing now ("" when it may)
+        self._listener: ShardListener | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- what the controller asks ---------------------------------------------------------
+    def token(self, shard: int) -> FenceToken:
+        """The fence token of a held, announced, freshly renewed shard; else FencedError."""
+        with self._lock:
+            held = self._held.get(shard)
+            if held is None or not held.ready:
+                raise FencedError(f"shard {shard} is not held by {self.identity}")
+            age = self._clock() - held.renewed_at
+            if age >= self.validity:
+                raise FencedError(
+                    f"the Lease of shard {shard} was last renewed {age:.1f}s ago: "
+                    "not written for until renewed"
+                )
+            return held.token
+
+    def holds(self, shard: int) -> bool:
+        try:
+            self.token(shard)
+        except FencedError:
+            return False
+        return True
+
+    def draining(self, shard: int) -> bool:
+        with self._lock:
+            held = self._held.get(shard)
+            return held is not None and held.draining
+
+    def fresh(self) -> bool:
+        """Every shard this replica holds was renewed recently enough to write for it."""
+        now = self._clock()
+        with self._lock:
+            return all(now - h.renewed_at < self.validity for h in self._held.values())
+
+    def held(self) -> list[int]:
+        with self._lock:
+            return sorted(s for s, h in self._held.items() if h.ready)
+
+    def holder(self, shard: int) -> str:
+        """The live holder of `shard` as last seen ("" when free)."""
+        with self._lock:
+            if shard in self._held:
+                return self.identity
+            return self._holders.get(shard, "")
+
+    def replicas(self) -> frozenset[str]:
+        with self._lock:
+            return self._replicas
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self, listener: ShardListener) -> None:
+        self._listener = listener
+        self._thread = threading.Thread(target=self._run, name="shard-leases", daemon=True)
+        self._thread.start()
+
+    def stop(self, release: bool = True) -> None:
+        """Stop; give every shard up (so others take them at once) and leave."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if not release:
+            return
+        try:
+            leases = self._list()
+        except GitsyncError as err:
+            log.warning("could not release the shard leases", error=str(err))
+            return
+        with self._lock:
+            shards = sorted(self._held)
+        for shard in shards:
+            self._release(shard, leases.get(shard_lease_name(shard)))
+        presence = leases.get(replica_lease_name(self.identity))
+        if presence is not None:
+            self._write_release(presence)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = self._clock()
+            try:
+                self.run_round()
+            except GitsyncError as err:
+                log.warning("shard lease round failed", error=str(err))
+            except Exception:  # a bug in one round must not stop the renewals
+                log.exception("shard lease round failed")
+            self._stop.wait(max(self.renew_every - (self._clock() - started), 0.05))
+
+    # -- one round ------------------------------------------------------------------------
+    def run_round(self) -> None:
+        leases = self._list()
+        now = self._clock()
+        self._observe(leases, now)
+        holders, replicas, blocked = self._view(leases, now)
+        if blocked != self.blocked:
+            (log.warning if blocked else log.info)("shard claims", blocked=blocked or "no")
+        self.blocked = blocked
+        self._announce(leases.get(replica_lease_name(self.identity)), now)
+        self._drop_lost(leases)
+        listener = self._listener
+        with self._lock:
+            mine = {s: self.identity for s in self._held}
+            draining = frozenset(s for s, h in self._held.items() if h.draining)
+        busy = frozenset(s for s in mine if listener is not None and listener.shard_busy(s))
+        first_round = self._rounds == 0
+        self._rounds += 1
+        seen = Round(
+            self.identity,
+            self.shards,
+            replicas | {self.identity},
+            {**holders, **mine},
+            draining,
+            busy,
+        )
+        decision = decide(seen)
+        for shard in decision.renew:
+            self._renew(shard, leases)
+        if not first_round and not blocked:  # the first round only announces this replica
+            for shard in decision.claim:
+                self._claim(shard, leases.get(shard_lease_name(shard)))
+        self._drain(set(decision.drain), leases)
+        self._retry_stamping()
+
+    def _list(self) -> dict[str, dict[str, Any]]:
+        items = self._client.list(LEASE_API, "Lease", namespace=self._namespace)
+        return {str((i.get("metadata") or {}).get("name") or ""): i for i in items}
+
+    def _observe(self, leases: dict[str, dict[str, Any]], now: float) -> None:
+        for name, lease in leases.items():
+            version = str(lease["metadata"].get("resourceVersion") or "")
+            seen = self._seen.get(name)
+            if seen is None or seen.version != version:
+                self._seen[name] = _Seen(version, now)
+        for name in set(self._seen) - set(leases):
+            del self._seen[name]
+
+    def _live_holder(self, name: str, lease: dict[str, Any], now: float) -> str:
+        """The holder of a Lease still renewed as seen from here; "" when free or expired."""
+        spec = lease.get("spec") or {}
+        holder = str(spec.get("holderIdentity") or "")
+        duration = float(spec.get("leaseDurationSeconds") or self.lease_seconds)
+        seen = self._seen.get(name)
+        if not holder or seen is None or now - seen.since >= duration:
+            return ""
+        return holder
+
+    def _view(
+        self, leases: dict[str, dict[str, Any]], now: float
+    ) -> tuple[dict[int, str], frozenset[str], str]:
+        """Live holders of this shard count's Leases, live replicas, and why claiming
+        must wait (a live Lease of another shard count, or this identity used twice)."""
+        holders: dict[int, str] = {}
+        replicas: set[str] = set()
+        blocked = ""
+        for name, lease in leases.items():
+            holder = self._live_holder(name, lease, now)
+            if not holder:
+                continue
+            annotations = lease["metadata"].get("annotations") or {}
+            index = shard_index(name)
+            if name == LEADER_LEASE:
+                blocked = f"Lease {name} (one shard) is held by {holder}"
+            elif index is not None:
+                if index >= self.shards or annotations.get(SHARDS_ANNOTATION) != str(self.shards):
+                    count = annotations.get(SHARDS_ANNOTATION, "?")
+                    blocked = f"Lease {name} of {count} shards is held by {holder}"
+                elif holder != self.identity or index in self._held:
+                    holders[index] = holder
+                else:  # held under this identity by an earlier process: wait for it to expire
+                    holders[index] = f"{holder} (an earlier process)"
+            elif name.startswith(REPLICA_LEASE_PREFIX):
+                replicas.add(holder)
+                if holder == self.identity and annotations.get(INSTANCE_ANNOTATION) not in (
+                    None,
+                    self._instance,
+                ):
+                    blocked = f"another live replica has the identity {holder}"
+        with self._lock:
+            self._holders = holders
+            self._replicas = frozenset(replicas | {self.identity})
+        return holders, frozenset(replicas), blocked
+
+    def _announce(self, presence: dict[str, Any] | None, now: float) -> None:
+        """Renew this replica's presence Lease (not while another process holds it)."""
+        if presence is not None and self.blocked.startswith("another live replica"):
+            return
+        body = presence or self._new_lease(replica_lease_name(self.identity), "replica")
+        body = self._with_spec(body, holder=self.identity)
+        body["metadata"].setdefault("annotations", {})[INSTANCE_ANNOTATION] = self._instance
+        with contextlib.suppress(ConflictError, NotFoundError):  # changed since the LIST
+            self._write(body, create=presence is None)
+
+    def _drop_lost(self, leases: dict[str, dict[str, Any]]) -> None:
+        with self._lock:
+            lost = [
+                s
+                for s in self._held
+                if (leases.get(shard_lease_name(s), {}).get("spec") or {}).get("holderIdentity")
+                != self.identity
+            ]
+            was_ready = {s: self._held.pop(s).ready for s in lost}
+        for shard in lost:
+            log.warning("shard lost", shard=shard)
+            if was_ready[shard] and self._listener is not None:
+                self._listener.shard_lost(shard)
+
+    def _renew(self, shard: int, leases: dict[str, dict[str, Any]]) -> None:
+        name = shard_lease_name(shard)
+        sent = self._clock()
+        try:
+            leases[name] = self._write(self._with_spec(leases[name], holder=self.identity))
+        except (ConflictError, NotFoundError):
+            return  # someone wrote it since the LIST; the next round sees who holds it
+        with self._lock:
+            held = self._held.get(shard)
+            if held is not None:
+                held.renewed_at = sent
+
+    def _claim(self, shard: int, lease: dict[str, Any] | None) -> None:
+        name = shard_lease_name(shard)
+        previous = str(((lease or {}).get("spec") or {}).get("holderIdentity") or "")
+        transitions = int(((lease or {}).get("spec") or {}).get("leaseTransitions") or 0)
+        body = lease or self._new_lease(name, "shard")
+        body = self._with_spec(body, holder=self.identity, acquired=True)
+        if lease is not None:
+            body["spec"]["leaseTransitions"] = transitions + 1
+        sent = self._clock()
+        try:
+            written = self._write(body, create=lease is None)
+        except (ConflictError, NotFoundError):
+            return  # another replica claimed it first
+        meta, spec = written.get("metadata") or {}, written.get("spec") or {}
+        token = FenceToken(
+            self.identity,
+            shard,
+            name,
+            str(meta.get("uid") or ""),
+            int(spec.get("leaseTransitions") or 0),
+        )
+        # A Lease taken from a holder that did not give it up: that holder may be alive
+        # (paused, cut off) with a write on its way; stamp before writing for the shard.
+        takeover = bool(previous) and self._stamper is not None
+        with self._lock:
+            self._held[shard] = _Held(token, sent, ready=not takeover)
+        log.info("shard claimed", shard=shard, previous=previous or None, takeover=takeover)
+        if takeover:
+            self._start_stamping(shard, token)
+        elif self._listener is not None:
+            self._listener.shard_acquired(shard)
+
+    def _start_stamping(self, shard: int, token: FenceToken) -> None:
+        with self._lock:
+            held = self._held.get(shard)
+            if held is None or held.stamping or held.ready:
+                return
+            held.stamping = True
+        threading.Thread(
+            target=self._stamp, args=(shard, token), name=f"shard-{shard}-stamp", daemon=True
+        ).start()
+
+    def _stamp(self, shard: int, token: FenceToken) -> None:
+        assert self._stamper is not None
+        ok = False
+        try:
+            self._stamper(token)
+            ok = True
+        except GitsyncError as err:
+            log.warning("stamping the shard's objects failed; retried", shard=shard, error=str(err))
+        with self._lock:
+            held = self._held.get(shard)
+            if held is None or held.token != token:
+                return
+            held.stamping = False
+            held.ready = ok
+        if ok and self._listener is not None:
+            self._listener.shard_acquired(shard)
+
+    def _retry_stamping(self) -> None:
+        with self._lock:
+            waiting = [(s, h.token) for s, h in self._held.items() if not h.ready]
+        for shard, token in waiting:
+            self._start_stamping(shard, token)
+
+    def _drain(self, drain: set[int], leases: dict[str, dict[str, Any]]) -> None:
+        """Mark shards to hand over (no new work starts for them), then release each one
+        with nothing running: a shard is never handed over in the middle of a sync."""
+        with self._lock:
+            for shard, held in self._held.items():
+                held.draining = shard in drain
+        listener = self._listener
+        for shard in sorted(drain):
+            if listener is not None and listener.shard_busy(shard):
+                continue
+            self._release(shard, leases.get(shard_lease_name(shard)))
+
+    def _release(self, shard: int, lease: dict[str, Any] | None) -> None:
+        with self._lock:
+            held = self._held.pop(shard, None)
+        if held is None:
+            return
+        if held.ready and self._listener is not None:
+            self._listener.shard_lost(shard)
+        log.info("shard released", shard=shard)
+        if lease is not None:
+            self._write_release(lease)
+
+    def _write_release(self, lease: dict[str, Any]) -> None:
+        try:
+            self._write(self._with_spec(lease, holder=None))
+        except GitsyncError as err:  # it expires instead
+            log.warning(
+                "could not release a lease", lease=lease["metadata"]["name"], error=str(err)
+            )
+
+    # -- Lease bodies ---------------------------------------------------------------------
+    def _new_lease(self, name: str, component: str) -> dict[str, Any]:
+        return {
+            "apiVersion": LEASE_API,
+            "kind": "Lease",
+            "metadata": {
+                "name": name,
+                "namespace": self._namespace,
+                "labels": {COMPONENT_LABEL: f"{component}-lease", MANAGED_BY_LABEL: "gitsync"},
+                "annotations": {SHARDS_ANNOTATION: str(self.shards)},
+            },
+            "spec": {"leaseTransitions": 0},
+        }
+
+    def _with_spec(
+        self, lease: dict[str, Any], *, holder: str | None, acquired: bool = False
+    ) -> dict[str, Any]:
+        meta = dict(lease.get("metadata") or {})
+        meta["annotations"] = {
+            **(meta.get("annotations") or {}),
+            SHARDS_ANNOTATION: str(self.shards),
+        }
+        spec = dict(lease.get("spec") or {})
+        now = _now_micro()
+        # whole seconds, rounded down: others never wait less than this replica assumes
+        spec.update(holderIdentity=holder, leaseDurationSeconds=max(int(self.lease_seconds), 1))
+        spec["renewTime"] = now
+        if acquired:
+            spec["acquireTime"] = now
+        return {**lease, "metadata": meta, "spec": spec}
+
+    def _write(self, body: dict[str, Any], *, create: bool = False) -> dict[str, Any]:
+        if create:
+            return self._client.create(body)
+        return self._client.replace(body)

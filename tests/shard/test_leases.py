@@ -1,0 +1,217 @@
+"""Shard Leases against the embedded API server: claims, handover, expiry, fencing.
+
+Each replica gets its own clock (a list holding seconds), as separate processes have:
+a round observes the Leases at that clock's time, so expiry is decided without sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gitsync.kube import Cluster
+from gitsync.shard import FencedError, FenceToken, ShardLeases
+from gitsync.shard.leases import LEASE_API
+from gitsync.sim import SimCluster
+from tests.waiting import wait_for
+
+NS = "gs"
+
+
+class Recorder:
+    """A ShardListener that records what it heard; `busy` is set by the test."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int]] = []
+        self.busy: set[int] = set()
+        self.lock = threading.Lock()
+
+    def shard_acquired(self, shard: int) -> None:
+        with self.lock:
+            self.events.append(("acquired", shard))
+
+    def shard_lost(self, shard: int) -> None:
+        with self.lock:
+            self.events.append(("lost", shard))
+
+    def shard_busy(self, shard: int) -> bool:
+        return shard in self.busy
+
+
+class Replica:
+    def __init__(self, cluster: Cluster, name: str, shards: int, **kw: Any) -> None:
+        self.now = [1000.0]
+        self.listener = Recorder()
+        self.leases = ShardLeases(
+            cluster, NS, name, shards, lease_seconds=15, clock=lambda: self.now[0], **kw
+        )
+        self.leases._listener = self.listener  # rounds are run by the test, not a thread
+
+    def round(self, advance: float = 5.0) -> None:
+        self.now[0] += advance
+        self.leases.run_round()
+
+
+@pytest.fixture
+def cluster(sim: SimCluster) -> Iterator[Cluster]:
+    with Cluster.from_kubeconfig(str(sim.kubeconfig)) as client:
+        client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+        yield client
+
+
+def _holder(sim: SimCluster, name: str) -> str | None:
+    lease = sim.get_object(LEASE_API, "Lease", NS, name)
+    return None if lease is None else lease["spec"].get("holderIdentity")
+
+
+def test_alone_a_replica_announces_itself_then_claims_every_shard(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    a = Replica(cluster, "a", 3)
+    a.round()
+    assert a.leases.held() == []  # the first round only announces
+    assert _holder(sim, "gitsync-replica-a") == "a"
+    a.round()
+    assert a.leases.held() == [0, 1, 2]
+    assert sorted(a.listener.events) == [("acquired", 0), ("acquired", 1), ("acquired", 2)]
+    lease = sim.get_object(LEASE_API, "Lease", NS, "gitsync-shard-1")
+    assert lease is not None
+    assert lease["metadata"]["annotations"]["gitsync.io/shards"] == "3"
+    assert lease["spec"]["leaseDurationSeconds"] == 15
+    token = a.leases.token(1)
+    assert (token.identity, token.shard, token.transitions) == ("a", 1, 0)
+    assert token.uid == lease["metadata"]["uid"]
+
+
+def test_a_joining_replica_gets_its_share_by_handover_between_operations(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    a, b = Replica(cluster, "a", 4), Replica(cluster, "b", 4)
+    a.round()
+    a.round()
+    assert a.leases.held() == [0, 1, 2, 3]
+    a.listener.busy = {0, 1, 2, 3}  # an operation runs in every shard
+    b.round()  # b announces itself
+    a.round()  # a sees b: two shards to hand over, but none is idle
+    assert a.leases.held() == [0, 1, 2, 3]
+    assert sum(a.leases.draining(s) for s in range(4)) == 2
+    draining = [s for s in range(4) if a.leases.draining(s)]
+    a.listener.busy = set()
+    a.round()  # idle now: released
+    assert a.leases.held() == sorted(set(range(4)) - set(draining))
+    assert [e for e in a.listener.events if e[0] == "lost"] == [("lost", s) for s in draining]
+    assert all(_holder(sim, f"gitsync-shard-{s}") is None for s in draining)
+    b.round()
+    assert b.leases.held() == draining
+    token = b.leases.token(draining[0])
+    assert token.transitions == 1  # released, then claimed: the holder changed once
+    a.round()
+    b.round()
+    assert sorted(a.leases.held() + b.leases.held()) == [0, 1, 2, 3]
+
+
+def test_an_expired_lease_is_taken_over_after_stamping_and_fences_the_old_holder(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    stamped: list[FenceToken] = []
+    a = Replica(cluster, "a", 2)
+    b = Replica(cluster, "b", 2, stamper=stamped.append)
+    a.round()
+    b.round()
+    a.round()
+    b.round()
+    assert (a.leases.held(), b.leases.held()) == ([0], [1]) or (
+        a.leases.held(),
+        b.leases.held(),
+    ) == ([1], [0])
+    (theirs,) = a.leases.held()
+    assert a.leases.token(theirs).transitions == 0
+    # a stops renewing (paused); b keeps looking: after a whole Lease duration of seeing
+    # no change (15 s of b's clock since it saw a's last renewal), a's Lease has expired.
+    b.round()
+    b.round(advance=9.9)
+    assert b.leases.held() == [1 - theirs]
+    b.round(advance=0.1)
+    wait_for(lambda: theirs in b.leases.held(), what="b announces the taken shard")
+    assert [t.shard for t in stamped] == [theirs]
+    assert stamped[0].identity == "b" and stamped[0].transitions == 1
+    assert ("acquired", theirs) in b.listener.events
+
+    # a resumes: its renewal is older than its validity, so it writes nothing
+    a.now[0] += 20
+    with pytest.raises(FencedError, match="renewed"):
+        a.leases.token(theirs)
+    a.round(advance=0)
+    assert a.leases.held() == []
+    assert ("lost", theirs) in a.listener.events
+    with pytest.raises(FencedError, match="not held"):
+        a.leases.token(theirs)
+
+
+def test_a_holder_writes_only_while_its_renewal_is_fresh(cluster: Cluster) -> None:
+    a = Replica(cluster, "a", 1)
+    a.round()
+    a.round()
+    assert a.leases.token(0)
+    a.now[0] += a.leases.validity - 0.5
+    assert a.leases.holds(0) and a.leases.fresh()
+    a.now[0] += 1.0
+    assert not a.leases.holds(0) and not a.leases.fresh()
+    a.round(advance=0)  # renewed again: nobody took the Lease meanwhile
+    assert a.leases.holds(0)
+
+
+def test_a_live_lease_of_another_shard_count_blocks_claims(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    old = Replica(cluster, "old", 3)
+    old.round()
+    old.round()
+    new = Replica(cluster, "new", 4)
+    new.round()
+    new.round()
+    assert new.leases.held() == []
+    assert "of 3 shards is held by old" in new.leases.blocked
+    old.leases.stop(release=True)
+    new.round()
+    assert new.leases.blocked == ""
+    assert new.leases.held() == [0, 1, 2, 3]
+
+
+def test_the_single_shard_leader_lease_blocks_claims(sim: SimCluster, cluster: Cluster) -> None:
+    from gitsync.controller.leader import LeaderElector
+
+    leader = LeaderElector(cluster, NS, identity="leader", lease_seconds=15)
+    assert leader.try_acquire_or_renew()
+    a = Replica(cluster, "a", 2)
+    a.round()
+    a.round()
+    assert a.leases.held() == [] and "gitsync-leader" in a.leases.blocked
+
+
+def test_a_second_process_with_the_same_identity_waits(sim: SimCluster, cluster: Cluster) -> None:
+    first, second = Replica(cluster, "same", 2), Replica(cluster, "same", 2)
+    first.round()
+    first.round()
+    assert first.leases.held() == [0, 1]
+    second.round()
+    second.round()
+    assert "identity same" in second.leases.blocked
+    assert second.leases.held() == []
+    # the shards stay with the first process, which keeps renewing them
+    first.round()
+    assert first.leases.held() == [0, 1]
+
+
+def test_stop_releases_every_shard_and_the_presence(sim: SimCluster, cluster: Cluster) -> None:
+    a = Replica(cluster, "a", 2)
+    a.round()
+    a.round()
+    a.leases.stop(release=True)
+    assert _holder(sim, "gitsync-shard-0") is None
+    assert _holder(sim, "gitsync-shard-1") is None
+    assert _holder(sim, "gitsync-replica-a") is None
+    assert ("lost", 0) in a.listener.events
