@@ -68,6 +68,24 @@ log = structlog.get_logger("gitsync.serve")
 @click.option("--wave-delay", help="Pause between sync waves (default 2s).")
 @click.option("--cache-dir", help="Where Git mirrors live.")
 @click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")
+@click.option(
+    "--shards",
+    type=int,
+    help="Split the apps into N shards, each synced by the replica holding its Lease "
+    "(default 1: one leader syncs everything).",
+)
+@click.option(
+    "--identity",
+    metavar="NAME",
+    help="This replica's name in the Leases (default: the pod name, or host-pid).",
+)
+@click.option(
+    "--shard-by",
+    type=click.Choice(["app", "cluster"]),
+    default=None,
+    help="Hash apps into shards by name, or by destination cluster (default app).",
+)
+@click.option("--lease-duration", help="How long a Lease lasts unrenewed (default 15s).")
 @click.option("--log-format", type=click.Choice(["json", "console"]), default=None)
 @click.option(
     "--log-level",
@@ -116,8 +134,11 @@ log = structlog.get_logger("gitsync.serve")
 @limit_options
 def serve_command(config_file: str | None, **flags: Any) -> None:
     """Run the GitOps controller: poll Git, reconcile and sync apps, serve webhooks/status."""
-    from gitsync import logs
+    from dataclasses import replace
+
+    from gitsync import __version__, logs
     from gitsync.controller import Controller, load_config
+    from gitsync.kube.transport import set_user_agent
     from gitsync.server import GitsyncApp, HttpServer, Metrics, ServerSettings
 
     try:
@@ -125,6 +146,8 @@ def serve_command(config_file: str | None, **flags: Any) -> None:
     except GitsyncError as err:
         click.echo(f"error: {err}", err=True)
         raise SystemExit(EXIT_ERROR) from None
+    config = replace(config, identity=config.replica_identity)  # decided once per process
+    set_user_agent(f"gitsync-serve/{__version__} ({config.identity})")
     logs.configure(config.log_format, config.log_level)
     metrics = Metrics()
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -20,14 +21,24 @@ import yaml
 from gitsync.durations import parse_duration
 from gitsync.errors import ConfigError, GitsyncError
 from gitsync.render.limits import DEFAULT_LIMITS, Limits, parse_size
+from gitsync.shard.assignment import MAX_SHARDS, SHARD_BY
 from gitsync.source.urls import redact_url
 
-_DURATION_KEYS = ("poll_interval", "wave_delay", "sync_timeout", "plugin_timeout", "render_timeout")
+_DURATION_KEYS = (
+    "poll_interval",
+    "wave_delay",
+    "sync_timeout",
+    "plugin_timeout",
+    "render_timeout",
+    "lease_duration",
+)
 _LIMIT_KEYS = tuple(f.name for f in fields(Limits))
 _SIZE_KEYS = ("max_manifest_bytes", "render_memory_limit")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# A replica's identity names its presence Lease ``gitsync-replica-<identity>``.
+_IDENTITY = re.compile(r"[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?")
 _SECRET_KEYS = frozenset(
     {
         "github_secret",
@@ -81,6 +92,12 @@ class ControllerConfig:
     sync_timeout: float = 600.0
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
+    # Scaling out (docs/scaling.md): shard Leases, this replica's name in them, what apps
+    # are hashed by, and how long a Lease lasts unrenewed (the leader's Lease too).
+    shards: int = 1
+    identity: str | None = None
+    shard_by: str = "app"
+    lease_duration: float = 15.0
     log_format: str = "json"
     log_level: str = "info"
     # Config management plugins: ConfigManagementPlugin files, and a directory of them.
@@ -133,6 +150,17 @@ class ControllerConfig:
         for name in self.watched_namespaces or ():
             if not _NAMESPACE.match(name):
                 raise ConfigError(f"invalid namespace {name!r} in watch namespaces")
+        if not 1 <= self.shards <= MAX_SHARDS:
+            raise ConfigError(f"shards must be between 1 and {MAX_SHARDS}")
+        if self.shard_by not in SHARD_BY:
+            raise ConfigError(f"invalid shard-by {self.shard_by!r} ({' or '.join(SHARD_BY)})")
+        if self.lease_duration < 2:
+            raise ConfigError("lease duration must be at least 2s")
+        if self.identity is not None and not _IDENTITY.fullmatch(self.identity):
+            raise ConfigError(
+                f"invalid identity {self.identity!r}: lowercase letters, digits, '-' and '.', "
+                "at most 63 characters, starting and ending with a letter or digit"
+            )
         for name in _LIMIT_KEYS:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.replace('_', '-')} must be positive")
@@ -151,6 +179,20 @@ class ControllerConfig:
         """The namespaces of namespace-scoped mode; None: the whole cluster."""
         names = sorted({n.strip() for n in (self.watch_namespaces or "").split(",") if n.strip()})
         return tuple(names) or None
+
+    @property
+    def replica_identity(self) -> str:
+        """This replica's name in the Leases: `identity`, else the pod's name (a pod's
+        hostname), else the host name and process id (two processes on one host differ)."""
+        if self.identity:
+            return self.identity
+        pod = os.environ.get("POD_NAME") or (
+            socket.gethostname() if os.environ.get("KUBERNETES_SERVICE_HOST") else ""
+        )
+        if pod and _IDENTITY.fullmatch(pod.lower()):
+            return pod.lower()
+        host = re.sub(r"[^a-z0-9.-]+", "-", socket.gethostname().lower()).strip("-.")[:50]
+        return f"{host or 'gitsync'}-{os.getpid()}"
 
     @property
     def listen_port(self) -> int:
@@ -183,13 +225,7 @@ def _coerce(name: str, raw: Any) -> Any:
     try:
         if name == "plugins":
             return _file_list(raw)
-        if name in (
-            "poll_interval",
-            "wave_delay",
-            "sync_timeout",
-            "plugin_timeout",
-            "render_timeout",
-        ):
+        if name in _DURATION_KEYS:
             return parse_duration(raw, what=name.replace("_", " "))
         if name in _SIZE_KEYS:
             return parse_size(raw, name.replace("_", "-"))

@@ -29,6 +29,14 @@ from .stats import RequestStats
 Query = dict[str, str | int | bool | None]
 
 _WATCH_POOL_SIZE = 64
+_user_agent: str | None = None  # None: the kubernetes client's own
+
+
+def set_user_agent(agent: str) -> None:
+    """The User-Agent of every client made from now on, e.g. ``gitsync-serve/0.1.0
+    (replica-2)``: API server audit logs then tell a replica's requests apart."""
+    global _user_agent
+    _user_agent = agent
 
 
 def encode_query(query: Query | None) -> str:
@@ -70,6 +78,8 @@ class Transport:
         watch_configuration.connection_pool_maxsize = _WATCH_POOL_SIZE
         self._client = ApiClient(configuration)
         self._watch_client = ApiClient(watch_configuration)
+        if _user_agent:
+            self._client.user_agent = self._watch_client.user_agent = _user_agent
 
     # -- ordinary requests ----------------------------------------------------------------
     def request(

@@ -213,6 +213,7 @@ class Handler(BaseHTTPRequestHandler):
                 content_type=str(self.headers.get("Content-Type") or ""),
                 subresource=route.subresource if route else "",
                 user=self._user,
+                user_agent=str(self.headers.get("User-Agent") or ""),
             )
         )
 

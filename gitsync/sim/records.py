@@ -26,6 +26,7 @@ class RequestRecord:
     content_type: str = ""
     subresource: str = ""
     user: str = ""  # who the bearer token stands for, once RBAC is on
+    user_agent: str = ""  # the User-Agent header: which client (process) sent it
 
     @property
     def is_write(self) -> bool:
