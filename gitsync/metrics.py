@@ -20,7 +20,8 @@ one), read at scrape time where they describe state:
   one label value per repository (its normalised URL, credentials removed);
 - ``kube_api_requests_total{cluster, verb, code}`` and
   ``kube_api_request_duration_seconds{cluster, verb}``;
-- ``leader`` gauge (1 while this replica holds the Lease), ``shards_held`` gauge;
+- ``leader`` gauge (1 while this replica holds the Lease; with ``--shards``: any shard
+  Lease), ``shards_held`` and ``apps_owned`` gauges (what this replica syncs);
 - ``webhook_requests_total{provider, result}``; ``webhook_pushes_total{provider}``;
 - ``http_requests_total{route, code}``: requests served by gitsync's own HTTP server;
 - the process and Python collectors (``process_*``, ``python_*``).
@@ -121,6 +122,9 @@ class Metrics:
         )
         self.shards_held = Gauge(
             "gitsync_shards_held", "Shards this replica owns (1 without sharding).", registry=r
+        )
+        self.apps_owned = Gauge(
+            "gitsync_apps_owned", "Apps in the shards this replica owns.", registry=r
         )
         self.sync_seconds = Histogram(
             "gitsync_sync_duration_seconds",

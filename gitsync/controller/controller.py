@@ -54,6 +54,7 @@ from gitsync.controller.removal import delete_owned
 from gitsync.controller.reposecrets import refresh_repo_secrets
 from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
+from gitsync.controller.sharding import FencedPort, Sharding
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
 from gitsync.diff import IgnoreDifferences
@@ -78,6 +79,7 @@ from gitsync.source import (
 from gitsync.source.gitauth import SecretCredentials
 from gitsync.source.localrepos import LocalRepoPolicy
 from gitsync.sync.kubeport import KubePort
+from gitsync.sync.port import ClusterPort
 from gitsync.sync.runner import SyncRequest, SyncRunner
 from gitsync.sync.state import OperationState
 from gitsync.sync.store import OPERATION_SELECTOR, OperationStore
@@ -185,8 +187,14 @@ class Controller:
         self._runners: dict[int, SyncRunner] = {}
         self.local = self._local_cluster()
         self.local.stats.add_observer(functools.partial(self.metrics.api_request, "in-cluster"))
-        self.statuses = StatusStore(self.local, config.namespace)
-        self.op_store = OperationStore(KubePort(self.local), config.namespace)
+        # --shards: which apps this replica syncs; their ConfigMaps are written fenced.
+        self.sharding = (
+            Sharding(config, self.local, self._local_cluster(), self) if config.shards > 1 else None
+        )
+        fence = self.sharding.ownership if self.sharding is not None else None
+        self.statuses = StatusStore(self.local, config.namespace, fence)
+        self.op_store = OperationStore(KubePort(self.local), config.namespace, fence)
+        self._count_owned()
         self.generator_env = generator_env(config, self.local)
         self._requeue = RequeueTimer(lambda seconds: self.queue.add_after(REQUEUE_KEY, seconds))
         self.projects = ProjectSource(self.local, config.namespace)
@@ -226,10 +234,16 @@ class Controller:
             worker = threading.Thread(target=self._work, name=f"reconcile-{index}", daemon=True)
             worker.start()
             self._workers.append(worker)
-        if self.config.leader_election:
+        if self.sharding is not None:
+            self.sharding.start()  # every replica loads the root; shards decide the rest
+            self._started_leading()
+        elif self.config.leader_election:
             self._leader = LeaderElector(
                 self.local,
                 self.config.namespace,
+                identity=self.config.identity,
+                lease_seconds=round(self.config.lease_duration),
+                renew_every=self.config.lease_duration / 3,
                 on_started_leading=self._started_leading,
                 on_stopped_leading=self._stopped_leading,
             )
@@ -292,9 +306,10 @@ class Controller:
 
     def _started_leading(self) -> None:
         self._leading.set()
-        self.metrics.set_leader(True)
-        self.metrics.shards_held.set(1)
-        self._prime_operations()
+        if self.sharding is None:
+            self.metrics.set_leader(True)
+            self.metrics.shards_held.set(1)
+            self._prime_operations()  # with shards, others write operations too
         self.poll()
         with self._lock:
             resume = [n for n, s in self._statuses.items() if _running(s)]
@@ -324,6 +339,8 @@ class Controller:
             worker.join(timeout=30)
         if self._leader is not None:
             self._leader.stop(release=True)
+        if self.sharding is not None:
+            self.sharding.stop()
         if self.argocd_cm is not None:
             self.argocd_cm.stop()
         self._registry.close()
@@ -340,11 +357,12 @@ class Controller:
 
     # -- ControllerView ---------------------------------------------------------------------
     def ready(self) -> bool:
-        # a replica that lost the Lease stops acting on webhooks: it stops being ready too
-        return self._ready.is_set() and self.is_leader
+        # a replica that lost the Lease stops acting on webhooks: it stops being ready too;
+        # with shards every replica answers for every app, and forwards
+        return self._ready.is_set() and (self.is_leader or self.sharding is not None)
 
     def ready_reason(self) -> str:
-        if not self.is_leader:
+        if not self.is_leader and self.sharding is None:
             return "waiting for leadership"
         return self._root_error or self._reason
 
@@ -352,14 +370,20 @@ class Controller:
         with self._lock:
             apps = list(self._inventory.apps.values())
         matched = apps_for_push(apps, event)
+        queued = len(matched)
+        if self.sharding is not None:  # the others' apps: refreshed by their owners
+            for app in [a for a in matched if self._elsewhere(a.name)]:
+                self.sharding.forward(app.name, "refresh")
+                matched.remove(app)
         with self._lock:
             self._stale.update(key for a in matched for key in a.source_keys)
         for app in matched:
             # ahead of a poll's resync of every app: a push is what someone waits for
             self.queue.add_first(app.name)
-        queued = len(matched)
         cfg = self.config
         if root_matches_push(cfg.repo, cfg.revision, cfg.path, event):
+            if self.sharding is not None:
+                self.sharding.forward("", "root")
             # after the pushed apps have started: re-reading a large root holds the
             # interpreter for a while, and nobody waits on it the way they wait on a sync
             self.queue.add_after(PUSH_ROOT_KEY, PUSH_ROOT_DELAY)
@@ -384,6 +408,11 @@ class Controller:
                 return False
             if revision:
                 _check_sync_revision(app, revision, dry_run)
+            if self.sharding is not None and self._elsewhere(name):
+                args = {"prune": prune, "dry_run": dry_run, "revision": revision}
+                self.sharding.forward(name, "sync", args)
+                return True
+            if revision:
                 self._pinned[name] = revision  # resolved to a SHA by the reconcile
             self._refused_syncs.pop(name, None)
             self._sync_requested.add(name)
@@ -393,6 +422,9 @@ class Controller:
 
     # -- actions of the web UI and its API ----------------------------------------------
     def refresh(self, name: str, *, hard: bool = False) -> bool:
+        if self.sharding is not None and self._elsewhere(name):
+            self.sharding.forward(name, "refresh", {"hard": hard})
+            return True
         with self._lock:
             app = self._inventory.apps.get(name)
             if app is None:
@@ -404,6 +436,9 @@ class Controller:
         return True
 
     def set_auto_sync_suspended(self, name: str, suspended: bool) -> bool:
+        if self.sharding is not None and self._elsewhere(name):
+            self.sharding.forward(name, "suspend", {"suspended": suspended})
+            return True
         with self._lock:
             status = self._statuses.get(name)
             if name not in self._inventory.apps or status is None:
@@ -421,6 +456,13 @@ class Controller:
     def terminate(self, name: str) -> bool:
         """Ended by the next visit: the runner fails the operation through its persisted
         state, deleting running hooks (`_drive`)."""
+        with self._lock:
+            status = self._statuses.get(name)
+        if self.sharding is not None and self._elsewhere(name):
+            if status is None or not _running(status):
+                return False
+            self.sharding.forward(name, "terminate")
+            return True
         with self._lock:
             if name not in self._ops:
                 return False
@@ -468,6 +510,9 @@ class Controller:
             raise ActionRefused(409, "rollback needs an app with one Git source")
         if not 0 <= history_id < len(status.history):
             raise ActionRefused(404, f"{name} has no history entry {history_id}")
+        if self.sharding is not None and self._elsewhere(name):
+            self.sharding.forward(name, "rollback", {"history_id": history_id})
+            return
         with self._lock:
             self._pinned[name] = status.history[history_id].revision
             self._sync_requested.add(name)
@@ -475,7 +520,17 @@ class Controller:
         self.queue.add_first(name)
 
     def _view(self, status: AppStatus) -> dict[str, Any]:
-        return status.to_dict()
+        view = status.to_dict()
+        if self.sharding is not None:
+            view.update(self.sharding.describe(status.name))
+        else:
+            view.update(shard=0, controller=self._leader_identity())
+        return view
+
+    def _leader_identity(self) -> str:
+        if not self.is_leader:
+            return ""
+        return self._leader.identity if self._leader is not None else self.config.identity or ""
 
     # -- workers ----------------------------------------------------------------------------
     def _work(self) -> None:
@@ -486,6 +541,8 @@ class Controller:
             try:
                 if self._stopping.is_set() or not self.is_leader:
                     continue
+                if self._not_mine(key):
+                    continue  # another replica's app, or a shard being handed over
                 if not self._load_statuses():
                     self.queue.add_after(key, 1.0)
                     continue
@@ -538,7 +595,10 @@ class Controller:
     def _refresh_root(self) -> None:
         self._reload_root(with_cluster_secrets=True)
         with self._lock:
-            sources = sources_of(self._inventory.apps)
+            apps = self._inventory.apps
+            if self.sharding is not None:  # each replica reads its own apps' sources
+                apps = {n: a for n, a in apps.items() if self.sharding.ownership.owns(n)}
+            sources = sources_of(apps)
             names = sorted(self._inventory.apps)
         for key in sorted(sources):
             try:
@@ -616,6 +676,8 @@ class Controller:
         with self._lock:
             self._inventory = inventory
             self._root_sha = sha
+        if self.sharding is not None:
+            self.sharding.assign(inventory.apps)
         for removal in removals:
             self._remove(removal)
         log.info("root loaded", revision=sha[:12], apps=len(inventory.apps))
@@ -650,8 +712,9 @@ class Controller:
 
     def _remove(self, removal: Removal) -> None:
         app = removal.app
-        log.info("application removed", app=app.name, prune=removal.prune)
-        if removal.prune:
+        owner = self.sharding is None or self.sharding.owns_app(app)
+        log.info("application removed", app=app.name, prune=removal.prune and owner)
+        if removal.prune and owner:
             dest = self._registry.find(app.destination.server, app.destination.name)
             if dest is not None:
                 delete_owned(
@@ -663,6 +726,8 @@ class Controller:
             self._ops.pop(app.name, None)
             self._refused_syncs.pop(app.name, None)
             self._desired.pop(app.name, None)
+        if not owner:
+            return  # its owner deletes the status
         try:
             self.statuses.delete(app.name)
         except GitsyncError as err:
@@ -674,7 +739,9 @@ class Controller:
             observe = functools.partial(self.metrics.api_request, dest.record.name)
             dest.cluster.stats.add_observer(observe)
         self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
-        port = CachedKubePort(dest.cluster, dest.cache, self.config.watched_namespaces)
+        port: ClusterPort = CachedKubePort(dest.cluster, dest.cache, self.config.watched_namespaces)
+        if self.sharding is not None:
+            port = FencedPort(port, self.sharding.ownership)
         self._runners[id(dest)] = SyncRunner(port, self.op_store, poll_interval=0.2)
         dest.cache.add_listener(self._on_live_change)
 
@@ -977,6 +1044,8 @@ class Controller:
             log.info("sync terminated")
         while not state.terminal:
             before = state.to_json()
+            if self.sharding is not None:
+                self.sharding.ownership.token(name)  # FencedError: the shard moved on
             state = runner.step(op.request, state)
             status.operation = _operation_view(state)
             status.waiting_for = "" if state.terminal else state.message
@@ -1064,6 +1133,81 @@ class Controller:
     def _has_operation(self, name: str) -> bool:
         with self._lock:
             return name in self._ops
+
+    # -- shards (gitsync.controller.sharding.ShardHost) ---------------------------------------
+    def _not_mine(self, key: str) -> bool:
+        """With shards: a work queue key this replica must leave alone now."""
+        if self.sharding is None or key in (ROOT_KEY, PUSH_ROOT_KEY, REQUEUE_KEY):
+            return False
+        return not self.sharding.may_work(key, self._has_operation(key))
+
+    def _elsewhere(self, name: str) -> bool:
+        """With shards: `name` is an app another replica owns (requests are forwarded)."""
+        return self.sharding is not None and not self.sharding.ownership.owns(name)
+
+    def _count_owned(self) -> None:
+        sharding = self.sharding
+        if sharding is None:
+            self.metrics.apps_owned.set_function(
+                lambda: len(self._inventory.apps) if self.is_leader else 0
+            )
+            return
+        self.metrics.shards_held.set_function(lambda: len(sharding.leases.held()))
+        self.metrics.apps_owned.set_function(lambda: len(sharding.ownership.owned()))
+        self.metrics.leader.set_function(lambda: 1 if sharding.leases.held() else 0)
+
+    def adopt(self, apps: Sequence[str], statuses: Mapping[str, AppStatus]) -> None:
+        with self._lock:
+            for name in apps:
+                self._ops.pop(name, None)  # of an earlier tenure; the stored one resumes
+                self._heal_attempts.pop(name, None)
+                status = statuses.get(name)
+                if status is not None:
+                    self._statuses[name] = status
+                    self._saved[name] = _comparable(status)
+        for name in apps:
+            self.statuses.forget(name)
+            self.op_store.forget(name)
+
+    def wake(self, apps: Sequence[str]) -> None:
+        for name in apps:
+            self.queue.add(name)
+
+    def release(self, apps: Sequence[str]) -> None:
+        with self._lock:
+            for name in apps:
+                self._ops.pop(name, None)
+                self._terminating.discard(name)
+
+    def working_on(self, apps: Sequence[str]) -> bool:
+        busy = self.queue.busy()
+        with self._lock:
+            return any(name in self._ops or name in busy for name in apps)
+
+    def status_seen(self, status: AppStatus) -> None:
+        with self._lock:
+            self._statuses[status.name] = status
+            self._saved[status.name] = _comparable(status)
+        self._wake_waiting(status.name)
+
+    def carry_out(self, app: str, kind: str, args: Mapping[str, Any]) -> None:
+        if kind == "root":
+            self.queue.add(PUSH_ROOT_KEY)
+        elif kind == "refresh":
+            self.refresh(app, hard=bool(args.get("hard")))
+        elif kind == "sync":
+            self.request_sync(
+                app,
+                prune=bool(args.get("prune")),
+                dry_run=bool(args.get("dry_run")),
+                revision=str(args.get("revision") or ""),
+            )
+        elif kind == "suspend":
+            self.set_auto_sync_suspended(app, bool(args.get("suspended")))
+        elif kind == "terminate":
+            self.terminate(app)
+        elif kind == "rollback":
+            self.rollback(app, int(args.get("history_id", -1)))
 
 
 class UnknownDestinationError(GitsyncError):

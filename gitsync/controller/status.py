@@ -12,6 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from gitsync.shard.fencing import Fence, FencedWriter
+
 HISTORY_LIMIT = 10
 STATUS_KEY = "status.json"
 COMPONENT_LABEL = "app.kubernetes.io/component"
@@ -126,15 +128,30 @@ def object_name(prefix: str, app: str) -> str:
     return f"{prefix}-{slug[: 63 - len(prefix) - 10]}-{digest}".replace("--", "-")
 
 
-class StatusStore:
-    """App status as ConfigMaps ``gitsync-status-*`` labelled for listing."""
+def status_of(configmap: dict[str, Any]) -> AppStatus | None:
+    """The status a ConfigMap holds; None when it holds none or an unreadable one."""
+    raw = (configmap.get("data") or {}).get(STATUS_KEY)
+    if not raw:
+        return None
+    try:
+        return AppStatus.from_dict(json.loads(raw))
+    except (ValueError, TypeError):
+        return None  # a corrupt record is rebuilt by the next reconcile
 
-    def __init__(self, client: ConfigMapClient, namespace: str) -> None:
+
+class StatusStore:
+    """App status as ConfigMaps ``gitsync-status-*`` labelled for listing.
+
+    With a `fence` (``--shards``), each write is made only while this replica holds the
+    app's shard, with the preconditions of `gitsync.shard.fencing`."""
+
+    def __init__(self, client: ConfigMapClient, namespace: str, fence: Fence | None = None) -> None:
         self._client = client
         self._namespace = namespace
+        self._fenced = FencedWriter(fence) if fence is not None else None
 
     def save(self, status: AppStatus) -> None:
-        body = {
+        body: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {
@@ -145,7 +162,21 @@ class StatusStore:
             },
             "data": {STATUS_KEY: json.dumps(status.to_dict(), sort_keys=True)},
         }
-        self._client.apply(body)
+        if self._fenced is None:
+            self._client.apply(body)
+            return
+        name = body["metadata"]["name"]
+        self._fenced.write(
+            status.name,
+            body,
+            send=self._client.apply,
+            read=lambda: self._client.get("v1", "ConfigMap", self._namespace, name),
+        )
+
+    def forget(self, app: str) -> None:
+        """Another replica may have written `app`'s status since this one last did."""
+        if self._fenced is not None:
+            self._fenced.forget(object_name("gitsync-status", app))
 
     def load_all(self) -> dict[str, AppStatus]:
         items = self._client.list(
@@ -156,15 +187,12 @@ class StatusStore:
         )
         out: dict[str, AppStatus] = {}
         for item in items:
-            raw = (item.get("data") or {}).get(STATUS_KEY)
-            if not raw:
-                continue
-            try:
-                status = AppStatus.from_dict(json.loads(raw))
-            except (ValueError, TypeError):
-                continue  # a corrupt record is rebuilt by the next reconcile
-            out[status.name] = status
+            status = status_of(item)
+            if status is not None:
+                out[status.name] = status
         return out
 
     def delete(self, app: str) -> None:
+        if self._fenced is not None:
+            self._fenced.fence.token(app)  # raises FencedError: only the owner deletes
         self._client.delete("v1", "ConfigMap", self._namespace, object_name("gitsync-status", app))

@@ -83,16 +83,19 @@ class ShardListener(Protocol):
         ...
 
 
-Stamper = Callable[[FenceToken], None]
+# Run before a claimed shard is written for (from a thread of its own): with `takeover`
+# the Lease was taken from a holder that did not give it up (see `gitsync.shard.stamping`).
+Prepare = Callable[[FenceToken, bool], None]
 
 
 @dataclass
 class _Held:
     token: FenceToken
     renewed_at: float  # monotonic time the last successful write was sent
-    ready: bool  # announced to the listener (after a takeover: once stamped)
+    ready: bool  # announced to the listener, once prepared
+    takeover: bool = False
     draining: bool = False
-    stamping: bool = False
+    preparing: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ class ShardLeases:
         *,
         lease_seconds: float = 15.0,
         renew_every: float | None = None,
-        stamper: Stamper | None = None,
+        prepare: Prepare | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.identity = identity
@@ -127,7 +130,7 @@ class ShardLeases:
         self.validity = max(lease_seconds - self.renew_every, self.renew_every)
         self._client = client
         self._namespace = namespace
-        self._stamper = stamper
+        self._prepare = prepare
         self._clock = clock
         self._instance = uuid.uuid4().hex[:12]
         self._lock = threading.Lock()
@@ -175,8 +178,12 @@ class ShardLeases:
             return all(now - h.renewed_at < self.validity for h in self._held.values())
 
     def held(self) -> list[int]:
+        """The shards this replica may write for now (held, prepared, freshly renewed)."""
+        now = self._clock()
         with self._lock:
-            return sorted(s for s, h in self._held.items() if h.ready)
+            return sorted(
+                s for s, h in self._held.items() if h.ready and now - h.renewed_at < self.validity
+            )
 
     def holder(self, shard: int) -> str:
         """The live holder of `shard` as last seen ("" when free)."""
@@ -259,7 +266,7 @@ class ShardLeases:
             for shard in decision.claim:
                 self._claim(shard, leases.get(shard_lease_name(shard)))
         self._drain(set(decision.drain), leases)
-        self._retry_stamping()
+        self._retry_preparing()
 
     def _list(self) -> dict[str, dict[str, Any]]:
         items = self._client.list(LEASE_API, "Lease", namespace=self._namespace)
@@ -378,48 +385,55 @@ class ShardLeases:
             int(spec.get("leaseTransitions") or 0),
         )
         # A Lease taken from a holder that did not give it up: that holder may be alive
-        # (paused, cut off) with a write on its way; stamp before writing for the shard.
-        takeover = bool(previous) and self._stamper is not None
+        # (paused, cut off) with a write on its way; `prepare` fences it first.
+        takeover = bool(previous)
+        prepared = self._prepare is None
         with self._lock:
-            self._held[shard] = _Held(token, sent, ready=not takeover)
+            self._held[shard] = _Held(token, sent, ready=prepared, takeover=takeover)
         log.info("shard claimed", shard=shard, previous=previous or None, takeover=takeover)
-        if takeover:
-            self._start_stamping(shard, token)
+        if not prepared:
+            self._start_preparing(shard)
         elif self._listener is not None:
             self._listener.shard_acquired(shard)
 
-    def _start_stamping(self, shard: int, token: FenceToken) -> None:
+    def _start_preparing(self, shard: int) -> None:
         with self._lock:
             held = self._held.get(shard)
-            if held is None or held.stamping or held.ready:
+            if held is None or held.preparing or held.ready:
                 return
-            held.stamping = True
+            held.preparing = True
+            token, takeover = held.token, held.takeover
         threading.Thread(
-            target=self._stamp, args=(shard, token), name=f"shard-{shard}-stamp", daemon=True
+            target=self._run_prepare,
+            args=(shard, token, takeover),
+            name=f"shard-{shard}-prepare",
+            daemon=True,
         ).start()
 
-    def _stamp(self, shard: int, token: FenceToken) -> None:
-        assert self._stamper is not None
+    def _run_prepare(self, shard: int, token: FenceToken, takeover: bool) -> None:
+        assert self._prepare is not None
         ok = False
         try:
-            self._stamper(token)
+            self._prepare(token, takeover)
             ok = True
         except GitsyncError as err:
-            log.warning("stamping the shard's objects failed; retried", shard=shard, error=str(err))
+            log.warning("preparing a claimed shard failed; retried", shard=shard, error=str(err))
+        except Exception:
+            log.exception("preparing a claimed shard failed; retried", shard=shard)
         with self._lock:
             held = self._held.get(shard)
             if held is None or held.token != token:
                 return
-            held.stamping = False
+            held.preparing = False
             held.ready = ok
         if ok and self._listener is not None:
             self._listener.shard_acquired(shard)
 
-    def _retry_stamping(self) -> None:
+    def _retry_preparing(self) -> None:
         with self._lock:
-            waiting = [(s, h.token) for s, h in self._held.items() if not h.ready]
-        for shard, token in waiting:
-            self._start_stamping(shard, token)
+            waiting = [s for s, h in self._held.items() if not h.ready]
+        for shard in waiting:
+            self._start_preparing(shard)
 
     def _drain(self, drain: set[int], leases: dict[str, dict[str, Any]]) -> None:
         """Mark shards to hand over (no new work starts for them), then release each one

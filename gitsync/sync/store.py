@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gitsync.errors import ForbiddenError
+from gitsync.shard.fencing import Fence, FencedWriter
 from gitsync.sync.port import ApplyOptions, ClusterPort
 from gitsync.sync.state import OperationState
 
@@ -36,11 +37,17 @@ def configmap_name(app: str) -> str:
 
 
 class OperationStore:
-    """Loads and saves one app's operation state; writes only when something changed."""
+    """Loads and saves one app's operation state; writes only when something changed.
 
-    def __init__(self, port: ClusterPort, namespace: str = DEFAULT_NAMESPACE) -> None:
+    With a `fence` (``gitsync serve --shards``), each write is made only while this
+    replica holds the app's shard, with the preconditions of `gitsync.shard.fencing`."""
+
+    def __init__(
+        self, port: ClusterPort, namespace: str = DEFAULT_NAMESPACE, fence: Fence | None = None
+    ) -> None:
         self._port = port
         self._namespace = namespace
+        self._fenced = FencedWriter(fence) if fence is not None else None
         self._written: dict[str, dict[str, str]] = {}
         self._namespace_ready = False
         # Operation ConfigMaps listed at start, by name: each app's first load is answered
@@ -80,6 +87,10 @@ class OperationStore:
     def load(self, app: str) -> tuple[OperationState | None, set[tuple[str, str]]]:
         """The stored state (None when absent or unreadable) and the app's kinds."""
         found = self._get(app)
+        if self._fenced is not None and found is not None:
+            self._fenced.note(found)  # the next save is conditional on what was read
+        elif self._fenced is not None:
+            self._fenced.forget(configmap_name(app))
         if found is None:
             return None, set()
         data = found.get("data") or {}
@@ -113,8 +124,24 @@ class OperationStore:
             },
             "data": data,
         }
-        self._port.apply(body, options=ApplyOptions())
+        if self._fenced is None:
+            self._port.apply(body, options=ApplyOptions())
+        else:
+            name = configmap_name(state.app)
+            self._fenced.write(
+                state.app,
+                body,
+                send=lambda obj: self._port.apply(obj, options=ApplyOptions()),
+                read=lambda: self._port.get("v1", "ConfigMap", self._namespace, name),
+            )
         self._written[state.app] = data
+
+    def forget(self, app: str) -> None:
+        """Another replica may have written `app`'s operation since this one last did:
+        the next save writes even when unchanged from this replica's last one."""
+        self._written.pop(app, None)
+        if self._fenced is not None:
+            self._fenced.forget(configmap_name(app))
 
     def _ensure_namespace(self) -> None:
         if self._namespace_ready:

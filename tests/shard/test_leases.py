@@ -116,17 +116,15 @@ def test_a_joining_replica_gets_its_share_by_handover_between_operations(
 def test_an_expired_lease_is_taken_over_after_stamping_and_fences_the_old_holder(
     sim: SimCluster, cluster: Cluster
 ) -> None:
-    stamped: list[FenceToken] = []
+    prepared: list[tuple[FenceToken, bool]] = []
     a = Replica(cluster, "a", 2)
-    b = Replica(cluster, "b", 2, stamper=stamped.append)
+    b = Replica(cluster, "b", 2, prepare=lambda token, takeover: prepared.append((token, takeover)))
     a.round()
     b.round()
     a.round()
     b.round()
-    assert (a.leases.held(), b.leases.held()) == ([0], [1]) or (
-        a.leases.held(),
-        b.leases.held(),
-    ) == ([1], [0])
+    wait_for(lambda: b.leases.held(), what="b prepared its first shard")
+    assert sorted(a.leases.held() + b.leases.held()) == [0, 1]
     (theirs,) = a.leases.held()
     assert a.leases.token(theirs).transitions == 0
     # a stops renewing (paused); b keeps looking: after a whole Lease duration of seeing
@@ -136,8 +134,12 @@ def test_an_expired_lease_is_taken_over_after_stamping_and_fences_the_old_holder
     assert b.leases.held() == [1 - theirs]
     b.round(advance=0.1)
     wait_for(lambda: theirs in b.leases.held(), what="b announces the taken shard")
-    assert [t.shard for t in stamped] == [theirs]
-    assert stamped[0].identity == "b" and stamped[0].transitions == 1
+    assert [(t.shard, takeover) for t, takeover in prepared] == [
+        (1 - theirs, False),
+        (theirs, True),
+    ]
+    token = prepared[1][0]
+    assert token.identity == "b" and token.transitions == 1
     assert ("acquired", theirs) in b.listener.events
 
     # a resumes: its renewal is older than its validity, so it writes nothing
