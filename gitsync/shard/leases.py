@@ -42,6 +42,9 @@ from gitsync.shard.fencing import FencedError, FenceToken
 
 LEASE_API = "coordination.k8s.io/v1"
 LEADER_LEASE = "gitsync-leader"  # `--shards 1`: gitsync.controller.leader's Lease
+# A presence Lease unchanged this many Lease durations belongs to a replica long gone
+# (pods of a Deployment get new names): it is deleted, so they do not pile up.
+FORGET_AFTER_DURATIONS = 20
 SHARDS_ANNOTATION = "gitsync.io/shards"
 INSTANCE_ANNOTATION = "gitsync.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"
@@ -65,6 +68,8 @@ class LeaseClient(Protocol):
     def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
 
     def replace(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
+
+    def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> bool: ...
 
 
 class ShardListener(Protocol):
@@ -267,6 +272,7 @@ class ShardLeases:
                 self._claim(shard, leases.get(shard_lease_name(shard)))
         self._drain(set(decision.drain), leases)
         self._retry_preparing()
+        self._forget_gone(leases, now)
 
     def _list(self) -> dict[str, dict[str, Any]]:
         items = self._client.list(LEASE_API, "Lease", namespace=self._namespace)
@@ -326,6 +332,18 @@ class ShardLeases:
             self._holders = holders
             self._replicas = frozenset(replicas | {self.identity})
         return holders, frozenset(replicas), blocked
+
+    def _forget_gone(self, leases: dict[str, dict[str, Any]], now: float) -> None:
+        forget_after = FORGET_AFTER_DURATIONS * self.lease_seconds
+        mine = replica_lease_name(self.identity)
+        for name in leases:
+            seen = self._seen.get(name)
+            if not name.startswith(REPLICA_LEASE_PREFIX) or name == mine or seen is None:
+                continue
+            if now - seen.since > forget_after:
+                with contextlib.suppress(GitsyncError):  # another replica's delete won
+                    self._client.delete(LEASE_API, "Lease", self._namespace, name)
+                log.info("presence lease of a replica long gone deleted", lease=name)
 
     def _announce(self, presence: dict[str, Any] | None, now: float) -> None:
         """Renew this replica's presence Lease (not while another process holds it)."""

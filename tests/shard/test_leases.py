@@ -217,3 +217,18 @@ def test_stop_releases_every_shard_and_the_presence(sim: SimCluster, cluster: Cl
     assert _holder(sim, "gitsync-shard-1") is None
     assert _holder(sim, "gitsync-replica-a") is None
     assert ("lost", 0) in a.listener.events
+
+
+def test_the_presence_lease_of_a_replica_long_gone_is_deleted(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    gone, a = Replica(cluster, "gone", 2), Replica(cluster, "a", 2)
+    gone.round()
+    gone.leases.stop(release=True)
+    a.round()
+    a.round(advance=15 * 19)
+    assert _holder(sim, "gitsync-replica-gone") is None  # released, still there
+    assert sim.get_object(LEASE_API, "Lease", NS, "gitsync-replica-gone") is not None
+    a.round(advance=15 * 2)
+    assert sim.get_object(LEASE_API, "Lease", NS, "gitsync-replica-gone") is None
+    assert sim.get_object(LEASE_API, "Lease", NS, "gitsync-replica-a") is not None
