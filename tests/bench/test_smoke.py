@@ -14,6 +14,7 @@ from bench import (
     poll,
     render_child,
     render_diff,
+    shards,
     slow_clients,
     steady_state,
     sync_one_app,
@@ -81,3 +82,12 @@ def test_jq_paths() -> None:
 def test_slow_clients() -> None:
     results = slow_clients.run([3], rounds=3, pace=0.0)
     assert results.value("3 slow heads: /healthz max") > 0
+
+
+def test_shards() -> None:
+    results = shards.run(
+        apps=4, replica_counts=[1, 2], shards=2, latency_ms=0.0, lease="3s", timeout=120
+    )
+    assert results.value("1 replica(s): all Synced+Healthy, wall") > 0
+    assert results.value("2 replica(s): every shard held after") > 0
+    assert results.value("2 replicas: speed-up over one") > 0
