@@ -54,7 +54,7 @@ from gitsync.controller.removal import delete_owned
 from gitsync.controller.reposecrets import refresh_repo_secrets
 from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
-from gitsync.controller.sharding import FencedPort, Sharding
+from gitsync.controller.sharding import FencedPort, Sharding, shard_leases_in_use
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
 from gitsync.diff import IgnoreDifferences
@@ -244,6 +244,8 @@ class Controller:
                 identity=self.config.identity,
                 lease_seconds=round(self.config.lease_duration),
                 renew_every=self.config.lease_duration / 3,
+                # not while replicas of `--shards N` still hold shards (N changed to 1)
+                acquire_blocked=lambda: shard_leases_in_use(self.local, self.config.namespace),
                 on_started_leading=self._started_leading,
                 on_stopped_leading=self._stopped_leading,
             )

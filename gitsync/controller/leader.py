@@ -71,7 +71,10 @@ class LeaderElector:
         on_started_leading: Callable[[], None] | None = None,
         on_stopped_leading: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
+        acquire_blocked: Callable[[], str] | None = None,
     ) -> None:
+        """`acquire_blocked`: why the Lease must not be taken now ("" when it may), asked
+        before taking it (not before renewing it), e.g. while shard Leases are held."""
         self.identity = identity or default_identity()
         self._client = client
         self._namespace = namespace
@@ -81,6 +84,8 @@ class LeaderElector:
         self._on_start = on_started_leading
         self._on_stop = on_stopped_leading
         self._clock = clock
+        self._acquire_blocked = acquire_blocked
+        self.blocked = ""
         self._leading = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -100,6 +105,8 @@ class LeaderElector:
         }
         try:
             if lease is None:
+                if self._blocked():
+                    return False
                 spec["acquireTime"] = spec["renewTime"]
                 spec["leaseTransitions"] = 0
                 self._client.create(
@@ -117,6 +124,8 @@ class LeaderElector:
             duration = float(current.get("leaseDurationSeconds") or self._lease_seconds)
             if holder and holder != self.identity and now < renewed + duration:
                 return False
+            if holder != self.identity and self._blocked():
+                return False
             transitions = int(current.get("leaseTransitions") or 0)
             if holder == self.identity:
                 spec["acquireTime"] = current.get("acquireTime") or spec["renewTime"]
@@ -130,6 +139,13 @@ class LeaderElector:
             return True
         except (ConflictError, NotFoundError):
             return False
+
+    def _blocked(self) -> bool:
+        blocked = self._acquire_blocked() if self._acquire_blocked is not None else ""
+        if blocked != self.blocked:
+            (log.warning if blocked else log.info)("leader election", blocked=blocked or "no")
+        self.blocked = blocked
+        return bool(blocked)
 
     def _set_leading(self, leading: bool) -> None:
         if leading and not self._leading.is_set():

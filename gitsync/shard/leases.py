@@ -113,6 +113,32 @@ def _now_micro() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def shard_leases_in_use(client: LeaseClient, namespace: str, now: float | None = None) -> str:
+    """Why a single leader (``--shards 1``) must not start now: a shard Lease still held
+    and renewed within its duration ("" when none is). Judged by renewTime and this
+    host's clock, as the leader election itself judges its Lease."""
+    now = time.time() if now is None else now
+    for lease in client.list(LEASE_API, "Lease", namespace=namespace):
+        name = str((lease.get("metadata") or {}).get("name") or "")
+        spec = lease.get("spec") or {}
+        holder = spec.get("holderIdentity")
+        if shard_index(name) is None or not holder:
+            continue
+        renewed = _parse_micro(str(spec.get("renewTime") or ""))
+        if renewed is not None and now < renewed + float(spec.get("leaseDurationSeconds") or 0):
+            return f"shard Lease {name} is held by {holder}"
+    return ""
+
+
+def _parse_micro(text: str) -> float | None:
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.UTC).timestamp()
+        except ValueError:
+            continue
+    return None
+
+
 class ShardLeases:
     """Holds this replica's share of ``shards`` shard Leases in `namespace`."""
 

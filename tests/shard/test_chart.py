@@ -62,3 +62,16 @@ def test_replicas_and_shards() -> None:
 def test_schema_refuses_bad_shard_values(bad: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**VALUES, **bad}, SCHEMA)
+
+
+@needs_helm
+def test_an_alert_when_a_shard_stays_unheld() -> None:
+    values: dict[str, Any] = {
+        "config": {"repo": REPO},
+        "metrics": {"prometheusRule": {"enabled": True}},
+    }
+    rules = one(render_chart(values), "PrometheusRule")["spec"]["groups"]
+    assert "GitsyncShardsUnheld" not in {r.get("alert") for g in rules for r in g["rules"]}
+    rules = one(render_chart({**values, "shards": 8}), "PrometheusRule")["spec"]["groups"]
+    (unheld,) = [r for g in rules for r in g["rules"] if r.get("alert") == "GitsyncShardsUnheld"]
+    assert unheld["expr"] == "sum(gitsync_shards_held) < 8"

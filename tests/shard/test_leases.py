@@ -232,3 +232,25 @@ def test_the_presence_lease_of_a_replica_long_gone_is_deleted(
     a.round(advance=15 * 2)
     assert sim.get_object(LEASE_API, "Lease", NS, "gitsync-replica-gone") is None
     assert sim.get_object(LEASE_API, "Lease", NS, "gitsync-replica-a") is not None
+
+
+def test_a_single_leader_waits_while_shard_leases_are_held(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    from gitsync.controller.leader import LeaderElector
+    from gitsync.shard.leases import shard_leases_in_use
+
+    a = Replica(cluster, "a", 2)
+    a.round()
+    a.round()
+    leader = LeaderElector(
+        cluster,
+        NS,
+        identity="leader",
+        acquire_blocked=lambda: shard_leases_in_use(cluster, NS),
+    )
+    assert not leader.try_acquire_or_renew()
+    assert leader.blocked == "shard Lease gitsync-shard-0 is held by a"
+    a.leases.stop(release=True)
+    assert leader.try_acquire_or_renew()
+    assert leader.blocked == ""
