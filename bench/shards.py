@@ -6,6 +6,11 @@ the cluster budget grows with the replicas, as it does with real pods. Measured 
 replica count until every app is Synced and Healthy, read from one replica's API (every
 replica lists every app): wall time, the speed-up over one replica and per replica, and
 how long the shards took to be spread (every shard held).
+
+``--failover``: three replicas at the Lease duration given; one is killed (SIGKILL) and
+every app changed in Git at once: time until every app is live again at the new commit;
+then one is paused (SIGSTOP): time until its shards are held by the last one, and after
+it resumes (SIGCONT), until it holds its share again.
 """
 
 from __future__ import annotations
@@ -13,16 +18,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from bench.common import ROOT, Results
-from bench.fleet import ClusterProcess, _apps, _free_port, make_fleet_repo
+from bench.common import ROOT, Results, configmap, git
+from bench.fleet import NAMESPACE, ClusterProcess, _apps, _free_port, make_fleet_repo
 
 SPEEDUP_GOAL = 0.7  # of the ideal (N replicas, N times as fast)
 
@@ -40,9 +47,25 @@ def _shards_held(base: str) -> int:
 def _serve(
     repo_url: str, kubeconfig: str, args: list[str], log: IO[str], env: dict[str, str]
 ) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "gitsync", "serve", "--repo", repo_url, "--path", "root",
-               "--kubeconfig", kubeconfig, "--namespace", "gitsync", "--poll-interval", "1h",
-               "--wave-delay", "0", *args]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "gitsync",
+        "serve",
+        "--repo",
+        repo_url,
+        "--path",
+        "root",
+        "--kubeconfig",
+        kubeconfig,
+        "--namespace",
+        "gitsync",
+        "--poll-interval",
+        "1h",
+        "--wave-delay",
+        "0",
+        *args,
+    ]  # fmt: skip (a later --poll-interval wins)
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=env)
 
 
@@ -153,6 +176,89 @@ def run(
     return results
 
 
+def _wait(what: str, check: Callable[[], bool], timeout: float) -> float:
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"not done in {timeout:.0f}s: {what}")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _all_live(base: str, apps: int, revision: str) -> bool:
+    listed = _apps(base)
+    return len(listed) == apps and all(
+        a.get("sync_status") == "Synced" and a.get("revision") == revision for a in listed
+    )
+
+
+def failover(
+    apps: int, *, shards: int = 6, lease: str = "15s", poll: str = "5s", latency_ms: float = 15.0
+) -> Results:
+    params = {"apps": apps, "replicas": 3, "shards": shards, "lease": lease, "poll": poll,
+              "latency_ms": latency_ms}  # fmt: skip
+    results = Results("shards-failover", params)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        repo = work / "repo"
+        repo_url = make_fleet_repo(repo, apps)
+        cluster = ClusterProcess(latency_ms)
+        env = {**os.environ, "GITSYNC_LOG_FORMAT": "json"}
+        procs, bases, logs = [], [], []
+        try:
+            for index in range(3):
+                port = _free_port()
+                bases.append(f"http://127.0.0.1:{port}")
+                logs.append((work / f"serve-{index}.log").open("w"))
+                args = ["--shards", str(shards), "--identity", f"replica-{index}",
+                        "--lease-duration", lease, "--poll-interval", poll,
+                        "--listen", f"127.0.0.1:{port}",
+                        "--cache-dir", str(work / f"cache-{index}")]  # fmt: skip
+                procs.append(_serve(repo_url, cluster.kubeconfig, args, logs[-1], env))
+            head = git(repo, "rev-parse", "HEAD").strip()
+            _wait("all apps synced", lambda: _all_live(bases[0], apps, head), 1800)
+            _wait(
+                "shards spread",
+                lambda: [_shards_held(b) for b in bases] == [shards // 3] * 3,
+                600,
+            )
+            procs[2].kill()
+            for number in range(apps):
+                app = f"app-{number:04d}"
+                (repo / "apps" / app / "configmap.yaml").write_text(
+                    configmap(app, NAMESPACE, app, number + 1)
+                )
+            git(repo, "add", "-A")
+            git(repo, "-c", "user.name=bench", "-c", "user.email=bench@gitsync.invalid",
+                "commit", "-q", "-m", "change")  # fmt: skip
+            head = git(repo, "rev-parse", "HEAD").strip()
+            live = _wait("live after kill -9", lambda: _all_live(bases[0], apps, head), 1800)
+            results.add("kill -9 + commit: every app live again after", live, "s",
+                        f"<= lease {lease} + poll {poll} + the sync")  # fmt: skip
+            procs[1].send_signal(signal.SIGSTOP)
+            taken = _wait(
+                "paused replica's shards taken", lambda: _shards_held(bases[0]) == shards, 600
+            )
+            results.add("SIGSTOP: its shards held by the last replica after", taken, "s",
+                        f"<= lease {lease} + a renewal")  # fmt: skip
+            procs[1].send_signal(signal.SIGCONT)
+            back = _wait("resumed replica holds shards", lambda: _shards_held(bases[1]) > 0, 600)
+            results.add("SIGCONT: the resumed replica holds a shard again after", back, "s")
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGCONT)
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            for log in logs:
+                log.close()
+            cluster.close()
+    return results
+
+
 def main(argv: list[str] | None = None) -> Results:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--apps", type=int, default=3000)
@@ -163,7 +269,16 @@ def main(argv: list[str] | None = None) -> Results:
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--lease-duration", default="15s")
     parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--failover", action="store_true", help="measure failover instead")
+    parser.add_argument("--poll-interval", default="5s", help="with --failover")
     args = parser.parse_args(argv)
+    if args.failover:
+        measured = failover(
+            args.apps, shards=args.shards, lease=args.lease_duration, poll=args.poll_interval,
+            latency_ms=args.latency_ms,
+        )  # fmt: skip
+        measured.report()
+        return measured
     counts = [int(part) for part in args.replicas.split(",") if part.strip()]
     results = run(
         args.apps, counts, shards=args.shards, latency_ms=args.latency_ms, qps=args.qps,

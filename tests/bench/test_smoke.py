@@ -91,3 +91,9 @@ def test_shards() -> None:
     assert results.value("1 replica(s): all Synced+Healthy, wall") > 0
     assert results.value("2 replica(s): every shard held after") > 0
     assert results.value("2 replicas: speed-up over one") > 0
+
+
+def test_shards_failover() -> None:
+    results = shards.failover(apps=3, shards=3, lease="3s", poll="1s", latency_ms=0.0)
+    assert results.value("kill -9 + commit: every app live again after") > 0
+    assert results.value("SIGCONT: the resumed replica holds a shard again after") > 0
