@@ -54,7 +54,7 @@ from gitsync.controller.removal import delete_owned
 from gitsync.controller.reposecrets import refresh_repo_secrets
 from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
-from gitsync.controller.sharding import FencedPort, Sharding, shard_leases_in_use
+from gitsync.controller.sharding import FencedPort, Sharding
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
 from gitsync.diff import IgnoreDifferences
@@ -69,6 +69,7 @@ from gitsync.model.keys import ResourceKey
 from gitsync.project import AppProject
 from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.push.payloads import PushEvent
+from gitsync.shard.leaseview import shard_leases_in_use
 from gitsync.source import (
     Credentials,
     HelmRepoCache,

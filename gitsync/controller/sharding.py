@@ -29,7 +29,6 @@ from gitsync.shard import FencedError, FenceToken, Ownership, ShardLeases, Stamp
 from gitsync.shard.assignment import shard_key, shard_of
 from gitsync.shard.fencing import SHARD_LABEL
 from gitsync.shard.forward import RequestForwarder, read_requests
-from gitsync.shard.leases import shard_leases_in_use
 from gitsync.sync.port import ApplyOptions, ClusterPort
 from gitsync.sync.store import APP_ANNOTATION, OPERATION_SELECTOR, STATE_KEY
 
@@ -290,4 +289,4 @@ class FencedPort:
         self._port.remove_finalizer(api_version, kind, namespace, name, finalizer)
 
 
-__all__ = ["FencedError", "FencedPort", "ShardHost", "Sharding", "shard_leases_in_use"]
+__all__ = ["FencedError", "FencedPort", "ShardHost", "Sharding"]

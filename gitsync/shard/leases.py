@@ -5,11 +5,7 @@ renews its presence Lease ``gitsync-replica-<identity>`` and its shards'
 ``gitsync-shard-<i>`` Leases, claims free ones up to its share and releases those it
 should hand over (`gitsync.shard.assignment.decide`). Every write carries the
 resourceVersion the LIST returned, so two replicas racing for one Lease cannot both win.
-
-A Lease is expired when its resourceVersion has not changed for its leaseDurationSeconds
-as this process observed it (by the monotonic clock, as client-go's leader election
-does): clocks of different nodes never meet. A replica that starts therefore waits one
-Lease duration before it takes a Lease of a replica that died.
+Expiry is judged as this process observed the Leases (`gitsync.shard.leaseview`).
 
 The holder may write for a shard only while its last successful renewal, timed from
 before the request was sent, is younger than ``lease_seconds - renew_every``: others
@@ -19,7 +15,6 @@ wait at least ``lease_seconds`` after observing that renewal before they take ov
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import threading
 import time
 import uuid
@@ -35,41 +30,24 @@ from gitsync.shard.assignment import (
     Round,
     decide,
     replica_lease_name,
-    shard_index,
     shard_lease_name,
 )
 from gitsync.shard.fencing import FencedError, FenceToken
+from gitsync.shard.leaseview import (
+    INSTANCE_ANNOTATION,
+    LEASE_API,
+    LeaseClient,
+    Leases,
+    Observer,
+    new_lease,
+    with_spec,
+)
 
-LEASE_API = "coordination.k8s.io/v1"
-LEADER_LEASE = "gitsync-leader"  # `--shards 1`: gitsync.controller.leader's Lease
 # A presence Lease unchanged this many Lease durations belongs to a replica long gone
 # (pods of a Deployment get new names): it is deleted, so they do not pile up.
 FORGET_AFTER_DURATIONS = 20
-SHARDS_ANNOTATION = "gitsync.io/shards"
-INSTANCE_ANNOTATION = "gitsync.io/instance"
-COMPONENT_LABEL = "app.kubernetes.io/component"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 
 log = structlog.get_logger("gitsync.shard")
-
-
-class LeaseClient(Protocol):
-    """The Lease reads and writes the shards need (`gitsync.kube.Cluster` has them)."""
-
-    def list(
-        self,
-        api_version: str,
-        kind: str,
-        *,
-        namespace: str | None = None,
-        label_selector: str | None = None,
-    ) -> list[dict[str, Any]]: ...
-
-    def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
-
-    def replace(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]: ...
-
-    def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> bool: ...
 
 
 class ShardListener(Protocol):
@@ -103,42 +81,6 @@ class _Held:
     preparing: bool = False
 
 
-@dataclass(frozen=True)
-class _Seen:
-    version: str
-    since: float  # monotonic time this resourceVersion was first seen
-
-
-def _now_micro() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def shard_leases_in_use(client: LeaseClient, namespace: str, now: float | None = None) -> str:
-    """Why a single leader (``--shards 1``) must not start now: a shard Lease still held
-    and renewed within its duration ("" when none is). Judged by renewTime and this
-    host's clock, as the leader election itself judges its Lease."""
-    now = time.time() if now is None else now
-    for lease in client.list(LEASE_API, "Lease", namespace=namespace):
-        name = str((lease.get("metadata") or {}).get("name") or "")
-        spec = lease.get("spec") or {}
-        holder = spec.get("holderIdentity")
-        if shard_index(name) is None or not holder:
-            continue
-        renewed = _parse_micro(str(spec.get("renewTime") or ""))
-        if renewed is not None and now < renewed + float(spec.get("leaseDurationSeconds") or 0):
-            return f"shard Lease {name} is held by {holder}"
-    return ""
-
-
-def _parse_micro(text: str) -> float | None:
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return dt.datetime.strptime(text, fmt).replace(tzinfo=dt.UTC).timestamp()
-        except ValueError:
-            continue
-    return None
-
-
 class ShardLeases:
     """Holds this replica's share of ``shards`` shard Leases in `namespace`."""
 
@@ -168,7 +110,7 @@ class ShardLeases:
         self._held: dict[int, _Held] = {}
         self._holders: dict[int, str] = {}
         self._replicas: frozenset[str] = frozenset({identity})
-        self._seen: dict[str, _Seen] = {}
+        self._observer = Observer(lease_seconds)
         self._rounds = 0
         self.blocked = ""  # why this replica claims nothing now ("" when it may)
         self._listener: ShardListener | None = None
@@ -268,8 +210,19 @@ class ShardLeases:
     def run_round(self) -> None:
         leases = self._list()
         now = self._clock()
-        self._observe(leases, now)
-        holders, replicas, blocked = self._view(leases, now)
+        self._observer.observe(leases, now)
+        view = self._observer.view(
+            leases,
+            now,
+            identity=self.identity,
+            shards=self.shards,
+            instance=self._instance,
+            held=frozenset(self._held),
+        )
+        holders, replicas, blocked = view.holders, view.replicas, view.blocked
+        with self._lock:
+            self._holders = holders
+            self._replicas = replicas | {self.identity}
         if blocked != self.blocked:
             (log.warning if blocked else log.info)("shard claims", blocked=blocked or "no")
         self.blocked = blocked
@@ -300,73 +253,17 @@ class ShardLeases:
         self._retry_preparing()
         self._forget_gone(leases, now)
 
-    def _list(self) -> dict[str, dict[str, Any]]:
+    def _list(self) -> Leases:
         items = self._client.list(LEASE_API, "Lease", namespace=self._namespace)
         return {str((i.get("metadata") or {}).get("name") or ""): i for i in items}
 
-    def _observe(self, leases: dict[str, dict[str, Any]], now: float) -> None:
-        for name, lease in leases.items():
-            version = str(lease["metadata"].get("resourceVersion") or "")
-            seen = self._seen.get(name)
-            if seen is None or seen.version != version:
-                self._seen[name] = _Seen(version, now)
-        for name in set(self._seen) - set(leases):
-            del self._seen[name]
-
-    def _live_holder(self, name: str, lease: dict[str, Any], now: float) -> str:
-        """The holder of a Lease still renewed as seen from here; "" when free or expired."""
-        spec = lease.get("spec") or {}
-        holder = str(spec.get("holderIdentity") or "")
-        duration = float(spec.get("leaseDurationSeconds") or self.lease_seconds)
-        seen = self._seen.get(name)
-        if not holder or seen is None or now - seen.since >= duration:
-            return ""
-        return holder
-
-    def _view(
-        self, leases: dict[str, dict[str, Any]], now: float
-    ) -> tuple[dict[int, str], frozenset[str], str]:
-        """Live holders of this shard count's Leases, live replicas, and why claiming
-        must wait (a live Lease of another shard count, or this identity used twice)."""
-        holders: dict[int, str] = {}
-        replicas: set[str] = set()
-        blocked = ""
-        for name, lease in leases.items():
-            holder = self._live_holder(name, lease, now)
-            if not holder:
-                continue
-            annotations = lease["metadata"].get("annotations") or {}
-            index = shard_index(name)
-            if name == LEADER_LEASE:
-                blocked = f"Lease {name} (one shard) is held by {holder}"
-            elif index is not None:
-                if index >= self.shards or annotations.get(SHARDS_ANNOTATION) != str(self.shards):
-                    count = annotations.get(SHARDS_ANNOTATION, "?")
-                    blocked = f"Lease {name} of {count} shards is held by {holder}"
-                elif holder != self.identity or index in self._held:
-                    holders[index] = holder
-                else:  # held under this identity by an earlier process: wait for it to expire
-                    holders[index] = f"{holder} (an earlier process)"
-            elif name.startswith(REPLICA_LEASE_PREFIX):
-                replicas.add(holder)
-                if holder == self.identity and annotations.get(INSTANCE_ANNOTATION) not in (
-                    None,
-                    self._instance,
-                ):
-                    blocked = f"another live replica has the identity {holder}"
-        with self._lock:
-            self._holders = holders
-            self._replicas = frozenset(replicas | {self.identity})
-        return holders, frozenset(replicas), blocked
-
-    def _forget_gone(self, leases: dict[str, dict[str, Any]], now: float) -> None:
+    def _forget_gone(self, leases: Leases, now: float) -> None:
         forget_after = FORGET_AFTER_DURATIONS * self.lease_seconds
         mine = replica_lease_name(self.identity)
         for name in leases:
-            seen = self._seen.get(name)
-            if not name.startswith(REPLICA_LEASE_PREFIX) or name == mine or seen is None:
+            if not name.startswith(REPLICA_LEASE_PREFIX) or name == mine:
                 continue
-            if now - seen.since > forget_after:
+            if self._observer.unchanged_for(name, now) > forget_after:
                 with contextlib.suppress(GitsyncError):  # another replica's delete won
                     self._client.delete(LEASE_API, "Lease", self._namespace, name)
                 log.info("presence lease of a replica long gone deleted", lease=name)
@@ -375,13 +272,15 @@ class ShardLeases:
         """Renew this replica's presence Lease (not while another process holds it)."""
         if presence is not None and self.blocked.startswith("another live replica"):
             return
-        body = presence or self._new_lease(replica_lease_name(self.identity), "replica")
-        body = self._with_spec(body, holder=self.identity)
+        body = presence or new_lease(
+            self._namespace, replica_lease_name(self.identity), "replica", self.shards
+        )
+        body = self._spec(body, holder=self.identity)
         body["metadata"].setdefault("annotations", {})[INSTANCE_ANNOTATION] = self._instance
         with contextlib.suppress(ConflictError, NotFoundError):  # changed since the LIST
             self._write(body, create=presence is None)
 
-    def _drop_lost(self, leases: dict[str, dict[str, Any]]) -> None:
+    def _drop_lost(self, leases: Leases) -> None:
         with self._lock:
             lost = [
                 s
@@ -395,11 +294,11 @@ class ShardLeases:
             if was_ready[shard] and self._listener is not None:
                 self._listener.shard_lost(shard)
 
-    def _renew(self, shard: int, leases: dict[str, dict[str, Any]]) -> None:
+    def _renew(self, shard: int, leases: Leases) -> None:
         name = shard_lease_name(shard)
         sent = self._clock()
         try:
-            leases[name] = self._write(self._with_spec(leases[name], holder=self.identity))
+            leases[name] = self._write(self._spec(leases[name], holder=self.identity))
         except (ConflictError, NotFoundError):
             return  # someone wrote it since the LIST; the next round sees who holds it
         with self._lock:
@@ -411,8 +310,8 @@ class ShardLeases:
         name = shard_lease_name(shard)
         previous = str(((lease or {}).get("spec") or {}).get("holderIdentity") or "")
         transitions = int(((lease or {}).get("spec") or {}).get("leaseTransitions") or 0)
-        body = lease or self._new_lease(name, "shard")
-        body = self._with_spec(body, holder=self.identity, acquired=True)
+        body = lease or new_lease(self._namespace, name, "shard", self.shards)
+        body = self._spec(body, holder=self.identity, acquired=True)
         if lease is not None:
             body["spec"]["leaseTransitions"] = transitions + 1
         sent = self._clock()
@@ -479,7 +378,7 @@ class ShardLeases:
         for shard in waiting:
             self._start_preparing(shard)
 
-    def _drain(self, drain: set[int], leases: dict[str, dict[str, Any]]) -> None:
+    def _drain(self, drain: set[int], leases: Leases) -> None:
         """Mark shards to hand over (no new work starts for them), then release each one
         with nothing running: a shard is never handed over in the middle of a sync."""
         with self._lock:
@@ -504,42 +403,18 @@ class ShardLeases:
 
     def _write_release(self, lease: dict[str, Any]) -> None:
         try:
-            self._write(self._with_spec(lease, holder=None))
+            self._write(self._spec(lease, holder=None))
         except GitsyncError as err:  # it expires instead
             log.warning(
                 "could not release a lease", lease=lease["metadata"]["name"], error=str(err)
             )
 
-    # -- Lease bodies ---------------------------------------------------------------------
-    def _new_lease(self, name: str, component: str) -> dict[str, Any]:
-        return {
-            "apiVersion": LEASE_API,
-            "kind": "Lease",
-            "metadata": {
-                "name": name,
-                "namespace": self._namespace,
-                "labels": {COMPONENT_LABEL: f"{component}-lease", MANAGED_BY_LABEL: "gitsync"},
-                "annotations": {SHARDS_ANNOTATION: str(self.shards)},
-            },
-            "spec": {"leaseTransitions": 0},
-        }
-
-    def _with_spec(
+    def _spec(
         self, lease: dict[str, Any], *, holder: str | None, acquired: bool = False
     ) -> dict[str, Any]:
-        meta = dict(lease.get("metadata") or {})
-        meta["annotations"] = {
-            **(meta.get("annotations") or {}),
-            SHARDS_ANNOTATION: str(self.shards),
-        }
-        spec = dict(lease.get("spec") or {})
-        now = _now_micro()
-        # whole seconds, rounded down: others never wait less than this replica assumes
-        spec.update(holderIdentity=holder, leaseDurationSeconds=max(int(self.lease_seconds), 1))
-        spec["renewTime"] = now
-        if acquired:
-            spec["acquireTime"] = now
-        return {**lease, "metadata": meta, "spec": spec}
+        return with_spec(
+            lease, holder=holder, seconds=self.lease_seconds, shards=self.shards, acquired=acquired
+        )
 
     def _write(self, body: dict[str, Any], *, create: bool = False) -> dict[str, Any]:
         if create:

@@ -14,7 +14,7 @@ import pytest
 
 from gitsync.kube import Cluster
 from gitsync.shard import FencedError, FenceToken, ShardLeases
-from gitsync.shard.leases import LEASE_API
+from gitsync.shard.leaseview import LEASE_API
 from gitsync.sim import SimCluster
 from tests.waiting import wait_for
 
@@ -238,7 +238,7 @@ def test_a_single_leader_waits_while_shard_leases_are_held(
     sim: SimCluster, cluster: Cluster
 ) -> None:
     from gitsync.controller.leader import LeaderElector
-    from gitsync.shard.leases import shard_leases_in_use
+    from gitsync.shard.leaseview import shard_leases_in_use
 
     a = Replica(cluster, "a", 2)
     a.round()

@@ -191,3 +191,14 @@ def test_a_webhook_to_any_replica_refreshes_apps_owned_by_others(tmp_path: Path)
         wait_for(lambda: f.live("two", head), timeout=60, what="live after one webhook")
         apps: dict[str, Any] = f.replicas["w2"].apps()
         assert {a["controller"] for a in apps.values()} == {"w1", "w2"}
+
+        # An API action on an app owned elsewhere is carried out by its owner.
+        name = min(n for n, a in apps.items() if a["controller"] == "w2")
+        synced = f.replicas["w1"].cli("app", "sync", name, check=False)
+        assert synced.returncode == 0, synced.stderr
+
+        def manual_sync_recorded() -> bool:
+            history = f.replicas["w1"].apps()[name]["history"]
+            return any(not entry["automated"] for entry in history)
+
+        wait_for(manual_sync_recorded, timeout=60, what="the owner ran the forwarded sync")
