@@ -54,7 +54,7 @@ from gitsync.controller.removal import delete_owned
 from gitsync.controller.reposecrets import refresh_repo_secrets
 from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
-from gitsync.controller.sharding import FencedPort, Sharding
+from gitsync.controller.sharding import FencedError, FencedPort, Sharding
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
 from gitsync.diff import IgnoreDifferences
@@ -790,6 +790,9 @@ class Controller:
         status.destination_namespace = app.destination.namespace
         try:
             self._reconcile_app(app, status)
+        except FencedError as err:  # the shard moved on: its new owner shows the status
+            log.info("reconcile stopped", reason=str(err))
+            return
         except GitsyncError as err:
             if self._stopping.is_set():
                 return  # e.g. a render cut short by the shutdown: not the app's state
@@ -1146,7 +1149,9 @@ class Controller:
 
     def _elsewhere(self, name: str) -> bool:
         """With shards: `name` is an app another replica owns (requests are forwarded)."""
-        return self.sharding is not None and not self.sharding.ownership.owns(name)
+        with self._lock:
+            known = name in self._inventory.apps
+        return known and self.sharding is not None and not self.sharding.ownership.owns(name)
 
     def _count_owned(self) -> None:
         sharding = self.sharding
