@@ -43,6 +43,7 @@ class FieldValidation:
 
 def _invalid(rtype: ResourceType, name: str, errors: list[str]) -> ApiError:
     kind = f"{rtype.kind}.{rtype.group}" if rtype.group else rtype.kind
+    errors = sorted(errors)
     detail = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
     causes = []
     for error in errors:
