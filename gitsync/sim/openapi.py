@@ -116,7 +116,12 @@ class OpenAPISchemas:
         types = self.registry.types_in(group, version)
         if not types:
             return None
-        builtin = [(t.group, version, t.kind) for t in self.registry.all_types() if t.builtin]
+        builtin = [
+            (t.group, served, t.kind)
+            for t in self.registry.all_types()
+            if t.builtin
+            for served in t.versions
+        ]
         shared = schemas.builtin_components(builtin)
         components: dict[str, Schema] = {}
         kinds: dict[str, str] = {}
