@@ -102,6 +102,10 @@ def _convert(node: Any, component: bool = False) -> Any:
         else:
             out[key] = value
     _bounds(node, out)
+    if node.get("format") == "int-or-string":  # v2's way of saying it, alongside type: string
+        out.pop("type", None)
+        out.pop("oneOf", None)
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if node.get("x-kubernetes-int-or-string") and "anyOf" not in out:
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if node.get("x-kubernetes-list-type") == "set":
@@ -224,7 +228,13 @@ class SchemaDocument:
     def __init__(self, document: dict[str, Any]) -> None:
         components = (document.get("components") or {}).get("schemas") or {}
         self._components = components if isinstance(components, dict) else {}
-        converted = {n: _convert(s, component=True) for n, s in self._components.items()}
+        converted: dict[str, Any] = {}
+        self._unusable: set[str] = set()  # nested beyond what can be followed
+        for name, schema in self._components.items():
+            try:
+                converted[name] = _convert(schema, component=True)
+            except RecursionError:
+                self._unusable.add(name)
         resource = Resource.from_contents(
             {"components": {"schemas": converted}}, default_specification=DRAFT202012
         )
@@ -259,10 +269,15 @@ class SchemaDocument:
                 registry=self._registry,
                 format_checker=_FORMATS,
             )
-            reached = self._reachable(name)
+            try:
+                reached = self._reachable(name)
+                has_cel = reached is not None and any(
+                    _has_cel(self._components[n]) for n in reached
+                )
+            except RecursionError:
+                reached = None
             if reached is None:
-                return None  # a $ref to nowhere: this document cannot judge the kind
-            has_cel = any(_has_cel(self._components[n]) for n in reached)
+                return None  # a $ref to nowhere, or too deep: this document cannot judge the kind
             built = KindSchema(name, validator, has_cel)
             self._built[name] = built
         return built
@@ -275,7 +290,7 @@ class SchemaDocument:
             name = todo.pop()
             if name in seen:
                 continue
-            if not isinstance(self._components.get(name), dict):
+            if not isinstance(self._components.get(name), dict) or name in self._unusable:
                 return None
             seen.add(name)
             todo.extend(_refs(self._components[name]))
