@@ -18,6 +18,7 @@ from .registry import ResourceType
 from .validation import Findings
 
 DIRECTIVES = ("Ignore", "Strict", "Warn")
+_MAX_WARNINGS = 50
 
 
 @dataclass
@@ -118,3 +119,15 @@ def check_required(
     if findings.errors:
         name = str((obj.get("metadata") or {}).get("name") or "")
         raise _invalid(rtype, name, findings.errors)
+
+
+def warning_headers(warnings: list[str]) -> str:
+    """`Warning` header lines (RFC 7234: code 299, no agent, the text quoted), at most
+    `_MAX_WARNINGS`. Field names come from the request body: anything but printable
+    ASCII becomes `?`, so no text can end a header line."""
+    lines = []
+    for text in warnings[:_MAX_WARNINGS]:
+        printable = "".join(c if " " <= c <= "~" else "?" for c in text[:1024])
+        quoted = printable.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'Warning: 299 - "{quoted}"\r\n')
+    return "".join(lines)

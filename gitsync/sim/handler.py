@@ -20,7 +20,7 @@ import yaml
 from . import discovery, tables
 from .apierror import ApiError, status_body
 from .faults import FaultOutcome
-from .fieldvalidation import FieldValidation
+from .fieldvalidation import FieldValidation, warning_headers
 from .httpserver import Backend, SimHTTPServer
 from .rbac import Request
 from .records import RequestRecord
@@ -34,7 +34,6 @@ TablePrinter = Callable[[list[Obj], dict[str, Any], bool], Obj]
 
 _JSON = "application/json"
 _PHRASES = {s.value: s.phrase for s in HTTPStatus}
-_MAX_WARNINGS = 50
 
 
 def _yaml_loader() -> Any:
@@ -90,14 +89,12 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- answering ------------------------------------------------------------------------
     def send_bytes(self, code: int, body: bytes, content_type: str = _JSON) -> None:
-        sent = getattr(self, "_warnings", [])[:_MAX_WARNINGS]
-        warnings = "".join(f"Warning: {_warning(text)}\r\n" for text in sent)
         head = (
             f"HTTP/1.1 {code} {_PHRASES.get(code, 'Unknown')}\r\n"
             f"Content-Type: {content_type}\r\n"
             f"Content-Length: {len(body)}\r\n"
             f"Cache-Control: no-cache, private\r\n"
-            f"{warnings}"
+            f"{warning_headers(getattr(self, '_warnings', []))}"
             f"\r\n"
         ).encode()
         self.answered(code)
@@ -532,14 +529,6 @@ def _decode_continue(token: str | None) -> int:
         return int(json.loads(base64.b64decode(token))["start"])
     except (ValueError, KeyError, TypeError):
         raise ApiError(400, "invalid continue token", "BadRequest") from None
-
-
-def _warning(text: str) -> str:
-    """A `Warning` header value (RFC 7234): code 299, no agent, the text quoted. Field
-    names come from the request body: anything but printable ASCII becomes `?`."""
-    printable = "".join(c if " " <= c <= "~" else "?" for c in text[:1024])
-    quoted = printable.replace("\\", "\\\\").replace('"', '\\"')
-    return f'299 - "{quoted}"'
 
 
 def _agent_manager(agent: str | None) -> str:

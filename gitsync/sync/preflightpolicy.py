@@ -39,6 +39,8 @@ class Check(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """The pre-flight one write gets, and why (for logs and the operation's message)."""
+
     check: Check
     reason: str
 
