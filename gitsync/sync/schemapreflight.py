@@ -188,6 +188,9 @@ class PlanPreflight:
         """The pre-flight of one write (`live`: the object as it is, None when absent;
         `live_known` False when it was not read)."""
         cluster, facts = self.preflight.cluster, self.preflight.facts
+        if self.preflight.mode is PreflightMode.SERVER:  # no schema to fetch
+            unread = TaskFacts(group=task.group, kind=task.kind, live=None)
+            return Verdict(True, decide(unread, PreflightMode.SERVER).reason)
         try:
             info = cluster.resource_for(task.api_version, task.kind)
             schema = cluster.schemas.for_kind(task.api_version, task.kind)

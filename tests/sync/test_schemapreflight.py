@@ -91,14 +91,20 @@ def test_a_broken_object_fails_the_check_in_one_line(cluster: Cluster) -> None:
     assert "colour" not in str(lenient.for_plan(tasks).check(tasks[0], None).error)
 
 
-def test_updates_unknown_lives_and_mode_server_are_dry_run(cluster: Cluster) -> None:
+def test_updates_unknown_lives_and_mode_server_are_dry_run(
+    cluster: Cluster, sim: SimCluster
+) -> None:
     tasks = _plan(_config_map("settings"))
     checks = _checks(cluster, tasks)
     live = copy.deepcopy(tasks[0].obj)
     assert checks.check(tasks[0], live).dry_run
     assert checks.check(tasks[0], None, live_known=False).dry_run
-    server = SchemaPreflight(cluster, facts_from_cluster(cluster), PreflightMode.SERVER)
-    assert server.for_plan(tasks).check(tasks[0], None).dry_run
+    with Cluster.from_kubeconfig(sim.kubeconfig, qps=0) as fresh:
+        sim.reset_requests()
+        server = SchemaPreflight(fresh, ClusterFacts(), PreflightMode.SERVER)
+        verdict = server.for_plan(tasks).check(tasks[0], None)
+        assert verdict.dry_run and "mode server" in verdict.reason
+        assert sim.requests == []  # nothing fetched for a mode that does not use it
 
 
 def test_a_matching_webhook_keeps_the_dry_run_of_its_kind_only(
