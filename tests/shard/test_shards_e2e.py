@@ -181,8 +181,15 @@ def test_a_webhook_to_any_replica_refreshes_apps_owned_by_others(tmp_path: Path)
     with fleet(tmp_path, ["w1", "w2"], extra=["--poll-interval", "1h"]) as f:
         head = f.repo.head
         wait_for(lambda: f.live("one", head), timeout=90, what="all apps synced")
-        owners = f.owners(f.replicas["w1"])
-        assert set(owners.values()) == {"w1", "w2"}
+        # a replica that started late gets its share by handover
+        wait_for(
+            lambda: (
+                [_metric(env, "gitsync_shards_held") for env in f.replicas.values()] == [3.0, 3.0]
+                and set(f.owners(f.replicas["w1"]).values()) == {"w1", "w2"}
+            ),
+            timeout=60,
+            what="each replica holding three shards",
+        )
         before = f.repo.head
         head = f.repo.commit(files=_files("two"))
         changed = [f"apps/{d}/cm.yaml" for d in DIRS]
