@@ -52,6 +52,8 @@ from gitsync.controller.projects import ProjectSource, window_wait
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.removal import delete_owned
 from gitsync.controller.reposecrets import refresh_repo_secrets
+from gitsync.controller.requests import SyncRequests
+from gitsync.controller.revisions import Revisions
 from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
@@ -157,20 +159,20 @@ class Controller:
         self._saved: dict[str, dict[str, Any]] = {}
         self._root_sha = ""
         self._root_error = ""
-        self._shas: dict[SourceKey, str] = {}
-        self._stale: set[SourceKey] = set()
-        self._git_errors: dict[SourceKey, str] = {}
+        self.revisions = Revisions(
+            self.repos, self.charts, self.chart_credentials, self.local_repos, self.metrics
+        )
+        self.requests = SyncRequests()
         self._ops: dict[str, _Operation] = {}
-        self._sync_requested: set[str] = set()
-        self._sync_options: dict[str, tuple[bool, bool]] = {}  # (prune, dry run) asked
-        self._terminating: set[str] = set()
         self._desired: dict[str, list[dict[str, Any]]] = {}  # app -> objects last compared
-        self._refused_syncs: dict[str, str] = {}  # app -> why its last sync request failed
-        self._pinned: dict[str, str] = {}  # app -> revision a rollback syncs to, once
         self._diffs: dict[str, list[dict[str, Any]]] = {}  # per app, for the web UI
         self._heal_attempts: dict[str, int] = {}
         self.gates = StartGates(
-            self._lock, lambda: self._inventory, self._saved, self._shas, self._has_operation
+            self._lock,
+            lambda: self._inventory,
+            self._saved,
+            self.revisions.wanted,
+            self._has_operation,
         )
         self._ready = threading.Event()
         self._statuses_loaded = threading.Event()
@@ -352,8 +354,7 @@ class Controller:
         with self._lock:
             apps = list(self._inventory.apps.values())
         matched = apps_for_push(apps, event)
-        with self._lock:
-            self._stale.update(key for a in matched for key in a.source_keys)
+        self.revisions.mark_stale(key for a in matched for key in a.source_keys)
         for app in matched:
             # ahead of a poll's resync of every app: a push is what someone waits for
             self.queue.add_first(app.name)
@@ -380,14 +381,12 @@ class Controller:
     ) -> bool:
         with self._lock:
             app = self._inventory.apps.get(name)
-            if app is None:
-                return False
-            if revision:
-                _check_sync_revision(app, revision, dry_run)
-                self._pinned[name] = revision  # resolved to a SHA by the reconcile
-            self._refused_syncs.pop(name, None)
-            self._sync_requested.add(name)
-            self._sync_options[name] = (prune, dry_run)
+        if app is None:
+            return False
+        if revision:
+            _check_sync_revision(app, revision, dry_run)
+        # a revision is resolved to a SHA by the reconcile
+        self.requests.ask(name, prune=prune, dry_run=dry_run, pin=revision)
         self.queue.add(name)
         return True
 
@@ -395,9 +394,9 @@ class Controller:
     def refresh(self, name: str, *, hard: bool = False) -> bool:
         with self._lock:
             app = self._inventory.apps.get(name)
-            if app is None:
-                return False
-            self._stale.update(app.source_keys)
+        if app is None:
+            return False
+        self.revisions.mark_stale(app.source_keys)
         if hard:
             self.renderer.cache.clear()  # render again, whatever the cache holds
         self.queue.add_first(name)
@@ -424,7 +423,7 @@ class Controller:
         with self._lock:
             if name not in self._ops:
                 return False
-            self._terminating.add(name)
+        self.requests.terminate(name)
         self.queue.add_first(name)
         return True
 
@@ -468,10 +467,9 @@ class Controller:
             raise ActionRefused(409, "rollback needs an app with one Git source")
         if not 0 <= history_id < len(status.history):
             raise ActionRefused(404, f"{name} has no history entry {history_id}")
-        with self._lock:
-            self._pinned[name] = status.history[history_id].revision
-            self._sync_requested.add(name)
-        log.info("rollback requested", app=name, revision=self._pinned[name][:12])
+        revision = status.history[history_id].revision
+        self.requests.ask_rollback(name, revision)
+        log.info("rollback requested", app=name, revision=revision[:12])
         self.queue.add_first(name)
 
     def _view(self, status: AppStatus) -> dict[str, Any]:
@@ -505,36 +503,6 @@ class Controller:
                 self.queue.done(key)
 
     # -- Git --------------------------------------------------------------------------------
-    def _resolve(self, key: SourceKey, *, force: bool) -> str:
-        """The commit SHA (or, for a Helm repository chart, the version) `key` stands for."""
-        repo = key.repo
-        with self._lock:
-            known = self._shas.get(key)
-            force = force or key in self._stale
-        if known and not force:
-            return known
-        started = time.perf_counter()
-        try:
-            self.local_repos.check(repo)
-            if key.chart:
-                sha = self.charts.resolve(repo, key.chart, key.revision, self.chart_credentials)
-            else:
-                sha = self.repos.resolve(repo, key.revision)
-        except GitsyncError as err:
-            self.metrics.git_fetch(redact_url(repo), time.perf_counter() - started, False)
-            with self._lock:
-                self._git_errors[key] = str(err)
-            if known:
-                log.warning("git unreachable, keeping last revision", repo=redact_url(repo))
-                return known
-            raise
-        self.metrics.git_fetch(redact_url(repo), time.perf_counter() - started, True)
-        with self._lock:
-            self._git_errors.pop(key, None)
-            self._stale.discard(key)
-            self._shas[key] = sha
-        return sha
-
     def _refresh_root(self) -> None:
         self._reload_root(with_cluster_secrets=True)
         with self._lock:
@@ -542,7 +510,7 @@ class Controller:
             names = sorted(self._inventory.apps)
         for key in sorted(sources):
             try:
-                self._resolve(key, force=True)
+                self.revisions.resolve(key, force=True)
             except GitsyncError as err:
                 log.warning("source unreachable", repo=redact_url(key.repo), error=str(err))
         for name in names:  # periodic resync: cheap when nothing changed
@@ -580,7 +548,7 @@ class Controller:
         try:
             if with_cluster_secrets:  # before the root: it may need a repository Secret
                 refresh_repo_secrets(self.local, cfg.namespace, self.repo_credentials)
-            sha = self._resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
+            sha = self.revisions.resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
             if with_cluster_secrets:
                 self._refresh_cluster_secrets()
                 self.projects.load_cluster()
@@ -657,11 +625,11 @@ class Controller:
                 delete_owned(
                     dest.cluster, dest.cache.by_label(f"{TRACKING_LABEL}={app.name}"), app.name
                 )
+        self.requests.forget(app.name)
         with self._lock:
             self._statuses.pop(app.name, None)
             self._saved.pop(app.name, None)
             self._ops.pop(app.name, None)
-            self._refused_syncs.pop(app.name, None)
             self._desired.pop(app.name, None)
         try:
             self.statuses.delete(app.name)
@@ -727,12 +695,9 @@ class Controller:
             status.message = str(err)
             status.conditions = [f"ComparisonError: {err}"]
             log.warning("reconcile error", error=str(err))
-        for key in app.source_keys:
-            git_error = self._git_errors.get(key)
-            if git_error:
-                status.conditions.append(f"SourceError: {git_error}")
-        with self._lock:
-            refused = self._refused_syncs.get(name)
+        for git_error in self.revisions.errors_of(app.source_keys):
+            status.conditions.append(f"SourceError: {git_error}")
+        refused = self.requests.refusal(name)
         if refused:
             status.conditions.append(f"SyncError: {refused}")
         status.reconciled_at = time.time()
@@ -744,9 +709,8 @@ class Controller:
         unsupported = app.unsupported_source()
         if unsupported:
             raise UnsupportedSourceError(unsupported)
-        resolved = {key: self._resolve(key, force=False) for key in app.source_keys}
-        with self._lock:
-            pinned = self._pinned.get(name)
+        resolved = {key: self.revisions.resolve(key, force=False) for key in app.source_keys}
+        pinned = self.requests.pin_of(name)
         if pinned:
             if not _FULL_SHA.fullmatch(pinned):
                 pinned = self._resolve_pin(app, pinned)
@@ -754,7 +718,7 @@ class Controller:
         sha = app.revision_of(resolved) or ""
         structlog.contextvars.bind_contextvars(revision=sha[:12])
         if status.revision != sha or not status.commit:
-            status.commit = self._commit_summary(app, sha)
+            status.commit = self.revisions.commit_summary(app, sha)
         status.revision = sha
         dest = self._registry.find(app.destination.server, app.destination.name)
         if dest is None:
@@ -841,15 +805,14 @@ class Controller:
         app, status, inputs = compared.app, compared.status, compared.inputs
         name = app.name
         automated = app.sync_policy.automated
-        with self._lock:
-            manual = name in self._sync_requested
-            pin = self._pinned.get(name)
-            if manual and pin and pin != compared.pinned:
-                # Asked for another revision while this compare ran: compare again first,
-                # so the sync starts from the revision asked for.
-                self.queue.add(name)
-                return None
-            self._sync_requested.discard(name)
+        ask = self.requests.take(name)
+        manual = ask is not None
+        if ask is not None and ask.pin and ask.pin != compared.pinned:
+            # Asked for another revision while this compare ran: compare again first,
+            # so the sync starts from the revision asked for.
+            self.requests.give_back(name)
+            self.queue.add(name)
+            return None
         rolling = self.gates.rolling_of(name)
         in_step = rolling is not None and rolling.step_of(app.labels) is not None
         if rolling is not None:
@@ -883,8 +846,7 @@ class Controller:
             window = window_wait(compared.project, app, compared.dest.record.name, manual)
             if window is not None:
                 if manual:
-                    with self._lock:
-                        self._sync_requested.add(name)
+                    self.requests.give_back(name)
                 _wait(status, window.message, waited_for)
                 self.queue.add_after(name, window.recheck_after)
                 return None
@@ -893,8 +855,7 @@ class Controller:
                 # A manual request waits too; it runs once the gate opens.
                 self.gates.wait(name)
                 if manual:
-                    with self._lock:
-                        self._sync_requested.add(name)
+                    self.requests.give_back(name)
                 _wait(status, gate.waiting_for, waited_for, blocked=gate.blocked)
                 return None
         claimed = False
@@ -932,8 +893,7 @@ class Controller:
             self._heal_attempts[name] = heal_attempt
             log.info("self-heal", attempt=heal_attempt)
         is_auto = automated is not None and not manual
-        with self._lock:
-            prune, dry_run = self._sync_options.pop(name, (False, False))
+        prune, dry_run = self.requests.take_options(name)
         request = SyncRequest(
             app=name,
             manifests=tuple(compared.manifests),
@@ -969,9 +929,7 @@ class Controller:
         structlog.contextvars.bind_contextvars(phase=op.state.phase)
         deadline = time.monotonic() + STEP_BUDGET
         state = op.state
-        with self._lock:
-            terminate = name in self._terminating
-            self._terminating.discard(name)
+        terminate = self.requests.take_termination(name)
         if terminate and not state.terminal:
             runner.terminate(op.request, state, "terminated by request")
             log.info("sync terminated")
@@ -1015,7 +973,7 @@ class Controller:
         self.metrics.observe_sync(name, state.phase, time.monotonic() - op.started)
         with self._lock:
             self._ops.pop(name, None)
-            self._pinned.pop(name, None)
+        self.requests.unpin(name)
         log.info("sync finished", phase=state.phase, message=state.message)
         self.queue.add_after(name, STEP_PAUSE)  # show the state after the sync
 
@@ -1039,27 +997,12 @@ class Controller:
     def _resolve_pin(self, app: Application, revision: str) -> str:
         """The SHA a `sync --revision` names; a name that does not resolve drops the pin."""
         try:
-            sha = self.repos.resolve(app.sources[0].repo_url, revision)
+            sha = self.revisions.resolve_pin(app, revision)
         except GitsyncError as err:
-            with self._lock:
-                self._pinned.pop(app.name, None)
-                self._sync_requested.discard(app.name)
-                self._refused_syncs[app.name] = f"sync to {revision}: {err}"
+            self.requests.refuse_pin(app.name, f"sync to {revision}: {err}")
             raise
-        with self._lock:
-            self._pinned[app.name] = sha
+        self.requests.pin_resolved(app.name, sha)
         return sha
-
-    def _commit_summary(self, app: Application, sha: str) -> str:
-        """What people read beside the revision; empty for charts and several sources."""
-        sources = app.rendered_sources or app.sources
-        if len(sources) != 1 or sources[0].chart or not sha:
-            return ""
-        try:
-            return self.repos.commit_summary(sources[0].repo_url, sha)
-        except GitsyncError as err:
-            log.warning("cannot read the commit", error=str(err))
-            return ""
 
     def _has_operation(self, name: str) -> bool:
         with self._lock:
