@@ -23,8 +23,7 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from gitsync import rollouts
-from gitsync.appset import clusters_from_secrets, repo_tree_provider
-from gitsync.appset.cluster import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
+from gitsync.appset import repo_tree_provider
 from gitsync.controller.appsetenv import RequeueTimer, generator_env
 from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
 from gitsync.controller.argocdcm import ArgoCdConfigMap
@@ -39,21 +38,15 @@ from gitsync.controller.clusters import (
 from gitsync.controller.config import ControllerConfig
 from gitsync.controller.gates import StartGates
 from gitsync.controller.inventory import (
-    Inventory,
-    Removal,
     app_inputs,
-    build_inventory,
-    sources_of,
-    spec_digest,
 )
 from gitsync.controller.leader import LeaderElector
 from gitsync.controller.ordering import parse_depends_on, parse_wave
 from gitsync.controller.projects import ProjectSource, window_wait
 from gitsync.controller.push import apps_for_push, root_matches_push
-from gitsync.controller.removal import delete_owned
-from gitsync.controller.reposecrets import refresh_repo_secrets
 from gitsync.controller.requests import SyncRequests
 from gitsync.controller.revisions import Revisions
+from gitsync.controller.root import Root
 from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
 from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
@@ -64,7 +57,7 @@ from gitsync.errors import ActionRefused, GitsyncError, UnknownKindError
 from gitsync.health import aggregate, assess, load_directory, use_lua_scripts
 from gitsync.kube import Cluster
 from gitsync.metrics import Metrics
-from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
+from gitsync.model import Application, AutomatedSync, Manifest
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.model.keys import ResourceKey
 from gitsync.project import AppProject
@@ -154,11 +147,8 @@ class Controller:
         )
         self.queue = WorkQueue(observer=self.metrics)
         self._lock = threading.RLock()
-        self._inventory = Inventory()
         self._statuses: dict[str, AppStatus] = {}
         self._saved: dict[str, dict[str, Any]] = {}
-        self._root_sha = ""
-        self._root_error = ""
         self.revisions = Revisions(
             self.repos, self.charts, self.chart_credentials, self.local_repos, self.metrics
         )
@@ -169,7 +159,7 @@ class Controller:
         self._heal_attempts: dict[str, int] = {}
         self.gates = StartGates(
             self._lock,
-            lambda: self._inventory,
+            lambda: self.root.inventory,
             self._saved,
             self.revisions.wanted,
             self._has_operation,
@@ -197,6 +187,20 @@ class Controller:
         )
         if config.health_lua:
             use_lua_scripts("directory", load_directory(config.health_lua))
+        self.root = Root(
+            config,
+            repos=self.repos,
+            trees=lambda: self.local_repos.guard(repo_tree_provider(self.repos)),
+            revisions=self.revisions,
+            registry=self._registry,
+            projects=self.projects,
+            generator_env=self.generator_env,
+            requeue=self._requeue,
+            cluster=self.local,
+            repo_credentials=self.repo_credentials,
+            statuses=self.statuses,
+            forget=self._forget,
+        )
         self.argocd_cm = (
             ArgoCdConfigMap(self.local, config.namespace, config.argocd_cm, self._requeue_apps)
             if config.argocd_cm
@@ -348,11 +352,11 @@ class Controller:
     def ready_reason(self) -> str:
         if not self.is_leader:
             return "waiting for leadership"
-        return self._root_error or self._reason
+        return self.root.error or self._reason
 
     def on_push(self, event: PushEvent) -> int:
         with self._lock:
-            apps = list(self._inventory.apps.values())
+            apps = list(self.root.inventory.apps.values())
         matched = apps_for_push(apps, event)
         self.revisions.mark_stale(key for a in matched for key in a.source_keys)
         for app in matched:
@@ -380,7 +384,7 @@ class Controller:
         self, name: str, *, prune: bool = False, dry_run: bool = False, revision: str = ""
     ) -> bool:
         with self._lock:
-            app = self._inventory.apps.get(name)
+            app = self.root.inventory.apps.get(name)
         if app is None:
             return False
         if revision:
@@ -393,7 +397,7 @@ class Controller:
     # -- actions of the web UI and its API ----------------------------------------------
     def refresh(self, name: str, *, hard: bool = False) -> bool:
         with self._lock:
-            app = self._inventory.apps.get(name)
+            app = self.root.inventory.apps.get(name)
         if app is None:
             return False
         self.revisions.mark_stale(app.source_keys)
@@ -405,7 +409,7 @@ class Controller:
     def set_auto_sync_suspended(self, name: str, suspended: bool) -> bool:
         with self._lock:
             status = self._statuses.get(name)
-            if name not in self._inventory.apps or status is None:
+            if name not in self.root.inventory.apps or status is None:
                 return False
             status.auto_sync_suspended = suspended
         self.queue.add_first(name)  # the reconcile saves it
@@ -413,7 +417,7 @@ class Controller:
 
     def manifests(self, name: str) -> list[dict[str, Any]] | None:
         with self._lock:
-            if name not in self._inventory.apps:
+            if name not in self.root.inventory.apps:
                 return None
             return list(self._desired.get(name, []))
 
@@ -429,7 +433,7 @@ class Controller:
 
     def rollout_action(self, name: str, namespace: str, rollout: str, action: str) -> None:
         with self._lock:
-            app = self._inventory.apps.get(name)
+            app = self.root.inventory.apps.get(name)
             status = self._statuses.get(name)
         if app is None or status is None:
             raise ActionRefused(404, f"application {name!r} not found")
@@ -457,7 +461,7 @@ class Controller:
         """Sync `name` to the revision of its history entry `history_id` (0: oldest kept),
         once; refused while automated sync would undo it at once (as Argo CD refuses)."""
         with self._lock:
-            app = self._inventory.apps.get(name)
+            app = self.root.inventory.apps.get(name)
             status = self._statuses.get(name)
         if app is None or status is None:
             raise ActionRefused(404, f"application {name!r} not found")
@@ -504,137 +508,30 @@ class Controller:
 
     # -- Git --------------------------------------------------------------------------------
     def _refresh_root(self) -> None:
-        self._reload_root(with_cluster_secrets=True)
-        with self._lock:
-            sources = sources_of(self._inventory.apps)
-            names = sorted(self._inventory.apps)
-        for key in sorted(sources):
-            try:
-                self.revisions.resolve(key, force=True)
-            except GitsyncError as err:
-                log.warning("source unreachable", repo=redact_url(key.repo), error=str(err))
-        for name in names:  # periodic resync: cheap when nothing changed
+        for name in self.root.poll():  # periodic resync: cheap when nothing changed
             self.queue.add(name)
-        if not self._root_error or self._root_sha:
+        if not self.root.error or self.root.sha:
             self._ready.set()
 
     def _refresh_root_after_push(self) -> None:
         """Only the root: the pushed apps were queued by the push itself, and resyncing
         every app here would put a 1,000-app backlog in front of the next push."""
-        for name in self._reload_root(with_cluster_secrets=False):
+        for name in self.root.reload(with_cluster_secrets=False):
             self.queue.add(name)
 
     def _requeue_appsets(self) -> None:
         """Expand the ApplicationSets again at the root commit already loaded."""
-        with self._lock:
-            sha = self._root_sha
-        if not sha or not self._requeue.take():
-            return
-        try:
-            changed = self._load_root(sha)
-        except GitsyncError as err:
-            log.warning("applicationsets not expanded again", error=str(err))
-            with self._lock:
-                self._requeue.plan(self._inventory.requeue_after)
-            return
-        for name in changed:
+        for name in self.root.requeue_appsets():
             self.queue.add(name)
 
-    def _reload_root(self, *, with_cluster_secrets: bool) -> list[str]:
-        """Re-read the root when its commit moved (or the last read failed); the apps that
-        are new or changed, [] when nothing was re-read. A failure is kept for /readyz."""
-        cfg = self.config
-        changed: list[str] = []
-        try:
-            if with_cluster_secrets:  # before the root: it may need a repository Secret
-                refresh_repo_secrets(self.local, cfg.namespace, self.repo_credentials)
-            sha = self.revisions.resolve(SourceKey(cfg.repo, cfg.revision or "HEAD"), force=True)
-            if with_cluster_secrets:
-                self._refresh_cluster_secrets()
-                self.projects.load_cluster()
-            if sha != self._root_sha or self._root_error:
-                changed = self._load_root(sha)
-            self._root_error = ""
-        except GitsyncError as err:
-            self._root_error = f"root {redact_url(cfg.repo)}: {err}"
-            log.warning("root refresh failed", error=str(err))
-        return changed
-
-    def _load_root(self, sha: str) -> list[str]:
-        """Load the root at `sha`; the apps that are new or whose spec changed."""
-        cfg = self.config
-        tree = self.repos.tree(cfg.repo, sha)
+    def _forget(self, name: str) -> None:
+        """`name` left the root: nothing the controller keeps of it stays."""
+        self.requests.forget(name)
         with self._lock:
-            previous = self._inventory
-        inventory, removals = build_inventory(
-            tree,
-            cfg.path,
-            previous,
-            self.local_repos.guard(repo_tree_provider(self.repos)),
-            self._registry.records(),
-            self.generator_env,
-            cfg.limits,
-        )
-        self._requeue.plan(inventory.requeue_after)
-        self.projects.load_root(tree, cfg.path)
-        for appset, why in inventory.errors.items():
-            log.warning("applicationset kept its previous applications", appset=appset, error=why)
-        for where, why in inventory.invalid.items():
-            log.warning("document refused", location=where, error=why)
-        with self._lock:
-            self._inventory = inventory
-            self._root_sha = sha
-        for removal in removals:
-            self._remove(removal)
-        log.info("root loaded", revision=sha[:12], apps=len(inventory.apps))
-        return [
-            name
-            for name, app in sorted(inventory.apps.items())
-            if name not in previous.apps or spec_digest(previous.apps[name]) != spec_digest(app)
-        ]
-
-    def _refresh_cluster_secrets(self) -> None:
-        try:
-            secrets = self.local.list(
-                "v1",
-                "Secret",
-                namespace=self.config.namespace,
-                label_selector=f"{SECRET_TYPE_LABEL}={SECRET_TYPE_CLUSTER}",
-            )
-            records = clusters_from_secrets(list[Mapping[str, Any]](secrets))
-        except GitsyncError as err:
-            log.warning("cannot read cluster secrets", error=str(err))
-            return
-        for record in records:
-            if self._registry.find(record.server, "") is None:
-                try:
-                    self._registry.add_spec(
-                        ClusterSpec(record, config=record.config),
-                        self.config.qps,
-                        self.config.burst,
-                    )
-                except GitsyncError as err:
-                    log.warning("cannot connect cluster", cluster=record.name, error=str(err))
-
-    def _remove(self, removal: Removal) -> None:
-        app = removal.app
-        log.info("application removed", app=app.name, prune=removal.prune)
-        if removal.prune:
-            dest = self._registry.find(app.destination.server, app.destination.name)
-            if dest is not None:
-                delete_owned(
-                    dest.cluster, dest.cache.by_label(f"{TRACKING_LABEL}={app.name}"), app.name
-                )
-        self.requests.forget(app.name)
-        with self._lock:
-            self._statuses.pop(app.name, None)
-            self._saved.pop(app.name, None)
-            self._ops.pop(app.name, None)
-            self._desired.pop(app.name, None)
-        try:
-            self.statuses.delete(app.name)
-        except GitsyncError as err:
-            log.warning("cannot delete app status", app=app.name, error=str(err))
+            self._statuses.pop(name, None)
+            self._saved.pop(name, None)
+            self._ops.pop(name, None)
+            self._desired.pop(name, None)
 
     # -- clusters ---------------------------------------------------------------------------
     def _connected(self, dest: Destination) -> None:
@@ -649,7 +546,7 @@ class Controller:
     def _requeue_apps(self) -> None:
         """Health scripts or ignore rules changed: every app is compared again."""
         with self._lock:
-            names = sorted(self._inventory.apps)
+            names = sorted(self.root.inventory.apps)
         for name in names:
             self.queue.add(name)
 
@@ -659,19 +556,19 @@ class Controller:
         if not app:
             return
         with self._lock:
-            known = app in self._inventory.apps
+            known = app in self.root.inventory.apps
         if known:
             self.queue.add(str(app))
 
     # -- reconcile --------------------------------------------------------------------------
     def _reconcile(self, name: str) -> None:
         with self._lock:
-            app = self._inventory.apps.get(name)
+            app = self.root.inventory.apps.get(name)
             if app is None:
                 return
             status = self._statuses.get(name) or AppStatus(name=name)
             self._statuses[name] = status
-            status.appset = self._inventory.owner.get(name, "")
+            status.appset = self.root.inventory.owner.get(name, "")
         status.wave = parse_wave(app.annotations)
         status.depends_on = list(parse_depends_on(app.annotations))
         structlog.contextvars.bind_contextvars(app=name)
