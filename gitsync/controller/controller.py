@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -25,9 +24,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from gitsync import rollouts
 from gitsync.appset import repo_tree_provider
 from gitsync.controller.appsetenv import RequeueTimer, generator_env
-from gitsync.controller.appsources import SourceRenderer, refuse_duplicates, renderer_for
+from gitsync.controller.appsources import SourceRenderer, renderer_for
 from gitsync.controller.argocdcm import ArgoCdConfigMap
-from gitsync.controller.cachedcluster import CachedCluster, CachedKubePort
+from gitsync.controller.cachedcluster import CachedKubePort
 from gitsync.controller.clusters import (
     ClusterRegistry,
     ClusterSpec,
@@ -35,40 +34,30 @@ from gitsync.controller.clusters import (
     load_clusters_file,
     local_record,
 )
+from gitsync.controller.compare import Compared, Comparer, describe
 from gitsync.controller.config import ControllerConfig
 from gitsync.controller.gates import StartGates
-from gitsync.controller.inventory import (
-    app_inputs,
-)
 from gitsync.controller.leader import LeaderElector
-from gitsync.controller.ordering import parse_depends_on, parse_wave
 from gitsync.controller.projects import ProjectSource, window_wait
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.requests import SyncRequests
 from gitsync.controller.revisions import Revisions
 from gitsync.controller.root import Root
-from gitsync.controller.scope import check_scope
 from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
-from gitsync.controller.status import AppStatus, ResourceStatus, StatusStore, SyncResult
+from gitsync.controller.status import AppStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
-from gitsync.diff import IgnoreDifferences
-from gitsync.diff.live import LiveDiffer
-from gitsync.errors import ActionRefused, GitsyncError, UnknownKindError
-from gitsync.health import aggregate, assess, load_directory, use_lua_scripts
+from gitsync.errors import ActionRefused, GitsyncError
+from gitsync.health import load_directory, use_lua_scripts
 from gitsync.kube import Cluster
 from gitsync.metrics import Metrics
-from gitsync.model import Application, AutomatedSync, Manifest
+from gitsync.model import Application, AutomatedSync
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
-from gitsync.model.keys import ResourceKey
-from gitsync.project import AppProject
-from gitsync.project.enforce import check_application, check_objects, project_of
 from gitsync.push.payloads import PushEvent
 from gitsync.source import (
     Credentials,
     HelmRepoCache,
     RepoCache,
     helm_credentials_from_env,
-    redact_url,
 )
 from gitsync.source.gitauth import SecretCredentials
 from gitsync.source.localrepos import LocalRepoPolicy
@@ -94,22 +83,6 @@ class _Operation:
     automated: bool
     inputs: str
     started: float = field(default_factory=time.monotonic)
-
-
-@dataclass(frozen=True)
-class _Compared:
-    """An app as this reconcile compared it: what a sync would start from."""
-
-    app: Application
-    status: AppStatus
-    manifests: list[Manifest]
-    namespace: str
-    sha: str
-    inputs: str
-    ignore: IgnoreDifferences
-    dest: Destination
-    project: AppProject
-    pinned: str = ""  # the SHA a rollback or `sync --revision` pinned this compare to
 
 
 class Controller:
@@ -154,8 +127,6 @@ class Controller:
         )
         self.requests = SyncRequests()
         self._ops: dict[str, _Operation] = {}
-        self._desired: dict[str, list[dict[str, Any]]] = {}  # app -> objects last compared
-        self._diffs: dict[str, list[dict[str, Any]]] = {}  # per app, for the web UI
         self._heal_attempts: dict[str, int] = {}
         self.gates = StartGates(
             self._lock,
@@ -173,7 +144,6 @@ class Controller:
         self._leader: LeaderElector | None = None
         self._leading = threading.Event()
         self._registry = ClusterRegistry(self._connected, config.watched_namespaces)
-        self._differs: dict[int, LiveDiffer] = {}
         self._runners: dict[int, SyncRunner] = {}
         self.local = self._local_cluster()
         self.local.stats.add_observer(functools.partial(self.metrics.api_request, "in-cluster"))
@@ -205,6 +175,15 @@ class Controller:
             ArgoCdConfigMap(self.local, config.namespace, config.argocd_cm, self._requeue_apps)
             if config.argocd_cm
             else None
+        )
+        self.compare = Comparer(
+            config,
+            revisions=self.revisions,
+            requests=self.requests,
+            registry=self._registry,
+            projects=self.projects,
+            sources=self.sources,
+            argocd_cm=self.argocd_cm,
         )
 
     def _local_cluster(self) -> Cluster:
@@ -419,7 +398,7 @@ class Controller:
         with self._lock:
             if name not in self.root.inventory.apps:
                 return None
-            return list(self._desired.get(name, []))
+        return self.compare.desired(name) or []
 
     def terminate(self, name: str) -> bool:
         """Ended by the next visit: the runner fails the operation through its persisted
@@ -454,8 +433,7 @@ class Controller:
         self.queue.add_first(name)
 
     def diff(self, name: str) -> Sequence[Mapping[str, Any]] | None:
-        with self._lock:
-            return self._diffs.get(name)
+        return self.compare.diff(name)
 
     def rollback(self, name: str, history_id: int) -> None:
         """Sync `name` to the revision of its history entry `history_id` (0: oldest kept),
@@ -531,14 +509,14 @@ class Controller:
             self._statuses.pop(name, None)
             self._saved.pop(name, None)
             self._ops.pop(name, None)
-            self._desired.pop(name, None)
+        self.compare.forget(name)
 
     # -- clusters ---------------------------------------------------------------------------
     def _connected(self, dest: Destination) -> None:
         if dest.cluster is not self.local:
             observe = functools.partial(self.metrics.api_request, dest.record.name)
             dest.cluster.stats.add_observer(observe)
-        self._differs[id(dest)] = LiveDiffer(CachedCluster(dest.cluster, dest.cache))
+        self.compare.connect(dest)
         port = CachedKubePort(dest.cluster, dest.cache, self.config.watched_namespaces)
         self._runners[id(dest)] = SyncRunner(port, self.op_store, poll_interval=0.2)
         dest.cache.add_listener(self._on_live_change)
@@ -569,20 +547,9 @@ class Controller:
             status = self._statuses.get(name) or AppStatus(name=name)
             self._statuses[name] = status
             status.appset = self.root.inventory.owner.get(name, "")
-        status.wave = parse_wave(app.annotations)
-        status.depends_on = list(parse_depends_on(app.annotations))
         structlog.contextvars.bind_contextvars(app=name)
         started = time.perf_counter()
-        src = (app.rendered_sources or app.sources)[0]
-        status.project = app.project
-        status.labels = dict(app.labels)
-        status.sync_policy = _policy_text(app)
-        status.repo = redact_url(src.repo_url)
-        status.path = src.path
-        status.chart = src.chart
-        status.target_revision = src.key.revision
-        status.destination = app.destination.server or app.destination.name
-        status.destination_namespace = app.destination.namespace
+        describe(app, status)
         try:
             self._reconcile_app(app, status)
         except GitsyncError as err:
@@ -602,103 +569,15 @@ class Controller:
         self._save(status)
 
     def _reconcile_app(self, app: Application, status: AppStatus) -> None:
-        name = app.name
-        unsupported = app.unsupported_source()
-        if unsupported:
-            raise UnsupportedSourceError(unsupported)
-        resolved = {key: self.revisions.resolve(key, force=False) for key in app.source_keys}
-        pinned = self.requests.pin_of(name)
-        if pinned:
-            if not _FULL_SHA.fullmatch(pinned):
-                pinned = self._resolve_pin(app, pinned)
-            resolved = {key: pinned for key in resolved}
-        sha = app.revision_of(resolved) or ""
-        structlog.contextvars.bind_contextvars(revision=sha[:12])
-        if status.revision != sha or not status.commit:
-            status.commit = self.revisions.commit_summary(app, sha)
-        status.revision = sha
-        dest = self._registry.find(app.destination.server, app.destination.name)
-        if dest is None:
-            wanted = app.destination.server or app.destination.name
-            raise UnknownDestinationError(f"destination cluster {wanted!r} is not registered")
-        project = project_of(app, self.projects.current())
-        check_application(app, project, dest.record.name)
-        namespace = app.destination.namespace or "default"
-        rendered = self.sources.render(app, resolved, namespace, dest.cluster)
-        manifests = [m for m, _ in rendered]
-        desired = [_with_namespace(dest.cluster, m.obj, namespace) for m in manifests]
-        if self.config.watched_namespaces:
-            check_scope(namespace, desired, self.config.watched_namespaces)
-        refuse_duplicates(desired, [where for _, where in rendered])
-        check_objects(app, project, desired, _has_namespace, dest.record.name)
-        with self._lock:
-            self._desired[name] = desired
-        ignore = IgnoreDifferences.from_app_spec(list(app.ignore_differences))
-        if self.argocd_cm is not None:  # the ConfigMap's rules apply to every app
-            ignore = IgnoreDifferences((*self.argocd_cm.ignore.rules, *ignore.rules))
-        diff = self._differs[id(dest)].diff_app(name, desired, ignore=ignore)
-        status.resources = [
-            ResourceStatus(
-                group=r.key.group,
-                kind=r.key.kind,
-                namespace=r.key.namespace,
-                name=r.key.name,
-                status=r.status.value,
-            )
-            for r in diff.resources
-        ]
-        status.sync_status = "Synced" if diff.in_sync else "OutOfSync"
-        diffs = [
-            {
-                "kind": r.key.kind,
-                "namespace": r.key.namespace,
-                "name": r.key.name,
-                "diff_text": r.unified,
-            }
-            for r in diff.resources
-        ]
-        with self._lock:
-            self._diffs[name] = diffs
-        status.message = ""
-        status.conditions = []
-        self._assess_health(dest, manifests, desired, status)
-        inputs = app_inputs(app, sha)
-        op = self._ops.get(name)
+        compared = self.compare.compare(app, status)
+        op = self._ops.get(app.name)
         if op is None:
-            compared = _Compared(
-                app, status, manifests, namespace, sha, inputs, ignore, dest, project, pinned or ""
-            )
             op = self._maybe_start(compared)
         if op is not None:
-            self._drive(name, op, status, dest)
+            self._drive(app.name, op, status, compared.dest)
         self.gates.show_step(app, status)
 
-    def _assess_health(
-        self,
-        dest: Destination,
-        manifests: list[Manifest],
-        desired: list[dict[str, Any]],
-        status: AppStatus,
-    ) -> None:
-        pairs: list[tuple[Manifest | None, dict[str, Any] | None]] = []
-        by_key = {(r.kind, r.namespace, r.name): r for r in status.resources}
-        for manifest, obj in zip(manifests, desired, strict=True):
-            if manifest.sync.is_hook or manifest.sync.skip:
-                continue
-            key = ResourceKey.of(obj)
-            live = dest.cache.get(key)
-            pairs.append((manifest, live))
-            found = by_key.get((key.kind, key.namespace, key.name))
-            if found is not None and live is not None:
-                health = assess(live)
-                if health is not None:
-                    found.health = health.status.value
-                    found.message = health.message
-        health = aggregate(pairs)
-        status.health = health.status.value
-        status.health_message = health.message
-
-    def _maybe_start(self, compared: _Compared) -> _Operation | None:
+    def _maybe_start(self, compared: Compared) -> _Operation | None:
         app, status, inputs = compared.app, compared.status, compared.inputs
         name = app.name
         automated = app.sync_policy.automated
@@ -777,7 +656,7 @@ class Controller:
 
     def _start(
         self,
-        compared: _Compared,
+        compared: Compared,
         *,
         automated: AutomatedSync | None,
         manual: bool,
@@ -891,27 +770,9 @@ class Controller:
         for name in self.gates.waiting_besides(changed):
             self.queue.add(name)
 
-    def _resolve_pin(self, app: Application, revision: str) -> str:
-        """The SHA a `sync --revision` names; a name that does not resolve drops the pin."""
-        try:
-            sha = self.revisions.resolve_pin(app, revision)
-        except GitsyncError as err:
-            self.requests.refuse_pin(app.name, f"sync to {revision}: {err}")
-            raise
-        self.requests.pin_resolved(app.name, sha)
-        return sha
-
     def _has_operation(self, name: str) -> bool:
         with self._lock:
             return name in self._ops
-
-
-class UnknownDestinationError(GitsyncError):
-    """An Application names a cluster the controller does not know."""
-
-
-class UnsupportedSourceError(GitsyncError):
-    """An Application's source is of a kind gitsync cannot render in full."""
 
 
 def _wait(status: AppStatus, why: str, before: str, **fields: Any) -> None:
@@ -919,16 +780,6 @@ def _wait(status: AppStatus, why: str, before: str, **fields: Any) -> None:
     status.waiting_for = why
     if why != before:
         log.info("sync waits", waiting_for=why, **fields)
-
-
-def _policy_text(app: Application) -> str:
-    automated = app.sync_policy.automated
-    if automated is None:
-        return "manual"
-    options = [
-        n for n, on in (("prune", automated.prune), ("self-heal", automated.self_heal)) if on
-    ]
-    return f"automated ({', '.join(options)})" if options else "automated"
 
 
 def _running(status: AppStatus) -> bool:
@@ -949,9 +800,6 @@ def _comparable(status: AppStatus) -> dict[str, Any]:
     return data
 
 
-_FULL_SHA = re.compile(r"[0-9a-f]{40}")
-
-
 def _check_sync_revision(app: Application, revision: str, dry_run: bool) -> None:
     """Argo CD's rules for syncing to another revision than the app's target."""
     if len(app.sources) != 1 or app.sources[0].chart:
@@ -959,22 +807,3 @@ def _check_sync_revision(app: Application, revision: str, dry_run: bool) -> None
     target = app.sources[0].key.revision
     if app.sync_policy.automated is not None and not dry_run and revision != target:
         raise ActionRefused(409, f"cannot sync to {revision}: automated sync follows {target}")
-
-
-def _has_namespace(obj: Mapping[str, Any]) -> bool:
-    """After `_with_namespace`, exactly the namespaced objects name a namespace."""
-    return bool((obj.get("metadata") or {}).get("namespace"))
-
-
-def _with_namespace(cluster: Cluster, obj: dict[str, Any], namespace: str) -> dict[str, Any]:
-    """`obj` with the destination namespace filled in when it is namespaced and names none."""
-    meta = obj.get("metadata") or {}
-    if meta.get("namespace"):
-        return obj
-    try:
-        namespaced = bool(cluster.resource_for(str(obj["apiVersion"]), str(obj["kind"])).namespaced)
-    except UnknownKindError:
-        namespaced = True  # a custom resource whose CRD is not installed yet
-    if not namespaced:
-        return obj
-    return {**obj, "metadata": {**meta, "namespace": namespace}}
