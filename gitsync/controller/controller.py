@@ -38,19 +38,22 @@ from gitsync.controller.compare import Compared, Comparer, describe
 from gitsync.controller.config import ControllerConfig
 from gitsync.controller.gates import StartGates
 from gitsync.controller.leader import LeaderElector
-from gitsync.controller.projects import ProjectSource, window_wait
+from gitsync.controller.ordering import Gate
+from gitsync.controller.progressive import StepStatus
+from gitsync.controller.projects import ProjectSource, WindowWait, window_wait
 from gitsync.controller.push import apps_for_push, root_matches_push
 from gitsync.controller.requests import SyncRequests
 from gitsync.controller.revisions import Revisions
 from gitsync.controller.root import Root
-from gitsync.controller.settings import rolling_policy, self_heal_delay, sync_settings
+from gitsync.controller.settings import sync_settings
+from gitsync.controller.startpolicy import Hold, RollingFacts, Start, StartFacts, decide
 from gitsync.controller.status import AppStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
 from gitsync.errors import ActionRefused, GitsyncError
 from gitsync.health import load_directory, use_lua_scripts
 from gitsync.kube import Cluster
 from gitsync.metrics import Metrics
-from gitsync.model import Application, AutomatedSync
+from gitsync.model import Application
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
 from gitsync.push.payloads import PushEvent
 from gitsync.source import (
@@ -83,6 +86,24 @@ class _Operation:
     automated: bool
     inputs: str
     started: float = field(default_factory=time.monotonic)
+
+
+class _LiveGates:
+    """The start policy's gates for one compared app, looked at on demand."""
+
+    def __init__(self, gates: StartGates, compared: Compared) -> None:
+        self._gates = gates
+        self._compared = compared
+
+    def window(self, manual: bool) -> WindowWait | None:
+        c = self._compared
+        return window_wait(c.project, c.app, c.dest.record.name, manual)
+
+    def ordering(self) -> Gate:
+        return self._gates.ordering(self._compared.app.name)
+
+    def step(self) -> StepStatus:
+        return self._gates.claim_step(self._compared.app, self._compared.status)
 
 
 class Controller:
@@ -578,98 +599,64 @@ class Controller:
         self.gates.show_step(app, status)
 
     def _maybe_start(self, compared: Compared) -> _Operation | None:
-        app, status, inputs = compared.app, compared.status, compared.inputs
+        """Start a sync when the start policy says so; otherwise carry out why not."""
+        app, status = compared.app, compared.status
         name = app.name
-        automated = app.sync_policy.automated
-        ask = self.requests.take(name)
-        manual = ask is not None
-        if ask is not None and ask.pin and ask.pin != compared.pinned:
-            # Asked for another revision while this compare ran: compare again first,
-            # so the sync starts from the revision asked for.
-            self.requests.give_back(name)
-            self.queue.add(name)
-            return None
         rolling = self.gates.rolling_of(name)
-        in_step = rolling is not None and rolling.step_of(app.labels) is not None
-        if rolling is not None:
-            # The steps start the syncs (Argo CD turns the apps' own automated sync off);
-            # an app that no step selects syncs only by hand.
-            automated = rolling_policy(app, rolling.default_prune) if in_step else None
-        if status.auto_sync_suspended:
-            automated = None  # `app set --suspend`: syncs only by hand until resumed
-        resume = _running(status)
+        facts = StartFacts(
+            sync_status=status.sync_status,
+            inputs=compared.inputs,
+            synced_inputs=status.sync_inputs,
+            running=_running(status),
+            policy=app.sync_policy.automated,
+            suspended=status.auto_sync_suspended,
+            ask=self.requests.take(name),
+            compared_pin=compared.pinned,
+            rolling=None
+            if rolling is None
+            else RollingFacts(rolling.step_of(app.labels) is not None, rolling.default_prune),
+            heal_attempts=self._heal_attempts.get(name, 0),
+            last_finished=status.history[-1].finished_at if status.history else 0.0,
+            now=time.time(),
+            heal_base=self.self_heal_base,
+        )
         waited_for = status.waiting_for
-        if not resume:
+        decision = decide(facts, _LiveGates(self.gates, compared))
+        if decision.clear_waiting:
             status.waiting_for = ""
             self.gates.stop_waiting(name)
-        heal_attempt: int | None = None
-        if not (manual or resume):
-            if automated is None or status.sync_status != "OutOfSync":
-                return None
-            if inputs == status.sync_inputs:
-                if not automated.self_heal:
-                    return None
-                attempts = self._heal_attempts.get(name, 0)
-                last = status.history[-1].finished_at if status.history else 0.0
-                wait = last + self_heal_delay(attempts, self.self_heal_base) - time.time()
-                if wait > 0:
-                    self.queue.add_after(name, wait)
-                    return None
-                heal_attempt = attempts + 1
-            else:
-                self._heal_attempts.pop(name, None)
-        if not resume:
-            window = window_wait(compared.project, app, compared.dest.record.name, manual)
-            if window is not None:
-                if manual:
-                    self.requests.give_back(name)
-                _wait(status, window.message, waited_for)
-                self.queue.add_after(name, window.recheck_after)
-                return None
-            gate = self.gates.ordering(name)
-            if not gate.open:
-                # A manual request waits too; it runs once the gate opens.
-                self.gates.wait(name)
-                if manual:
-                    self.requests.give_back(name)
-                _wait(status, gate.waiting_for, waited_for, blocked=gate.blocked)
-                return None
-        claimed = False
-        if in_step and not (manual or resume):
-            step = self.gates.claim_step(app, status)
-            if not step.may_sync:
-                self.gates.wait(name)
-                _wait(status, step.message, waited_for, step=step.step)
-                return None
-            claimed = True
+        if decision.reset_heal:
+            self._heal_attempts.pop(name, None)
+        start = decision.outcome
+        if isinstance(start, Hold):
+            self._hold(name, status, start, waited_for)
+            return None
         try:
-            return self._start(
-                compared,
-                automated=automated,
-                manual=manual,
-                resume=resume,
-                heal_attempt=heal_attempt,
-            )
+            return self._start(compared, start)
         finally:
-            if claimed:
+            if start.claimed_step:
                 self.gates.release(name)
 
-    def _start(
-        self,
-        compared: Compared,
-        *,
-        automated: AutomatedSync | None,
-        manual: bool,
-        resume: bool,
-        heal_attempt: int | None,
-    ) -> _Operation:
+    def _hold(self, name: str, status: AppStatus, hold: Hold, waited_for: str) -> None:
+        if hold.give_back:
+            self.requests.give_back(name)
+        if hold.wake_on_change:
+            self.gates.wait(name)
+        if hold.shown:
+            status.waiting_for = hold.why
+            if hold.why != waited_for:  # logged when the reason changes, not at every look
+                log.info("sync waits", waiting_for=hold.why, **hold.detail)
+        if hold.recheck_after is not None:
+            self.queue.add_after(name, hold.recheck_after)
+
+    def _start(self, compared: Compared, start: Start) -> _Operation:
         app, status, inputs, dest = compared.app, compared.status, compared.inputs, compared.dest
         name = app.name
-        if heal_attempt is not None:
-            self._heal_attempts[name] = heal_attempt
-            log.info("self-heal", attempt=heal_attempt)
-        is_auto = automated is not None and not manual
-        prune, dry_run = self.requests.take_options(name)
+        if start.heal_attempt is not None:
+            self._heal_attempts[name] = start.heal_attempt
+            log.info("self-heal", attempt=start.heal_attempt)
+        is_auto = start.automated
+        self.requests.take_options(name)  # asked with the request this sync answers
         request = SyncRequest(
             app=name,
             manifests=tuple(compared.manifests),
@@ -681,14 +668,14 @@ class Controller:
                 automated=is_auto,
                 wave_delay=self.config.wave_delay,
                 ignore=compared.ignore,
-                policy=automated if is_auto else None,
+                policy=start.policy if is_auto else None,
             ),
         )
-        if manual and (prune or dry_run):
-            settings = request.settings
-            request = replace(
-                request, settings=replace(settings, prune=settings.prune or prune, dry_run=dry_run)
+        if start.manual and (start.prune or start.dry_run):
+            settings = replace(
+                request.settings, prune=request.settings.prune or start.prune, dry_run=start.dry_run
             )
+            request = replace(request, settings=settings)
         state = self._runners[id(dest)].begin(request)
         op = _Operation(request, state, is_auto, inputs)
         with self._lock:
@@ -697,7 +684,7 @@ class Controller:
             status.sync_inputs = inputs
         status.operation = _operation_view(state)
         self._save(status)
-        log.info("sync started", automated=is_auto, resumed=resume)
+        log.info("sync started", automated=is_auto, resumed=start.resume, reason=start.reason)
         return op
 
     def _drive(self, name: str, op: _Operation, status: AppStatus, dest: Destination) -> None:
@@ -773,13 +760,6 @@ class Controller:
     def _has_operation(self, name: str) -> bool:
         with self._lock:
             return name in self._ops
-
-
-def _wait(status: AppStatus, why: str, before: str, **fields: Any) -> None:
-    """Hold the app's sync for `why`; logged when the reason changes, not at every look."""
-    status.waiting_for = why
-    if why != before:
-        log.info("sync waits", waiting_for=why, **fields)
 
 
 def _running(status: AppStatus) -> bool:
