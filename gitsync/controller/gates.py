@@ -30,13 +30,12 @@ class StartGates:
 
     def __init__(
         self,
-        lock: threading.RLock,
         inventory: Callable[[], Inventory],
         saved: Mapping[str, Mapping[str, Any]],
         wanted: Callable[[Application], str | None],
         running: Callable[[str], bool],
     ) -> None:
-        self._lock = lock
+        self._lock = threading.RLock()
         self._inventory = inventory
         self._saved = saved  # app -> its last saved status, as the controller keeps it
         self._wanted = wanted  # the revision an app is now wanted at, once resolved
