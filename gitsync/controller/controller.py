@@ -83,7 +83,7 @@ class Controller:
         self.metrics = metrics or Metrics()
         base = os.environ.get("GITSYNC_SELF_HEAL_BACKOFF")
         self.self_heal_base = self_heal_base if self_heal_base is not None else float(base or 2.0)
-        self.inputs = SourceStack.from_config(config, repo_cache)
+        self.source_stack = SourceStack.from_config(config, repo_cache)
         self.queue = WorkQueue(observer=self.metrics)
         self._lock = threading.Lock()  # guards _statuses
         self._statuses: dict[str, AppStatus] = {}  # what the API shows, per app
@@ -113,21 +113,21 @@ class Controller:
         )
         # the pipeline, in the order a reconcile runs it
         self.requests = SyncRequests()
-        inputs = self.inputs
+        stack = self.source_stack
         self.revisions = Revisions(
-            inputs.repos, inputs.charts, inputs.credentials, inputs.local_repos, self.metrics
+            stack.repos, stack.charts, stack.credentials, stack.local_repos, self.metrics
         )
         self.root = Root(
             config,
-            repos=inputs.repos,
-            trees=inputs.generator_trees,
+            repos=stack.repos,
+            trees=stack.generator_trees,
             revisions=self.revisions,
             registry=self._registry,
             projects=self.projects,
             generator_env=generator_env(config, self.local),
             requeue=RequeueTimer(lambda seconds: self.queue.add_after(REQUEUE_KEY, seconds)),
             cluster=self.local,
-            repo_credentials=inputs.credentials,
+            repo_credentials=stack.credentials,
             statuses=self.statuses,
             forget=self._forget,
         )
@@ -137,7 +137,7 @@ class Controller:
             requests=self.requests,
             registry=self._registry,
             projects=self.projects,
-            sources=inputs.sources,
+            sources=stack.sources,
             argocd_cm=self.argocd_cm,
         )
         self.driver = Driver(
@@ -234,7 +234,8 @@ class Controller:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         self.queue.shutdown()
-        self.inputs.renderer.close()  # a render in a child process ends now, not at its timeout
+        # a render in a child process ends now, not at its timeout
+        self.source_stack.renderer.close()
         for worker in self._workers:
             worker.join(timeout=30)
         if self._leader is not None:
@@ -242,7 +243,7 @@ class Controller:
         if self.argocd_cm is not None:
             self.argocd_cm.stop()
         self._registry.close()
-        self.inputs.close()
+        self.source_stack.close()
         log.info("controller stopped")
 
     @property
@@ -307,7 +308,7 @@ class Controller:
             return False
         self.revisions.mark_stale(app.source_keys)
         if hard:
-            self.inputs.renderer.cache.clear()  # render again, whatever the cache holds
+            self.source_stack.renderer.cache.clear()  # render again, whatever the cache holds
         self.queue.add_first(name)
         return True
 
