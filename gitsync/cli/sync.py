@@ -172,7 +172,7 @@ def sync_command(
     else:
         for line in summary_lines(state):
             click.echo(line)
-    phase = state.operation_phase
+    phase = state.phase
     if phase is OperationPhase.SUCCEEDED:
         sys.exit(EXIT_OK)
     if phase is OperationPhase.FAILED:

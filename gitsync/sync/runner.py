@@ -181,21 +181,18 @@ class SyncRunner:
             found = state.results.get(task.id)
             if not task.hook or found is None or found.finalizer_released:
                 continue
-            if found.task_status is TaskStatus.RUNNING:
+            if found.status is TaskStatus.RUNNING:
                 actions.delete_hook(self.port, task)
-                found.set(found.result, TaskStatus.FAILED, f"terminated: {message}")
+                found.update(TaskStatus.FAILED, f"terminated: {message}")
             else:
                 self._release(found)
             found.finalizer_released = True
-        state.phase = OperationPhase.FAILED.value
-        state.message = message
-        state.finished_at = self.clock()
+        state.finish(OperationPhase.FAILED, message, self.clock())
         self._persist(request, state)
 
     def _release(self, result: TaskResult) -> None:
-        api_version = f"{result.group}/{result.version}" if result.group else result.version
         self.port.remove_finalizer(
-            api_version, result.kind, result.namespace, result.name, HOOK_FINALIZER
+            result.api_version, result.kind, result.namespace, result.name, HOOK_FINALIZER
         )
 
     def _abandon(self, stored: OperationState) -> None:
@@ -222,7 +219,7 @@ class SyncRunner:
     ) -> str:
         changed = []
         for result in state.ordered_results():
-            now = (result.result, result.status, result.message)
+            now = (str(result.result or ""), result.status.value, result.message)
             if seen.get(result.id) != now:
                 seen[result.id] = now
                 changed.append(result)

@@ -71,11 +71,21 @@ def _shown(name: str) -> dict[str, Any]:
 
 
 def test_every_stored_state_loads_and_shows_as_before() -> None:
-    for name in ("presync-running", "between-waves", "failed"):
+    """What was shown is shown again; the change set (new) is read from what was stored."""
+    changes = {
+        "presync-running": {"created": 1},
+        "between-waves": {"created": 2, "pruned": 1},
+        "failed": {"created": 5, "pruneSkipped": 1},
+    }
+    for name, expected in changes.items():
         state = OperationState.from_json(_stored(name))
         assert state is not None, name
-        assert state.public() == _shown(name)["public"], name
-        assert list(summary_lines(state)) == _shown(name)["summary"], name
+        shown = state.public()
+        assert shown.pop("changes") == expected, name
+        assert shown == _shown(name)["public"], name
+        before = _shown(name)["summary"]
+        counts = ", ".join(f"{n} {a}" for a, n in expected.items())
+        assert list(summary_lines(state)) == [before[0], f"{before[1]} ({counts})"], name
 
 
 def test_saved_again_every_earlier_field_keeps_its_value() -> None:
