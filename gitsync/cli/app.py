@@ -31,6 +31,7 @@ from gitsync.cli.output import (
     resource_name,
     use_colour,
 )
+from gitsync.model.enums import OperationPhase
 
 APP_COLUMNS = ["NAME", "SYNC", "HEALTH", "REVISION", "WAVE/DEPENDS-ON/STEP", "WAITING-FOR"]
 WIDE_APP_COLUMNS = ["PROJECT", "REPO", "PATH", "DESTINATION", "NAMESPACE"]
@@ -47,7 +48,7 @@ def _waiting(app: Mapping[str, Any]) -> str:
     if app.get("waiting_for"):
         return str(app["waiting_for"])
     operation = app.get("operation") or {}
-    if operation.get("phase") == "Running":
+    if operation.get("phase") == OperationPhase.RUNNING:
         return str(operation.get("message") or "sync running")
     return ""
 

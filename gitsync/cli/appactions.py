@@ -13,6 +13,7 @@ from gitsync.cli.appfollow import EXIT_FAILED, EXIT_SUCCEEDED, follow_operation,
 from gitsync.cli.controllerapi import ApiError, app_path, call_api, server_options
 from gitsync.cli.output import JSON, TABLE, YAML, dump, output_option, resource_name
 from gitsync.durations import parse_duration
+from gitsync.model.enums import OperationPhase
 
 EXIT_IN_SYNC = 0
 EXIT_DIFFERENT = 1
@@ -41,7 +42,7 @@ def finish(
     phase = str(operation.get("phase", ""))
     revision = str(operation.get("revision", ""))[:12]
     click.echo(f"sync of {name} {phase} at revision {revision}")
-    return EXIT_SUCCEEDED if phase == "Succeeded" else EXIT_FAILED
+    return EXIT_SUCCEEDED if phase == OperationPhase.SUCCEEDED else EXIT_FAILED
 
 
 @click.command("sync")
@@ -70,7 +71,7 @@ def sync_command(
     1 Failed, 2 error or timeout)."""
     deadline = time.monotonic() + parse_duration(timeout, what="--timeout")
     before: Mapping[str, Any] = call_api(server, token, "GET", app_path(name)) if wait else {}
-    if wait and (before.get("operation") or {}).get("phase") == "Running":
+    if wait and (before.get("operation") or {}).get("phase") == OperationPhase.RUNNING:
         raise ApiError(f"another operation is already in progress on {name}")
     options: dict[str, Any] = {"prune": prune, "dryRun": dry_run}
     if revision:

@@ -64,6 +64,7 @@ from gitsync.kube import Cluster
 from gitsync.metrics import Metrics
 from gitsync.model import Application, AutomatedSync, Manifest, SourceKey
 from gitsync.model.annotations import TRACKING_LABEL, SyncOptions
+from gitsync.model.enums import OperationPhase
 from gitsync.model.keys import ResourceKey
 from gitsync.project import AppProject
 from gitsync.project.enforce import check_application, check_objects, project_of
@@ -1092,7 +1093,7 @@ def _policy_text(app: Application) -> str:
 
 
 def _running(status: AppStatus) -> bool:
-    return bool(status.operation and status.operation.get("phase") == "Running")
+    return bool(status.operation and status.operation.get("phase") == OperationPhase.RUNNING)
 
 
 def _operation_view(state: OperationState) -> dict[str, Any]:
