@@ -20,7 +20,13 @@ _BAD = frozenset({TaskStatus.FAILED, TaskStatus.ERROR})
 
 def succeed(ctx: StepContext) -> None:
     delete_hooks(ctx, HookDeletePolicy.HOOK_SUCCEEDED)
-    ctx.finish(OperationPhase.SUCCEEDED, "successfully synced (all tasks run)")
+    selected = ctx.plan.selected
+    if selected:
+        more = f" and {len(selected) - 1} more" if len(selected) > 1 else ""
+        message = f"successfully synced (partial: {selected[0]}{more})"
+    else:
+        message = "successfully synced (all tasks run)"
+    ctx.finish(OperationPhase.SUCCEEDED, message)
 
 
 def fail(ctx: StepContext, message: str) -> None:

@@ -43,6 +43,10 @@ def new_operation(plan: Plan, settings: SyncSettings) -> OperationState:
         started_at=plan.settings.started_at,
         dry_run=settings.dry_run,
         prune=settings.prune,
+        selected=[
+            {"group": k.group, "kind": k.kind, "namespace": k.namespace, "name": k.name}
+            for k in plan.selected
+        ],
     )
 
 

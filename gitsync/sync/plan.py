@@ -49,12 +49,16 @@ class PlanSettings:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Tasks in execution order; SyncFail tasks come last and run only after a failure."""
+    """Tasks in execution order; SyncFail tasks come last and run only after a failure.
+
+    `desired_count` counts the app's desired objects (not hooks), also when the plan
+    is narrowed to `selected` resources (`gitsync.sync.selection`)."""
 
     tasks: tuple[Task, ...]
     fingerprint: str
     settings: PlanSettings = field(default_factory=PlanSettings)
     desired_count: int = 0
+    selected: tuple[ResourceKey, ...] = ()
 
     def summaries(self) -> list[dict[str, Any]]:
         return [t.summary() for t in self.tasks]

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from gitsync.model.enums import OperationPhase, ResultCode, SyncPhase
+from gitsync.model.keys import ResourceKey
 from gitsync.sync.changes import Action, Change, ChangeSet
 from gitsync.sync.task import Task
 
@@ -148,7 +149,8 @@ class OperationState:
 
     `started_at` (unix seconds) names generateName-only hooks, so a resumed operation
     addresses the same hook objects. `next_wave_at` holds the pause between waves and
-    `next_attempt_at` the backoff before a retry, so a step never sleeps.
+    `next_attempt_at` the backoff before a retry, so a step never sleeps. `selected`
+    names the resources of a selective sync ({group, kind, namespace, name}; empty: all).
     """
 
     app: str
@@ -167,6 +169,7 @@ class OperationState:
     retry_count: int = 0
     next_attempt_at: float = 0.0
     finished_at: float = 0.0
+    selected: list[dict[str, str]] = field(default_factory=list)
     version: int = STATE_VERSION
 
     @property
@@ -177,6 +180,12 @@ class OperationState:
         self.phase = phase
         self.message = message
         self.finished_at = at
+
+    @property
+    def selected_keys(self) -> tuple[ResourceKey, ...]:
+        return tuple(
+            ResourceKey(s["group"], s["kind"], s["namespace"], s["name"]) for s in self.selected
+        )
 
     def ordered_results(self) -> list[TaskResult]:
         return sorted(self.results.values(), key=lambda r: r.order)
@@ -190,14 +199,18 @@ class OperationState:
         )
 
     def public(self) -> dict[str, Any]:
-        """The shape ``gitsync sync -o json`` prints."""
-        return {
+        """The shape ``gitsync sync -o json`` prints; ``selected`` only for a selective
+        sync."""
+        shown: dict[str, Any] = {
             "phase": self.phase.value,
             "revision": self.revision,
             "message": self.message,
             "resources": [r.public() for r in self.ordered_results()],
             "changes": {a.value: n for a, n in self.changes().counts().items()},
         }
+        if self.selected:
+            shown["selected"] = [str(k) for k in self.selected_keys]
+        return shown
 
     def to_json(self) -> str:
         data = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "results"}
@@ -217,6 +230,10 @@ class OperationState:
             names = {f.name for f in fields(cls)}
             body = {k: v for k, v in data.items() if k in names and k != "results"}
             body["phase"] = OperationPhase(body.get("phase") or OperationPhase.RUNNING)
+            body["selected"] = [
+                {k: str(item[k]) for k in ("group", "kind", "namespace", "name")}
+                for item in body.get("selected") or []
+            ]
             return cls(results=results, **body)
         except (TypeError, ValueError, KeyError):
             return None
