@@ -177,13 +177,14 @@ def history_rows(history: Sequence[Mapping[str, Any]], wide: bool) -> list[list[
         ]
         if wide:
             took = when - float(entry.get("started_at") or when)
-            row += [f"{took:.1f}s", str(entry.get("message") or "")]
+            selected = ",".join(entry.get("resources") or []) or "all"
+            row += [f"{took:.1f}s", selected, str(entry.get("message") or "")]
         rows.append(row)
     return rows
 
 
 def history_table(history: Sequence[Mapping[str, Any]], wide: bool) -> str:
-    header = HISTORY_COLUMNS + (["DURATION", "MESSAGE"] if wide else [])
+    header = HISTORY_COLUMNS + (["DURATION", "RESOURCES", "MESSAGE"] if wide else [])
     rows = [header, *history_rows(history, wide)]
     return format_table(rows, colour=use_colour(), status_columns=(3,))
 

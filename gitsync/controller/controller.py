@@ -80,6 +80,7 @@ from gitsync.source.gitauth import SecretCredentials
 from gitsync.source.localrepos import LocalRepoPolicy
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.selection import ResourceSelector, SelectionError, resolve
 from gitsync.sync.state import OperationState
 from gitsync.sync.store import OPERATION_SELECTOR, OperationStore
 
@@ -163,7 +164,8 @@ class Controller:
         self._git_errors: dict[SourceKey, str] = {}
         self._ops: dict[str, _Operation] = {}
         self._sync_requested: set[str] = set()
-        self._sync_options: dict[str, tuple[bool, bool]] = {}  # (prune, dry run) asked
+        # (prune, dry run, resources of a selective sync) asked
+        self._sync_options: dict[str, tuple[bool, bool, tuple[ResourceKey, ...]]] = {}
         self._terminating: set[str] = set()
         self._desired: dict[str, list[dict[str, Any]]] = {}  # app -> objects last compared
         self._refused_syncs: dict[str, str] = {}  # app -> why its last sync request failed
@@ -377,18 +379,25 @@ class Controller:
             return self._view(status) if status is not None else None
 
     def request_sync(
-        self, name: str, *, prune: bool = False, dry_run: bool = False, revision: str = ""
+        self,
+        name: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        revision: str = "",
+        resources: Sequence[ResourceSelector] = (),
     ) -> bool:
         with self._lock:
             app = self._inventory.apps.get(name)
             if app is None:
                 return False
+            selected = _selected(self._statuses.get(name), resources)
             if revision:
                 _check_sync_revision(app, revision, dry_run)
                 self._pinned[name] = revision  # resolved to a SHA by the reconcile
             self._refused_syncs.pop(name, None)
             self._sync_requested.add(name)
-            self._sync_options[name] = (prune, dry_run)
+            self._sync_options[name] = (prune, dry_run, selected)
         self.queue.add(name)
         return True
 
@@ -926,7 +935,7 @@ class Controller:
         manual: bool,
         resume: bool,
         heal_attempt: int | None,
-    ) -> _Operation:
+    ) -> _Operation | None:
         app, status, inputs, dest = compared.app, compared.status, compared.inputs, compared.dest
         name = app.name
         if heal_attempt is not None:
@@ -934,7 +943,7 @@ class Controller:
             log.info("self-heal", attempt=heal_attempt)
         is_auto = automated is not None and not manual
         with self._lock:
-            prune, dry_run = self._sync_options.pop(name, (False, False))
+            prune, dry_run, selected = self._sync_options.pop(name, (False, False, None))
         request = SyncRequest(
             app=name,
             manifests=tuple(compared.manifests),
@@ -954,7 +963,15 @@ class Controller:
             request = replace(
                 request, settings=replace(settings, prune=settings.prune or prune, dry_run=dry_run)
             )
-        state = self._runners[id(dest)].begin(request)
+        if selected is not None:
+            request = replace(request, resources=tuple(map(ResourceSelector.exact, selected)))
+        try:
+            state = self._runners[id(dest)].begin(request)
+        except SelectionError as err:  # the app changed since the request was checked
+            with self._lock:
+                self._refused_syncs[name] = str(err)
+            log.warning("sync refused", error=str(err))
+            return None
         op = _Operation(request, state, is_auto, inputs)
         with self._lock:
             self._ops[name] = op
@@ -1010,6 +1027,7 @@ class Controller:
                 started_at=float(state.started_at),
                 finished_at=finished,
                 automated=op.automated,
+                resources=[str(k) for k in state.selected_keys],
             )
         )
         status.last_synced_revision = state.revision
@@ -1017,7 +1035,12 @@ class Controller:
         with self._lock:
             self._ops.pop(name, None)
             self._pinned.pop(name, None)
-        log.info("sync finished", phase=state.phase, message=state.message)
+        log.info(
+            "sync finished",
+            phase=state.phase,
+            message=state.message,
+            changes=state.changes().summary(),
+        )
         self.queue.add_after(name, STEP_PAUSE)  # show the state after the sync
 
     def _save(self, status: AppStatus) -> None:
@@ -1111,6 +1134,23 @@ def _comparable(status: AppStatus) -> dict[str, Any]:
 
 
 _FULL_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _selected(
+    status: AppStatus | None, resources: Sequence[ResourceSelector]
+) -> tuple[ResourceKey, ...]:
+    """The app's resources (as last compared) a selective sync names; 400 for a name that
+    is none of them."""
+    if not resources:
+        return ()
+    known = [
+        ResourceKey(r.group, r.kind, r.namespace, r.name)
+        for r in (status.resources if status else [])
+    ]
+    try:
+        return resolve(resources, known, status.name if status else "")
+    except SelectionError as err:
+        raise ActionRefused(400, str(err)) from None
 
 
 def _check_sync_revision(app: Application, revision: str, dry_run: bool) -> None:
