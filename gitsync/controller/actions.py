@@ -4,9 +4,13 @@ refused action raises `ActionRefused` with the HTTP status the API answers with.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from gitsync.controller.status import AppStatus
 from gitsync.errors import ActionRefused
 from gitsync.model import Application
+from gitsync.model.keys import ResourceKey
+from gitsync.sync.selection import ResourceSelector, SelectionError, resolve
 
 
 def check_sync_revision(app: Application, revision: str, dry_run: bool) -> None:
@@ -17,6 +21,23 @@ def check_sync_revision(app: Application, revision: str, dry_run: bool) -> None:
     target = app.sources[0].key.revision
     if app.sync_policy.automated is not None and not dry_run and revision != target:
         raise ActionRefused(409, f"cannot sync to {revision}: automated sync follows {target}")
+
+
+def selected_resources(
+    status: AppStatus | None, resources: Sequence[ResourceSelector]
+) -> tuple[ResourceKey, ...]:
+    """The app's resources (as last compared) a selective sync names; 400 for a name that
+    is none of them."""
+    if not resources:
+        return ()
+    known = [
+        ResourceKey(r.group, r.kind, r.namespace, r.name)
+        for r in (status.resources if status else [])
+    ]
+    try:
+        return resolve(resources, known, status.name if status else "")
+    except SelectionError as err:
+        raise ActionRefused(400, str(err)) from None
 
 
 def rollback_revision(app: Application, status: AppStatus, history_id: int) -> str:

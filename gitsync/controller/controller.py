@@ -27,7 +27,12 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from gitsync import rollouts
-from gitsync.controller.actions import check_rollout, check_sync_revision, rollback_revision
+from gitsync.controller.actions import (
+    check_rollout,
+    check_sync_revision,
+    rollback_revision,
+    selected_resources,
+)
 from gitsync.controller.appsetenv import RequeueTimer, generator_env
 from gitsync.controller.argocdcm import ArgoCdConfigMap
 from gitsync.controller.clusters import (
@@ -58,6 +63,7 @@ from gitsync.model.annotations import TRACKING_LABEL
 from gitsync.push.payloads import PushEvent
 from gitsync.source import RepoCache
 from gitsync.sync.kubeport import KubePort
+from gitsync.sync.selection import ResourceSelector
 from gitsync.sync.store import OperationStore
 
 log = structlog.get_logger("gitsync.controller")
@@ -289,15 +295,23 @@ class Controller:
             return status.to_dict() if status is not None else None
 
     def request_sync(
-        self, name: str, *, prune: bool = False, dry_run: bool = False, revision: str = ""
+        self,
+        name: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        revision: str = "",
+        resources: Sequence[ResourceSelector] = (),
     ) -> bool:
         app = self.root.inventory.apps.get(name)
         if app is None:
             return False
+        with self._lock:
+            selected = selected_resources(self._statuses.get(name), resources)
         if revision:
             check_sync_revision(app, revision, dry_run)
         # a revision is resolved to a SHA by the reconcile
-        self.requests.ask(name, prune=prune, dry_run=dry_run, pin=revision)
+        self.requests.ask(name, prune=prune, dry_run=dry_run, pin=revision, resources=selected)
         self.queue.add(name)
         return True
 

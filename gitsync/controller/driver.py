@@ -39,6 +39,7 @@ from gitsync.model import Application
 from gitsync.model.annotations import SyncOptions
 from gitsync.model.enums import OperationPhase
 from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.selection import ResourceSelector, SelectionError
 from gitsync.sync.state import OperationState
 from gitsync.sync.store import OPERATION_SELECTOR, OperationStore
 
@@ -213,7 +214,7 @@ class Driver:
         if hold.recheck_after is not None:
             self._queue.add_after(name, hold.recheck_after)
 
-    def _start(self, compared: Compared, start: Start) -> Operation:
+    def _start(self, compared: Compared, start: Start) -> Operation | None:
         app, status, inputs, dest = compared.app, compared.status, compared.inputs, compared.dest
         name = app.name
         if start.heal_attempt is not None:
@@ -241,7 +242,16 @@ class Driver:
                 request.settings, prune=request.settings.prune or start.prune, dry_run=start.dry_run
             )
             request = replace(request, settings=settings)
-        state = self._runner(dest).begin(request)
+        if start.manual and start.resources:
+            request = replace(
+                request, resources=tuple(map(ResourceSelector.exact, start.resources))
+            )
+        try:
+            state = self._runner(dest).begin(request)
+        except SelectionError as err:  # the app changed since the request was checked
+            self._requests.refuse(name, str(err))
+            log.warning("sync refused", error=str(err))
+            return None
         op = Operation(request, state, is_auto, inputs)
         with self._lock:
             self._ops[name] = op
@@ -295,6 +305,7 @@ class Driver:
                 started_at=float(state.started_at),
                 finished_at=time.time(),
                 automated=op.automated,
+                resources=[str(k) for k in state.selected_keys],
             )
         )
         status.last_synced_revision = state.revision
@@ -302,7 +313,12 @@ class Driver:
         with self._lock:
             self._ops.pop(name, None)
         self._requests.unpin(name)
-        log.info("sync finished", phase=state.phase, message=state.message)
+        log.info(
+            "sync finished",
+            phase=state.phase,
+            message=state.message,
+            changes=state.changes().summary(),
+        )
         self._queue.add_after(name, STEP_PAUSE)  # show the state after the sync
 
     def _runner(self, dest: Destination) -> SyncRunner:

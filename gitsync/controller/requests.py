@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from gitsync.model.keys import ResourceKey
+
 
 @dataclass(frozen=True)
 class SyncAsk:
@@ -21,6 +23,11 @@ class SyncAsk:
     prune: bool = False
     dry_run: bool = False
     pin: str = ""  # the revision (a SHA once resolved) to sync to, once; "": the app's own
+    resources: tuple[ResourceKey, ...] = ()  # a selective sync's resources; (): all
+
+
+_Options = tuple[bool, bool, tuple[ResourceKey, ...]]  # prune, dry run, resources asked
+_NO_OPTIONS: _Options = (False, False, ())
 
 
 class SyncRequests:
@@ -29,19 +36,27 @@ class SyncRequests:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._asked: set[str] = set()
-        self._options: dict[str, tuple[bool, bool]] = {}  # (prune, dry run) asked
+        self._options: dict[str, _Options] = {}
         self._pins: dict[str, str] = {}
         self._terminating: set[str] = set()
         self._refused: dict[str, str] = {}
 
-    def ask(self, name: str, *, prune: bool = False, dry_run: bool = False, pin: str = "") -> None:
+    def ask(
+        self,
+        name: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        pin: str = "",
+        resources: tuple[ResourceKey, ...] = (),
+    ) -> None:
         """A sync request from the API; a new request clears the last refusal."""
         with self._lock:
             if pin:
                 self._pins[name] = pin
             self._refused.pop(name, None)
             self._asked.add(name)
-            self._options[name] = (prune, dry_run)
+            self._options[name] = (prune, dry_run, resources)
 
     def ask_rollback(self, name: str, revision: str) -> None:
         """A rollback: a sync pinned to `revision`, with the options already asked, if any."""
@@ -55,18 +70,18 @@ class SyncRequests:
             if name not in self._asked:
                 return None
             self._asked.discard(name)
-            prune, dry_run = self._options.get(name, (False, False))
-            return SyncAsk(prune, dry_run, self._pins.get(name, ""))
+            prune, dry_run, resources = self._options.get(name, _NO_OPTIONS)
+            return SyncAsk(prune, dry_run, self._pins.get(name, ""), resources)
 
     def give_back(self, name: str) -> None:
         """A taken request that a gate holds: it runs once the gate opens."""
         with self._lock:
             self._asked.add(name)
 
-    def take_options(self, name: str) -> tuple[bool, bool]:
-        """(prune, dry run) asked for the sync that starts now; forgotten afterwards."""
+    def take_options(self, name: str) -> _Options:
+        """(prune, dry run, resources) asked for the sync that starts now; forgotten after."""
         with self._lock:
-            return self._options.pop(name, (False, False))
+            return self._options.pop(name, _NO_OPTIONS)
 
     def pin_of(self, name: str) -> str:
         with self._lock:
@@ -86,6 +101,11 @@ class SyncRequests:
         with self._lock:
             self._pins.pop(name, None)
             self._asked.discard(name)
+            self._refused[name] = why
+
+    def refuse(self, name: str, why: str) -> None:
+        """The request could not be honoured when its sync was to start: say why."""
+        with self._lock:
             self._refused[name] = why
 
     def refusal(self, name: str) -> str:

@@ -22,6 +22,7 @@ from gitsync.controller.projects import WindowWait
 from gitsync.controller.requests import SyncAsk
 from gitsync.controller.settings import self_heal_delay
 from gitsync.model import AutomatedSync
+from gitsync.model.keys import ResourceKey
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Start:
     heal_attempt: int | None = None  # set for a self-heal sync
     prune: bool = False  # asked with the manual request
     dry_run: bool = False
+    resources: tuple[ResourceKey, ...] = ()  # a selective sync's resources; (): all
     claimed_step: bool = False  # a RollingSync place was claimed: release it after
 
 
@@ -165,6 +167,7 @@ def decide(facts: StartFacts, gates: GateLooks) -> Decision:
         heal_attempt=heal_attempt,
         prune=bool(ask and ask.prune),
         dry_run=bool(ask and ask.dry_run),
+        resources=ask.resources if ask else (),
         claimed_step=claimed,
     )
     return Decision(start, clear, reset_heal)

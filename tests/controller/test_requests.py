@@ -4,6 +4,7 @@ gate holds them, pinned revisions kept until the pinned sync ends."""
 from __future__ import annotations
 
 from gitsync.controller.requests import SyncAsk, SyncRequests
+from gitsync.model.keys import ResourceKey
 
 
 def test_a_request_is_taken_once_and_runs_later_when_given_back() -> None:
@@ -14,9 +15,19 @@ def test_a_request_is_taken_once_and_runs_later_when_given_back() -> None:
     assert requests.take("web") is None
     requests.give_back("web")  # a sync window holds it
     assert requests.take("web") == SyncAsk(prune=True)
-    assert requests.take_options("web") == (True, False)  # the sync starts
+    assert requests.take_options("web") == (True, False, ())  # the sync starts
     requests.give_back("web")
     assert requests.take("web") == SyncAsk()
+
+
+def test_a_selective_request_carries_its_resources_until_its_sync_starts() -> None:
+    requests = SyncRequests()
+    web = ResourceKey("apps", "Deployment", "shop", "web")
+    requests.ask("shop", resources=(web,))
+    assert requests.take("shop") == SyncAsk(resources=(web,))
+    assert requests.take_options("shop") == (False, False, (web,))
+    requests.ask("shop")  # a later full sync asks for everything
+    assert requests.take("shop") == SyncAsk()
 
 
 def test_a_pin_stays_until_its_sync_ends_and_a_bad_one_is_refused() -> None:
