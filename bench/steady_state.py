@@ -94,7 +94,7 @@ def sync_all(
             settings=SyncSettings(wave_delay=0.0),
         )
         state = runner.run(request, timeout=600)
-        return state.operation_phase is OperationPhase.SUCCEEDED
+        return state.phase is OperationPhase.SUCCEEDED
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return sum(pool.map(sync, paths))

@@ -78,8 +78,8 @@ def run_in_process(sim: SimCluster, directory: Path, qps: float) -> tuple[float,
     state = runner.run(request, timeout=600)
     wall = time.perf_counter() - started
     cluster.close()
-    if state.operation_phase is not OperationPhase.SUCCEEDED:
-        raise RuntimeError(f"in-process sync ended {state.operation_phase.value}")
+    if state.phase is not OperationPhase.SUCCEEDED:
+        raise RuntimeError(f"in-process sync ended {state.phase.value}")
     return wall, sim.request_count
 
 

@@ -31,6 +31,7 @@ from gitsync.cli.output import (
     resource_name,
     use_colour,
 )
+from gitsync.model.enums import OperationPhase
 
 APP_COLUMNS = ["NAME", "SYNC", "HEALTH", "REVISION", "WAVE/DEPENDS-ON/STEP", "WAITING-FOR"]
 WIDE_APP_COLUMNS = ["PROJECT", "REPO", "PATH", "DESTINATION", "NAMESPACE"]
@@ -47,7 +48,7 @@ def _waiting(app: Mapping[str, Any]) -> str:
     if app.get("waiting_for"):
         return str(app["waiting_for"])
     operation = app.get("operation") or {}
-    if operation.get("phase") == "Running":
+    if operation.get("phase") == OperationPhase.RUNNING:
         return str(operation.get("message") or "sync running")
     return ""
 
@@ -176,13 +177,14 @@ def history_rows(history: Sequence[Mapping[str, Any]], wide: bool) -> list[list[
         ]
         if wide:
             took = when - float(entry.get("started_at") or when)
-            row += [f"{took:.1f}s", str(entry.get("message") or "")]
+            selected = ",".join(entry.get("resources") or []) or "all"
+            row += [f"{took:.1f}s", selected, str(entry.get("message") or "")]
         rows.append(row)
     return rows
 
 
 def history_table(history: Sequence[Mapping[str, Any]], wide: bool) -> str:
-    header = HISTORY_COLUMNS + (["DURATION", "MESSAGE"] if wide else [])
+    header = HISTORY_COLUMNS + (["DURATION", "RESOURCES", "MESSAGE"] if wide else [])
     rows = [header, *history_rows(history, wide)]
     return format_table(rows, colour=use_colour(), status_columns=(3,))
 

@@ -13,6 +13,8 @@ from gitsync.cli.appfollow import EXIT_FAILED, EXIT_SUCCEEDED, follow_operation,
 from gitsync.cli.controllerapi import ApiError, app_path, call_api, server_options
 from gitsync.cli.output import JSON, TABLE, YAML, dump, output_option, resource_name
 from gitsync.durations import parse_duration
+from gitsync.model.enums import OperationPhase
+from gitsync.sync.selection import parse_selectors
 
 EXIT_IN_SYNC = 0
 EXIT_DIFFERENT = 1
@@ -41,7 +43,7 @@ def finish(
     phase = str(operation.get("phase", ""))
     revision = str(operation.get("revision", ""))[:12]
     click.echo(f"sync of {name} {phase} at revision {revision}")
-    return EXIT_SUCCEEDED if phase == "Succeeded" else EXIT_FAILED
+    return EXIT_SUCCEEDED if phase == OperationPhase.SUCCEEDED else EXIT_FAILED
 
 
 @click.command("sync")
@@ -55,6 +57,14 @@ def finish(
     default="",
     help="Sync this branch, tag or SHA once (not with automated sync on another revision).",
 )
+@click.option(
+    "--resource",
+    "resources",
+    multiple=True,
+    metavar="KIND/NS/NAME",
+    help="Sync only this resource of the app (KIND/NAME when cluster-scoped, "
+    "GROUP/KIND/NS/NAME to name the group); no hooks run. Repeatable.",
+)
 @click.argument("name")
 def sync_command(
     server: str,
@@ -64,17 +74,22 @@ def sync_command(
     prune: bool,
     dry_run: bool,
     revision: str,
+    resources: tuple[str, ...],
     name: str,
 ) -> int:
     """Sync NAME now; with --wait, print its progress until it ends (exit 0 Succeeded,
-    1 Failed, 2 error or timeout)."""
+    1 Failed, 2 error or timeout). With --resource, only those resources: no hooks run,
+    and only a named resource that left Git is pruned (with --prune)."""
+    selectors = parse_selectors(resources)
     deadline = time.monotonic() + parse_duration(timeout, what="--timeout")
     before: Mapping[str, Any] = call_api(server, token, "GET", app_path(name)) if wait else {}
-    if wait and (before.get("operation") or {}).get("phase") == "Running":
+    if wait and (before.get("operation") or {}).get("phase") == OperationPhase.RUNNING:
         raise ApiError(f"another operation is already in progress on {name}")
     options: dict[str, Any] = {"prune": prune, "dryRun": dry_run}
     if revision:
         options["revision"] = revision
+    if selectors:
+        options["resources"] = [s.to_api() for s in selectors]
     call_api(server, token, "POST", app_path(name, "sync"), options)
     if not wait:
         click.echo(f"sync of {name} queued")

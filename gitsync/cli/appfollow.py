@@ -13,6 +13,7 @@ import click
 from gitsync.cli.controllerapi import ApiError, app_path, call_api, server_options
 from gitsync.cli.output import colour_status, resource_name, use_colour
 from gitsync.durations import parse_duration
+from gitsync.model.enums import OperationPhase
 
 POLL_SECONDS = 0.5
 DEFAULT_TIMEOUT = "10m"
@@ -41,7 +42,7 @@ def _history_marker(app: Mapping[str, Any]) -> tuple[Any, Any]:
 
 
 def _running(app: Mapping[str, Any]) -> bool:
-    return (app.get("operation") or {}).get("phase") == "Running"
+    return (app.get("operation") or {}).get("phase") == OperationPhase.RUNNING
 
 
 @dataclass

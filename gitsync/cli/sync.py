@@ -32,6 +32,7 @@ from gitsync.model.optioncheck import UnknownOption, check_options
 from gitsync.sync.kubeport import KubePort
 from gitsync.sync.report import PlainView, RichView, SyncView, summary_lines
 from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.selection import parse_selectors
 from gitsync.sync.settings import RetryPolicy, SyncSettings
 from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
 
@@ -60,6 +61,14 @@ from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
     multiple=True,
     metavar="KEY=VALUE",
     help="App-level sync option (e.g. CreateNamespace=true); repeatable.",
+)
+@click.option(
+    "--resource",
+    "resources",
+    multiple=True,
+    metavar="KIND/NS/NAME",
+    help="Sync only this resource (KIND/NAME when cluster-scoped, GROUP/KIND/NS/NAME to name "
+    "the group); no hooks run, nothing else is pruned. Repeatable.",
 )
 @click.option("--retry-limit", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--retry-backoff", default="5s", show_default=True, help="First retry delay.")
@@ -106,6 +115,7 @@ def sync_command(
     allow_empty: bool,
     dry_run: bool,
     sync_options: tuple[str, ...],
+    resources: tuple[str, ...],
     retry_limit: int,
     retry_backoff: str,
     preflight_retries: int,
@@ -120,6 +130,7 @@ def sync_command(
 ) -> None:
     """Sync the manifests at PATH to the cluster: hooks, waves, health, prune."""
     use_health_lua(health_lua)
+    selectors = parse_selectors(resources)
     timeout_s = parse_duration(timeout, what="--timeout")
     retry = RetryPolicy(
         limit=retry_limit, duration=parse_duration(retry_backoff, what="--retry-backoff")
@@ -155,6 +166,7 @@ def sync_command(
         dest_namespace=dest_namespace,
         sync_options=SyncOptions.parse(list(sync_options)),
         settings=settings,
+        resources=selectors,
     )
     port = KubePort.from_kubeconfig(kubeconfig, context, qps=qps, burst=burst)
     runner = SyncRunner(port, OperationStore(port, state_namespace))
@@ -172,7 +184,7 @@ def sync_command(
     else:
         for line in summary_lines(state):
             click.echo(line)
-    phase = state.operation_phase
+    phase = state.phase
     if phase is OperationPhase.SUCCEEDED:
         sys.exit(EXIT_OK)
     if phase is OperationPhase.FAILED:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from gitsync.model.annotations import DEPENDS_ON, SYNC_WAVE
 from gitsync.model.applicationset import APPSET_ANNOTATION
+from gitsync.model.enums import OperationPhase
 
-_FAILED_PHASES = frozenset(("Failed", "Error"))
+_FAILED_PHASES = frozenset((OperationPhase.FAILED, OperationPhase.ERROR))
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,13 @@ class AppState:
             self.current
             and self.sync_status == "Synced"
             and self.health == "Healthy"
-            and self.operation_phase != "Running"
+            and self.operation_phase != OperationPhase.RUNNING
         )
 
     @property
     def failure(self) -> str:
         """Why dependents should not wait for this app to get ready by itself, or ""."""
-        if self.operation_phase == "Running" or self.ready or not self.current:
+        if self.operation_phase == OperationPhase.RUNNING or self.ready or not self.current:
             return ""  # a failed sync that was repaired since no longer blocks
         if self.health == "Degraded":
             return "is Degraded"
@@ -54,7 +55,7 @@ class AppState:
         return ""
 
     def describe(self) -> str:
-        running = ", sync running" if self.operation_phase == "Running" else ""
+        running = ", sync running" if self.operation_phase == OperationPhase.RUNNING else ""
         stale = "" if self.current else ", not yet compared at the new revision"
         return f"{self.sync_status}, {self.health}{running}{stale}"
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from gitsync.appset.rollingsync import RollingSync
 from gitsync.controller.ordering import AppState
+from gitsync.model.enums import OperationPhase
 
 WAITING = "Waiting"
 PROGRESSING = "Progressing"
@@ -107,7 +108,7 @@ def _open_step(
 
 def _status(app: RollingApp) -> str:
     state = app.state
-    if app.starting or state.operation_phase == "Running":
+    if app.starting or state.operation_phase == OperationPhase.RUNNING:
         return PROGRESSING
     if state.ready:
         return HEALTHY

@@ -8,28 +8,34 @@
   replica answers the API for all apps;
 - requests for apps owned elsewhere (webhook refreshes, API actions) forwarded through
   the cluster (`gitsync.shard.forward`), and the requests forwarded here carried out;
-- `FencedPort`: no write to a destination cluster while this replica's Leases are stale.
+- `FencedPort`: no write to a destination cluster while this replica's Leases are stale;
+- `ControllerHost`: the controller's pipeline parts as the `ShardHost` sharding drives.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import structlog
 
 from gitsync.controller.config import ControllerConfig
+from gitsync.controller.requests import SyncRequests
 from gitsync.controller.status import COMPONENT_LABEL, AppStatus, object_name, status_of
+from gitsync.controller.workqueue import WorkQueue
 from gitsync.errors import ActionRefused, GitsyncError
 from gitsync.kube import Cluster, LiveCache
+from gitsync.metrics import Metrics
 from gitsync.model import Application
+from gitsync.model.keys import ResourceKey
 from gitsync.shard import FencedError, FenceToken, Ownership, ShardLeases, Stamper
 from gitsync.shard.assignment import shard_key, shard_of
 from gitsync.shard.fencing import SHARD_LABEL
-from gitsync.shard.forward import RequestForwarder, read_requests
+from gitsync.shard.forward import MAX_ANNOTATION_BYTES, RequestForwarder, read_requests
 from gitsync.sync.port import ApplyOptions, ClusterPort
+from gitsync.sync.selection import ResourceSelector
 from gitsync.sync.store import APP_ANNOTATION, OPERATION_SELECTOR, STATE_KEY
 
 log = structlog.get_logger("gitsync.sharding")
@@ -70,16 +76,15 @@ class ShardHost(Protocol):
 class Sharding:
     """This replica's shards, the status feed and the forwarding, for one controller."""
 
-    def __init__(
-        self, config: ControllerConfig, local: Cluster, lease_client: Cluster, host: ShardHost
-    ) -> None:
+    _host: ShardHost  # given at `start`: the controller's parts exist by then
+
+    def __init__(self, config: ControllerConfig, local: Cluster, lease_client: Cluster) -> None:
         """`lease_client`: a client of the local cluster for the Leases alone, so that a
         renewal never queues behind sync traffic in `local`'s rate limiter (a starved
         renewal would lose the shards)."""
         self.identity = config.identity or config.replica_identity
         self.namespace = config.namespace
         self._local = local
-        self._host = host
         self._lease_client = lease_client
         self.leases = ShardLeases(
             self._lease_client,
@@ -99,7 +104,8 @@ class Sharding:
         self._stopped = threading.Event()
 
     # -- lifecycle ------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, host: ShardHost) -> None:
+        self._host = host
         self._feed.add_listener(self._on_configmap)
         threading.Thread(target=self._start_feed, name="status-feed", daemon=True).start()
         self.forwarder.start()
@@ -160,6 +166,9 @@ class Sharding:
             {name: app.destination.server or app.destination.name for name, app in apps.items()}
         )
 
+    def owns(self, app: str) -> bool:
+        return self.ownership.owns(app)
+
     def may_work(self, app: str, running: bool) -> bool:
         """Reconcile `app` now? Only in a held shard, and one being handed over only to
         finish the operation `running`."""
@@ -175,10 +184,29 @@ class Sharding:
         shard = self.ownership.shard(app)
         return {"shard": shard, "controller": self.ownership.controller(app)}
 
+    def export(self, metrics: Metrics) -> None:
+        """`/metrics`: what this replica holds and syncs, read at scrape time."""
+        metrics.shards_held.set_function(lambda: len(self.leases.held()))
+        metrics.apps_owned.set_function(lambda: len(self.ownership.owned()))
+        metrics.leader.set_function(lambda: 1 if self.leases.held() else 0)
+
     def forward(self, app: str, kind: str, args: Mapping[str, Any] | None = None) -> None:
         """Have `app`'s owner do `kind`; refused (503) when the forwarding queue is full."""
+        if len(json.dumps(args or {})) > MAX_ANNOTATION_BYTES - 100:  # room for the id
+            raise ActionRefused(413, f"request too large to forward to the owner of {app}")
         if not self.forwarder.request(app, kind, args):
             raise ActionRefused(503, "too many requests waiting to be forwarded; retry")
+
+    def forward_elsewhere(self, app: str, kind: str, args: Mapping[str, Any] | None = None) -> bool:
+        """When `app` is known and another replica owns it: forward `kind` to it (True)."""
+        if not self.ownership.knows(app) or self.ownership.owns(app):
+            return False
+        self.forward(app, kind, args)
+        return True
+
+    def others(self, apps: Sequence[Application]) -> list[Application]:
+        """Of `apps` (known ones), those another replica owns."""
+        return [app for app in apps if not self.ownership.owns(app.name)]
 
     # -- the feed -------------------------------------------------------------------------
     def _on_configmap(self, event_type: str, obj: dict[str, Any]) -> None:
@@ -219,7 +247,7 @@ class Sharding:
             args = {k: v for k, v in request.items() if k != "id"}
             try:
                 self._host.carry_out(app, kind, args)
-            except (ActionRefused, GitsyncError) as err:
+            except (ActionRefused, GitsyncError, TypeError, ValueError) as err:
                 log.warning("forwarded request refused", app=app, kind=kind, error=str(err))
 
 
@@ -289,4 +317,126 @@ class FencedPort:
         self._port.remove_finalizer(api_version, kind, namespace, name, finalizer)
 
 
-__all__ = ["FencedError", "FencedPort", "ShardHost", "Sharding"]
+class _Driver(Protocol):
+    """What the host asks of `gitsync.controller.driver.Driver`."""
+
+    def adopt(self, name: str, stored: AppStatus | None) -> None: ...
+    def release(self, name: str) -> None: ...
+    def seen(self, status: AppStatus) -> None: ...
+    def has_operation(self, name: str) -> bool: ...
+
+
+class _Forgetful(Protocol):
+    def forget(self, app: str) -> None: ...
+
+
+class Actions(Protocol):
+    """The API actions forwarded requests are carried out with (the controller's)."""
+
+    def refresh(self, name: str, *, hard: bool = False) -> bool: ...
+    def set_auto_sync_suspended(self, name: str, suspended: bool) -> bool: ...
+    def terminate(self, name: str) -> bool: ...
+    def rollback(self, name: str, history_id: int) -> None: ...
+
+    def request_sync(
+        self,
+        name: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        revision: str = "",
+        resources: Sequence[ResourceSelector] = (),
+    ) -> bool: ...
+
+
+class ControllerHost:
+    """The `ShardHost` made of the controller's parts: its queue, its driver (operations,
+    saved statuses), its requests, its stores, the statuses the API shows (`show`) and
+    its actions."""
+
+    def __init__(
+        self,
+        *,
+        queue: WorkQueue,
+        driver: _Driver,
+        requests: SyncRequests,
+        stores: Sequence[_Forgetful],
+        show: Callable[[AppStatus], None],
+        actions: Actions,
+        refresh_root: Callable[[], None],
+    ) -> None:
+        self._queue = queue
+        self._driver = driver
+        self._requests = requests
+        self._stores = stores
+        self._show = show
+        self._actions = actions
+        self._refresh_root = refresh_root
+
+    def adopt(self, apps: Sequence[str], statuses: Mapping[str, AppStatus]) -> None:
+        for name in apps:
+            stored = statuses.get(name)
+            self._driver.adopt(name, stored)
+            if stored is not None:
+                self._show(stored)
+            for store in self._stores:
+                store.forget(name)
+
+    def release(self, apps: Sequence[str]) -> None:
+        for name in apps:
+            self._driver.release(name)
+            self._requests.take_termination(name)
+
+    def wake(self, apps: Sequence[str]) -> None:
+        for name in apps:
+            self._queue.add(name)
+
+    def working_on(self, apps: Sequence[str]) -> bool:
+        busy = self._queue.busy()
+        return any(name in busy or self._driver.has_operation(name) for name in apps)
+
+    def status_seen(self, status: AppStatus) -> None:
+        self._show(status)
+        self._driver.seen(status)
+
+    def carry_out(self, app: str, kind: str, args: Mapping[str, Any]) -> None:
+        actions = self._actions
+        if kind == "root":
+            self._refresh_root()
+        elif kind == "refresh":
+            actions.refresh(app, hard=bool(args.get("hard")))
+        elif kind == "sync":
+            listed = args.get("resources")
+            actions.request_sync(
+                app,
+                prune=bool(args.get("prune")),
+                dry_run=bool(args.get("dry_run")),
+                revision=str(args.get("revision") or ""),
+                resources=[ResourceSelector.from_api(r) for r in _items(listed)],
+            )
+        elif kind == "suspend":
+            actions.set_auto_sync_suspended(app, bool(args.get("suspended")))
+        elif kind == "terminate":
+            actions.terminate(app)
+        elif kind == "rollback":
+            actions.rollback(app, int(args.get("history_id", -1)))
+
+
+def forwarded_resources(keys: Sequence[ResourceKey]) -> list[dict[str, str]]:
+    """A selective sync's resources as a forwarded request carries them (the API's shape)."""
+    return [
+        {"group": k.group, "kind": k.kind, "namespace": k.namespace, "name": k.name} for k in keys
+    ]
+
+
+def _items(value: object) -> list[object]:
+    """A forwarded list; anything else is refused, never read as "no selection": a
+    selective sync must not widen into a sync of everything."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError("forwarded resources are not a list")
+    return value
+
+
+__all__ = ["ControllerHost", "FencedError", "FencedPort", "ShardHost", "Sharding"]

@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from gitsync.model.enums import OperationPhase
 from gitsync.shard.fencing import Fence, FencedWriter
 
 HISTORY_LIMIT = 10
@@ -22,15 +23,22 @@ MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 
 @dataclass
 class SyncResult:
-    """One finished sync operation, as shown in history."""
+    """One finished sync operation, as shown in history. `resources` names the resources
+    of a selective sync (``Kind/namespace/name``); empty when it synced them all."""
 
     revision: str
-    phase: str
+    phase: OperationPhase
     message: str
     started_at: float
     finished_at: float
     automated: bool = False
     id: int = 0  # numbered from 0 and never reused, as Argo CD numbers its history
+    resources: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SyncResult:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{**known, "phase": OperationPhase(known["phase"])})
 
 
 @dataclass
@@ -96,7 +104,7 @@ class AppStatus:
     def from_dict(cls, data: dict[str, Any]) -> AppStatus:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["resources"] = [ResourceStatus(**r) for r in data.get("resources", [])]
-        known["history"] = [SyncResult(**h) for h in data.get("history", [])]
+        known["history"] = [SyncResult.from_dict(h) for h in data.get("history", [])]
         return cls(**known)
 
 

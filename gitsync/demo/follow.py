@@ -123,8 +123,8 @@ class TaskEvent:
         messages tell the blue-green story)."""
         if self.result.kind == "Rollout":
             return True
-        if self.result.task_status.completed:
-            return self.before is None or not self.before.task_status.completed
+        if self.result.status.completed:
+            return self.before is None or not self.before.status.completed
         return self.result.hook and self.before is None
 
 

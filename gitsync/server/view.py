@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from gitsync.errors import ActionRefused
 from gitsync.push.payloads import PushEvent
+from gitsync.sync.selection import ResourceSelector
 
 __all__ = ["ActionRefused", "AppInfo", "ControllerView", "InMemoryController"]
 
@@ -52,10 +53,17 @@ class ControllerView(Protocol):
         ...
 
     def request_sync(
-        self, name: str, *, prune: bool = False, dry_run: bool = False, revision: str = ""
+        self,
+        name: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        revision: str = "",
+        resources: Sequence[ResourceSelector] = (),
     ) -> bool:
-        """Queue a sync of `name` now (to `revision`, once, when given); False when no app
-        has that name. Raises ActionRefused when the sync cannot be done."""
+        """Queue a sync of `name` now (to `revision`, once, when given; of the named
+        `resources` only, when given); False when no app has that name. Raises
+        ActionRefused when the sync cannot be done (400: a resource not of the app)."""
         ...
 
     def refresh(self, name: str, *, hard: bool = False) -> bool:
@@ -135,7 +143,13 @@ class InMemoryController:
             return self._apps.get(name)
 
     def request_sync(
-        self, name: str, *, prune: bool = False, dry_run: bool = False, revision: str = ""
+        self,
+        name: str,
+        *,
+        prune: bool = False,
+        dry_run: bool = False,
+        revision: str = "",
+        resources: Sequence[ResourceSelector] = (),
     ) -> bool:
         with self._lock:
             if name not in self._apps:
@@ -144,6 +158,8 @@ class InMemoryController:
             detail = f"prune={prune} dry_run={dry_run}" + (
                 f" revision={revision}" if revision else ""
             )
+            if resources:
+                detail += " resources=" + ",".join(str(r) for r in resources)
             self.actions.append(("sync", name, detail))
             return True
 

@@ -44,6 +44,11 @@ class Ownership:
             return shard_of(app, self.shards)
         return found
 
+    def knows(self, app: str) -> bool:
+        """`app` was among the apps last assigned (the root yields it)."""
+        with self._lock:
+            return app in self._shards
+
     def owns(self, app: str) -> bool:
         """This replica holds `app`'s shard, freshly renewed: it may reconcile and write."""
         shard = self.shard(app)

@@ -8,27 +8,18 @@ from typing import Any
 
 from gitsync.errors import ConflictError, InvalidError, NotFoundError
 from gitsync.model.annotations import DELETION_APPROVED
+from gitsync.sync.changes import Action
 from gitsync.sync.kinds import CRD_GROUP, CRD_KIND
 from gitsync.sync.port import ApplyOptions, ClusterPort
 from gitsync.sync.task import Task
 from gitsync.sync.tracking import HOOK_FINALIZER, annotations_of, finalizers_of
 
-_PROPAGATION = {"foreground": "Foreground", "background": "Background", "orphan": "Orphan"}
-
 
 def apply_options(task: Task) -> ApplyOptions:
-    opts = task.sync_options
+    opts = task.options
     return ApplyOptions(
-        server_side=not opts.is_set("ServerSideApply", "false"),
-        force=opts.is_set("Force"),
-        validate=not opts.is_set("Validate", "false"),
+        server_side=opts.server_side_apply, force=opts.force, validate=opts.validate
     )
-
-
-def prune_propagation(task: Task) -> str:
-    """``PrunePropagationPolicy`` (foreground, background, orphan); foreground by default."""
-    wanted = (task.sync_options.get("PrunePropagationPolicy") or "foreground").lower()
-    return _PROPAGATION.get(wanted, "Foreground")
 
 
 def is_deleting(live: dict[str, Any]) -> bool:
@@ -39,31 +30,31 @@ def deletion_approved(live: dict[str, Any]) -> bool:
     return DELETION_APPROVED in annotations_of(live)
 
 
-def write(port: ClusterPort, task: Task, live: dict[str, Any] | None, *, dry_run: bool) -> str:
-    """Send the task's object to the cluster; returns what happened (created, configured...)."""
+def write(port: ClusterPort, task: Task, live: dict[str, Any] | None, *, dry_run: bool) -> Action:
+    """Send the task's object to the cluster; what the write did (or would do, dry run)."""
     obj = task.obj
     opts = apply_options(task)
-    if task.sync_options.is_set("Replace"):
+    if task.options.replace:
         if live is None:
             port.create(obj, dry_run=dry_run)
-            return "created"
+            return Action.CREATED
         if opts.force and not dry_run and not _never_recreate(task):
             _recreate(port, task)
-            return "replaced (recreated)"
+            return Action.RECREATED
         update = copy.deepcopy(obj)
         rv = (live.get("metadata") or {}).get("resourceVersion")
         if rv:
             update["metadata"]["resourceVersion"] = rv
         port.replace(update, dry_run=dry_run)
-        return "replaced"
+        return Action.REPLACED
     try:
         port.apply(obj, dry_run=dry_run, options=opts)
     except (InvalidError, ConflictError):
         if not (opts.force and live is not None and not dry_run and not _never_recreate(task)):
             raise
         _recreate(port, task)  # Force=true: an immutable change becomes delete + create
-        return "replaced (recreated)"
-    return "created" if live is None else "configured"
+        return Action.RECREATED
+    return Action.CREATED if live is None else Action.CONFIGURED
 
 
 def _never_recreate(task: Task) -> bool:

@@ -26,6 +26,7 @@ from gitsync.model.identity import IdentityError, check_namespace
 from gitsync.model.keys import ResourceKey
 from gitsync.model.manifest import Manifest
 from gitsync.sync.kinds import CRD_GROUP, CRD_KIND, ScopeLookup, builtin_scope, kind_rank
+from gitsync.sync.options import TaskOptions
 from gitsync.sync.task import Task, TaskType
 from gitsync.sync.tracking import HOOK_FINALIZER, add_tracking, annotations_of, is_tracked_by
 
@@ -48,12 +49,16 @@ class PlanSettings:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Tasks in execution order; SyncFail tasks come last and run only after a failure."""
+    """Tasks in execution order; SyncFail tasks come last and run only after a failure.
+
+    `desired_count` counts the app's desired objects (not hooks), also when the plan
+    is narrowed to `selected` resources (`gitsync.sync.selection`)."""
 
     tasks: tuple[Task, ...]
     fingerprint: str
     settings: PlanSettings = field(default_factory=PlanSettings)
     desired_count: int = 0
+    selected: tuple[ResourceKey, ...] = ()
 
     def summaries(self) -> list[dict[str, Any]]:
         return [t.summary() for t in self.tasks]
@@ -183,7 +188,7 @@ def _task(
         key=key,
         api_version=manifest.api_version,
         obj=obj,
-        sync_options=manifest.sync.sync_options.merged_over(settings.sync_options),
+        options=TaskOptions.of(manifest.sync.sync_options.merged_over(settings.sync_options)),
         delete_policies=(
             manifest.sync.delete_policies if task_type is TaskType.HOOK else frozenset()
         ),
@@ -194,7 +199,8 @@ def _task(
 def _create_namespace_task(manifests: Sequence[Manifest], settings: PlanSettings) -> list[Task]:
     """``CreateNamespace=true``: the destination namespace, untracked, early in PreSync."""
     ns = settings.dest_namespace
-    if not ns or not settings.sync_options.is_set("CreateNamespace"):
+    app_options = TaskOptions.of(settings.sync_options)
+    if not ns or not app_options.create_namespace:
         return []
     if any(m.kind == "Namespace" and m.group == "" and m.key.name == ns for m in manifests):
         return []
@@ -207,7 +213,7 @@ def _create_namespace_task(manifests: Sequence[Manifest], settings: PlanSettings
             key=ResourceKey("", "Namespace", "", ns),
             api_version="v1",
             obj=obj,
-            sync_options=settings.sync_options,
+            options=app_options,
             track=False,
         )
     ]
@@ -240,7 +246,7 @@ def _prune_tasks(
                 key=key,
                 api_version=str(obj.get("apiVersion") or ""),
                 obj=obj,
-                sync_options=own.merged_over(settings.sync_options),
+                options=TaskOptions.of(own.merged_over(settings.sync_options)),
             )
         )
     return out
@@ -252,10 +258,7 @@ def _adjust_prune_waves(tasks: list[Task]) -> list[Task]:
     mirror = dict(zip(prune_waves, reversed(prune_waves), strict=True))
     tasks = [replace(t, wave=mirror[t.wave]) if t.prune else t for t in tasks]
     last = max([0, *(t.wave for t in tasks if t.phase is SyncPhase.SYNC)]) + 1
-    return [
-        replace(t, wave=last) if t.prune and t.sync_options.is_set("PruneLast") else t
-        for t in tasks
-    ]
+    return [replace(t, wave=last) if t.prune and t.options.prune_last else t for t in tasks]
 
 
 def _sort_key(task: Task) -> tuple[int, int, int, int, str, str, str]:

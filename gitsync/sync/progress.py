@@ -51,9 +51,6 @@ def task_progress(task: Task, live: Mapping[str, Any] | None) -> Progress:
     return Progress(TaskStatus.RUNNING, health.message or str(status))
 
 
-ROLLOUT_GATE_OPTION = "RolloutSyncGate"
-
-
 def _passes_pause_gate(task: Task, live: Mapping[str, Any]) -> bool:
     """An opted-in Rollout completes its wave at a pause that awaits promotion once the new
     pods are available (``gitsync.io/sync-gate: pause`` on the Rollout, or the app's sync
@@ -64,7 +61,7 @@ def _passes_pause_gate(task: Task, live: Mapping[str, Any]) -> bool:
     if not str(live.get("apiVersion", "")).startswith("argoproj.io/"):
         return False
     wanted = annotations_of(live).get(SYNC_GATE, "").strip().lower() == "pause"
-    if not wanted and not task.sync_options.is_set(ROLLOUT_GATE_OPTION, "pause"):
+    if not wanted and not task.options.rollout_sync_gate:
         return False
     pause = rollout_pause_state(live)
     return pause is not None and pause.awaiting_promotion and pause.new_pods_available

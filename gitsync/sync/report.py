@@ -12,8 +12,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from gitsync.model.enums import ResultCode
 from gitsync.sync.runner import SyncEvent
-from gitsync.sync.state import OperationState, TaskResult
+from gitsync.sync.state import OperationState, TaskResult, TaskStatus
 
 _STYLE = {
     "Synced": "green",
@@ -30,12 +31,12 @@ _STYLE = {
 def outcome(result: TaskResult) -> str:
     """``Synced``/``Pruned``... for resources, the hook phase for hooks."""
     if result.hook:
-        return result.status
-    if result.result == "Synced" and result.status == "Running":
+        return result.status.value
+    if result.result is ResultCode.SYNCED and result.status is TaskStatus.RUNNING:
         return "Synced (waiting)"
-    if result.result == "Synced" and result.status in ("Failed", "Error"):
+    if result.result is ResultCode.SYNCED and not result.status.successful:
         return f"Synced ({result.status.lower()})"  # written, then degraded or vanished
-    return result.result or result.status
+    return (result.result or result.status).value
 
 
 def event_line(result: TaskResult) -> str:
@@ -50,9 +51,10 @@ def summary_lines(state: OperationState) -> Iterator[str]:
         key = outcome(result)
         counts[key] = counts.get(key, 0) + 1
     detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    changes = state.changes().summary()
     yield f"{state.phase}: {state.message}"
     if detail:
-        yield f"revision {state.revision or '-'}: {detail}"
+        yield f"revision {state.revision or '-'}: {detail}" + (f" ({changes})" if changes else "")
 
 
 class SyncView:

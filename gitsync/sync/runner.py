@@ -11,11 +11,13 @@ from typing import Any
 
 from gitsync.model.annotations import SyncOptions
 from gitsync.model.enums import OperationPhase
+from gitsync.model.keys import ResourceKey
 from gitsync.model.manifest import Manifest
 from gitsync.sync import actions
 from gitsync.sync.operation import new_operation, step
 from gitsync.sync.plan import Plan, PlanSettings, build_plan
 from gitsync.sync.port import ClusterPort
+from gitsync.sync.selection import ResourceSelector, narrow, resolve, selectable
 from gitsync.sync.settings import SyncSettings
 from gitsync.sync.state import OperationState, TaskResult, TaskStatus
 from gitsync.sync.store import OperationStore
@@ -24,7 +26,11 @@ from gitsync.sync.tracking import HOOK_FINALIZER
 
 @dataclass(frozen=True)
 class SyncRequest:
-    """One app to sync: its rendered manifests and where and how to sync them."""
+    """One app to sync: its rendered manifests and where and how to sync them.
+
+    `resources` names the resources of a selective sync (empty: all of them); None
+    leaves it to a stored running operation (the one a restarted caller resumes).
+    """
 
     app: str
     manifests: Sequence[Manifest]
@@ -32,6 +38,7 @@ class SyncRequest:
     dest_namespace: str = "default"
     sync_options: SyncOptions = field(default_factory=SyncOptions)
     settings: SyncSettings = field(default_factory=SyncSettings)
+    resources: tuple[ResourceSelector, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,8 +79,21 @@ class SyncRunner:
         self._scope_cache: dict[tuple[str, str], bool | None] = {}
 
     # ----------------------------------------------------------------- planning
-    def plan(self, request: SyncRequest, started_at: int) -> Plan:
-        """The plan for `request` with hook names for `started_at`, prune set from live."""
+    def plan(
+        self, request: SyncRequest, started_at: int, selected: Sequence[ResourceKey] = ()
+    ) -> Plan:
+        """The plan for `request` with hook names for `started_at` and the prune set from
+        live, narrowed to the `selected` resources when given."""
+        return narrow(self._full_plan(request, started_at), selected)
+
+    def selection(self, request: SyncRequest, started_at: int) -> tuple[ResourceKey, ...]:
+        """The resources `request` names (SelectionError when one is not the app's)."""
+        if not request.resources:
+            return ()
+        plan = self._full_plan(request, started_at)
+        return resolve(request.resources, selectable(plan), request.app)
+
+    def _full_plan(self, request: SyncRequest, started_at: int) -> Plan:
         cache_key = (request.app, request.revision, started_at, id(request.manifests))
         cached = self._plans.get(cache_key)
         if cached is not None:
@@ -119,14 +139,19 @@ class SyncRunner:
         if self.store is not None:
             stored, self._kinds[request.app] = self.store.load(request.app)
         if stored is not None and not stored.terminal and stored.revision == request.revision:
-            plan = self.plan(request, stored.started_at)
+            selected = stored.selected_keys
+            if request.resources is not None:
+                selected = self.selection(request, stored.started_at)
+            plan = self.plan(request, stored.started_at, selected)
             if plan.fingerprint == stored.fingerprint and stored.dry_run == (
                 request.settings.dry_run
             ):
                 return stored
+        started_at = int(self.clock())
+        selected = self.selection(request, started_at)
         if stored is not None and not stored.terminal and not request.settings.dry_run:
             self._abandon(stored)  # a dry run leaves a stored real operation alone
-        plan = self.plan(request, int(self.clock()))
+        plan = self.plan(request, started_at, selected)
         state = new_operation(plan, request.settings)
         self._persist(request, state)
         return state
@@ -135,7 +160,7 @@ class SyncRunner:
         self, request: SyncRequest, state: OperationState, pool: ThreadPoolExecutor | None = None
     ) -> OperationState:
         """One step of `state`, persisted. Safe to call again after a crash."""
-        plan = self.plan(request, state.started_at)
+        plan = self.plan(request, state.started_at, state.selected_keys)
         step(plan, state, self.port, request.settings, now=self.clock(), executor=pool)
         self._persist(request, state)
         return state
@@ -176,26 +201,23 @@ class SyncRunner:
 
     def terminate(self, request: SyncRequest, state: OperationState, message: str) -> None:
         """End a running operation: delete running hooks, release the others, mark Failed."""
-        plan = self.plan(request, state.started_at)
+        plan = self.plan(request, state.started_at, state.selected_keys)
         for task in plan.tasks:
             found = state.results.get(task.id)
             if not task.hook or found is None or found.finalizer_released:
                 continue
-            if found.task_status is TaskStatus.RUNNING:
+            if found.status is TaskStatus.RUNNING:
                 actions.delete_hook(self.port, task)
-                found.set(found.result, TaskStatus.FAILED, f"terminated: {message}")
+                found.update(TaskStatus.FAILED, f"terminated: {message}")
             else:
                 self._release(found)
             found.finalizer_released = True
-        state.phase = OperationPhase.FAILED.value
-        state.message = message
-        state.finished_at = self.clock()
+        state.finish(OperationPhase.FAILED, message, self.clock())
         self._persist(request, state)
 
     def _release(self, result: TaskResult) -> None:
-        api_version = f"{result.group}/{result.version}" if result.group else result.version
         self.port.remove_finalizer(
-            api_version, result.kind, result.namespace, result.name, HOOK_FINALIZER
+            result.api_version, result.kind, result.namespace, result.name, HOOK_FINALIZER
         )
 
     def _abandon(self, stored: OperationState) -> None:
@@ -222,7 +244,7 @@ class SyncRunner:
     ) -> str:
         changed = []
         for result in state.ordered_results():
-            now = (result.result, result.status, result.message)
+            now = (str(result.result or ""), result.status.value, result.message)
             if seen.get(result.id) != now:
                 seen[result.id] = now
                 changed.append(result)

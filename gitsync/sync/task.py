@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from gitsync.model.annotations import SyncOptions
 from gitsync.model.enums import HookDeletePolicy, SyncPhase
 from gitsync.model.keys import ResourceKey, split_api_version
+from gitsync.sync.options import TaskOptions
 
 # Order in which delete policies are listed (plan output, state records).
 _POLICY_ORDER = (
@@ -32,8 +32,8 @@ class Task:
 
     `obj` is what gets sent to the API server for apply and hook tasks (name generated,
     namespace resolved, tracking metadata and hook finalizer added), and the live object
-    for prune tasks. `key.namespace` is empty for cluster-scoped objects. `sync_options`
-    are the object's own options merged over the application's. `track` is False for
+    for prune tasks. `key.namespace` is empty for cluster-scoped objects. `options` are
+    the object's own sync options merged over the application's. `track` is False for
     objects gitsync creates on the side (a CreateNamespace namespace): they get no
     tracking metadata and are never pruned.
     """
@@ -44,7 +44,7 @@ class Task:
     key: ResourceKey
     api_version: str
     obj: dict[str, Any] = field(compare=False, repr=False)
-    sync_options: SyncOptions = field(default_factory=SyncOptions)
+    options: TaskOptions = field(default_factory=TaskOptions)
     delete_policies: frozenset[HookDeletePolicy] = frozenset()
     track: bool = True
     source: str = ""

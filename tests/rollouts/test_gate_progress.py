@@ -13,6 +13,7 @@ from gitsync.health import assess
 from gitsync.model.annotations import SYNC_GATE, SyncOptions
 from gitsync.model.enums import HealthStatus, SyncPhase
 from gitsync.model.keys import ResourceKey
+from gitsync.sync.options import TaskOptions
 from gitsync.sync.progress import task_progress
 from gitsync.sync.task import Task, TaskType
 
@@ -40,7 +41,7 @@ def _task(options: SyncOptions = NO_OPTIONS, hook: bool = False) -> Task:
         key=ResourceKey("argoproj.io", "Rollout", "default", "web"),
         api_version="argoproj.io/v1alpha1",
         obj={},
-        sync_options=options,
+        options=TaskOptions.of(options),
     )
 
 

@@ -266,6 +266,41 @@ def test_sync_request(with_token: Running) -> None:
     assert with_token.controller.sync_requests == ["web"]
 
 
+def test_selective_sync_request_names_resources_in_argo_cds_shape(with_token: Running) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    url = with_token.url("/api/v1/applications/web/sync")
+    named = [
+        {"kind": "ConfigMap", "namespace": "web", "name": "a"},
+        {"group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "reader"},
+    ]
+    response = with_token.http.post(url, json={"resources": named}, headers=headers, timeout=5)
+    assert response.status_code == 202, response.text
+    assert response.json()["resources"] == [
+        {"kind": "ConfigMap", "namespace": "web", "name": "a"},
+        {
+            "group": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "namespace": "",
+            "name": "reader",
+        },
+    ]
+    assert with_token.controller.actions[-1] == (
+        "sync",
+        "web",
+        "prune=False dry_run=False resources="
+        "ConfigMap/web/a,rbac.authorization.k8s.io/ClusterRole/reader",
+    )
+    for bad, why in [
+        ({"resources": "ConfigMap/web/a"}, "resources must be a list"),
+        ({"resources": [{"kind": "ConfigMap", "name": "../a"}]}, "is not a path segment"),
+        ({"resources": [{"kind": "ConfigMap", "name": "a", "x": 1}]}, "unknown resource field"),
+        ({"resources": [{"kind": "ConfigMap", "name": "a"}] * 201}, "at most 200"),
+    ]:
+        refused = with_token.http.post(url, json=bad, headers=headers, timeout=5)
+        assert refused.status_code == 400 and why in refused.json()["error"], refused.text
+    assert with_token.controller.sync_requests == ["web"]
+
+
 def test_actions_without_a_token_are_refused_naming_the_flag(running: Running) -> None:
     url = running.url("/api/v1/applications/web/sync")
     for kwargs in ({"json": {}}, {"data": "{}", "headers": {"Content-Type": "text/plain"}}):

@@ -209,3 +209,20 @@ def test_a_webhook_to_any_replica_refreshes_apps_owned_by_others(tmp_path: Path)
             return any(not entry["automated"] for entry in history)
 
         wait_for(manual_sync_recorded, timeout=60, what="the owner ran the forwarded sync")
+
+        # A selective sync is checked where it arrives and reaches the owner with its
+        # resources; one naming something that is not the app's is refused there.
+        resource = apps[name]["resources"][0]
+        ref = f"{resource['kind']}/{resource['namespace']}/{resource['name']}"
+        selective = f.replicas["w1"].cli("app", "sync", name, "--resource", ref, check=False)
+        assert selective.returncode == 0, selective.stderr
+        refused = f.replicas["w1"].cli(
+            "app", "sync", name, "--resource", f"{resource['kind']}/nowhere/nothing", check=False
+        )
+        assert refused.returncode == 2 and "HTTP 400" in refused.stderr, refused.stderr
+
+        def selective_sync_recorded() -> bool:
+            history = f.replicas["w1"].apps()[name]["history"]
+            return any(entry["resources"] == [ref] for entry in history)
+
+        wait_for(selective_sync_recorded, timeout=60, what="the owner ran the selective sync")

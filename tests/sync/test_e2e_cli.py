@@ -65,8 +65,9 @@ def test_json_output_lists_resources_in_execution_order(sim: SimCluster, tmp_pat
     done = sync_cli(sim, shop(tmp_path / "shop"), "-o", "json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)  # nothing but the document on stdout
-    assert list(report) == ["phase", "revision", "message", "resources"]
+    assert list(report) == ["phase", "revision", "message", "resources", "changes"]
     assert report["phase"] == "Succeeded"
+    assert report["changes"] == {"created": 6}
     assert report["revision"] == "local"
     for resource in report["resources"]:
         assert list(resource) == RESOURCE_KEYS
@@ -98,7 +99,7 @@ def test_plain_output_is_one_line_per_event_and_a_summary(sim: SimCluster, tmp_p
     assert "Sync wave 1  Deployment/default/frontend  Synced  created" in lines
     assert "PreSync wave 0  hook Job/default/pre  Succeeded" in "\n".join(lines)
     assert lines[-2] == "Succeeded: successfully synced (all tasks run)"
-    assert lines[-1].startswith("revision local: ")
+    assert lines[-1] == "revision local: 2 Succeeded, 4 Synced (6 created)"
     assert done.stderr == ""
 
 

@@ -1,6 +1,9 @@
 """The action API: sync (prune, dry run), refresh, terminate, Rollout promote/abort, diff.
 
-    POST /api/v1/applications/{name}/sync        {"prune": bool, "dryRun": bool}  -> 202
+    POST /api/v1/applications/{name}/sync        {"prune": bool, "dryRun": bool,
+                                                  "revision": str,
+                                                  "resources": [{group, kind, namespace,
+                                                                 name}]}  -> 202
     POST /api/v1/applications/{name}/refresh                                       -> 202
     POST /api/v1/applications/{name}/terminate                                     -> 202
     POST /api/v1/applications/{name}/rollback    {"id": <history index, 0 = oldest>} -> 202
@@ -23,6 +26,7 @@ import structlog
 from gitsync.diff.mask import mask_secret
 from gitsync.server.router import BadBody, BodyTooLarge, Request, Response, Router
 from gitsync.server.view import ActionRefused, ControllerView
+from gitsync.sync.selection import SelectionError, selectors_from_api
 
 log = structlog.get_logger()
 
@@ -71,8 +75,12 @@ class ActionApi:
         if not isinstance(revision, str) or (revision and not _REVISION.fullmatch(revision)):
             return Response.json(400, {"error": "revision must be a branch, tag or commit SHA"})
         try:
+            resources = selectors_from_api(body.get("resources") or [])
+        except SelectionError as err:
+            return Response.json(400, {"error": str(err)})
+        try:
             found = self.controller.request_sync(
-                name, prune=prune, dry_run=dry_run, revision=revision
+                name, prune=prune, dry_run=dry_run, revision=revision, resources=resources
             )
         except ActionRefused as err:
             return Response.json(err.status, {"error": str(err)})
@@ -84,10 +92,20 @@ class ActionApi:
             prune=prune,
             dry_run=dry_run,
             revision=revision,
+            resources=[str(r) for r in resources],
             remote=request.remote_addr,
         )
-        answer = {"application": name, "sync": "queued", "prune": prune, "dryRun": dry_run}
-        return Response.json(202, {**answer, "revision": revision} if revision else answer)
+        answer: dict[str, Any] = {
+            "application": name,
+            "sync": "queued",
+            "prune": prune,
+            "dryRun": dry_run,
+        }
+        if revision:
+            answer["revision"] = revision
+        if resources:
+            answer["resources"] = [r.to_api() for r in resources]
+        return Response.json(202, answer)
 
     def refresh(self, request: Request) -> Response:
         name = request.params["name"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitsync.model.enums import OperationPhase
 from gitsync.server.ui.html import (
     appset_link,
     badge,
@@ -114,7 +115,7 @@ def _actions(app: AppInfo, csrf: str | None, note: str) -> str:
         return f'<section aria-label="actions"><p class="muted">{e(note)}</p></section>'
     hidden = f'<input type="hidden" name="csrf" value="{e(csrf)}">'
     base = f"/applications/{e(name)}/actions"
-    running = (app.get("operation") or {}).get("phase") == "Running"
+    running = (app.get("operation") or {}).get("phase") == OperationPhase.RUNNING
     terminate = (
         f'<form method="post" action="{base}/terminate">{hidden}'
         '<button type="submit" class="danger">Terminate operation</button></form>'
@@ -146,7 +147,7 @@ def _operation(app: AppInfo) -> str:
         failed = [r for r in items if r.get("result") in ("SyncFailed", "Failed", "Error")]
         # a hook that was created shows "Synced" while it runs: the operation's message
         # names what it waits for
-        waits_here = op.get("phase") == "Running" and any(
+        waits_here = op.get("phase") == OperationPhase.RUNNING and any(
             resource_name(r.get("kind"), r.get("namespace"), r.get("name"))
             in str(op.get("message") or "")
             for r in items
@@ -162,7 +163,7 @@ def _operation(app: AppInfo) -> str:
             + "</li>"
         )
     finished = when(op.get("finished_at"))
-    end = f"{e(finished)}: " if finished and op.get("phase") != "Running" else ""
+    end = f"{e(finished)}: " if finished and op.get("phase") != OperationPhase.RUNNING else ""
     steps.append(f"<li>{end}{badge(op.get('phase'))} {e(op.get('message'))}</li>")
     retries = op.get("retry_count") or 0
     retry = f"<p>Retries: {e(retries)}</p>" if retries else ""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from gitsync.model.enums import OperationPhase
 from gitsync.server.ui.html import app_link, appset_link, badge, e, short_sha, table
 
 AppInfo = Mapping[str, Any]
@@ -65,13 +66,13 @@ def problem_rank(app: AppInfo) -> int:
     ones, then out of sync, then the rest."""
     operation = app.get("operation") or {}
     if app.get("health") in ("Degraded", "Missing") or operation.get("phase") in (
-        "Failed",
-        "Error",
+        OperationPhase.FAILED,
+        OperationPhase.ERROR,
     ):
         return 0
     if app.get("conditions") or app.get("sync_status") == "Unknown":
         return 0
-    if operation.get("phase") == "Running" or app.get("waiting_for"):
+    if operation.get("phase") == OperationPhase.RUNNING or app.get("waiting_for"):
         return 1
     if app.get("sync_status") == "OutOfSync" or app.get("health") in ("Progressing", "Suspended"):
         return 2
@@ -166,7 +167,7 @@ def _row(app: AppInfo) -> str:
     appset = app.get("appset") or ""
     from_set = f'<br><span class="muted">from {appset_link(appset)}</span>' if appset else ""
     running = ""
-    if operation.get("phase") == "Running":
+    if operation.get("phase") == OperationPhase.RUNNING:
         running = f"<br>{badge('Running')}"
     return (
         f'<tr{problem}><th scope="row">{app_link(name)}{from_set}</th>'
