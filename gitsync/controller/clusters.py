@@ -19,8 +19,7 @@ from typing import Any
 import yaml
 from kubernetes import client as k8s_client
 
-from gitsync.appset import IN_CLUSTER_NAME, IN_CLUSTER_SERVER
-from gitsync.appset import Cluster as ClusterRecord
+from gitsync.appset import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ClusterRecord
 from gitsync.appset.cluster import clusters_from_documents
 from gitsync.errors import ConfigError, GitsyncError
 from gitsync.kube import Cluster, ClusterConfig, LiveCache
