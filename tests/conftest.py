@@ -10,6 +10,10 @@
     ``sim.get_object(api_version, kind, namespace, name)``, ``sim.set_status(...)``,
     ``sim.apply(obj)``, ``sim.install_argo_rollouts_crds()``.
 
+`own_caches` (automatic, once per run and per xdist worker)
+    Git mirrors and tools' caches go to the run's temp dir (``XDG_CACHE_HOME``), never to
+    ``~/.cache`` where another run, or another worker of this one, would share them.
+
 `sim_client`
     A `kubernetes.dynamic.DynamicClient` talking to that `sim` through its kubeconfig, with
     its own discovery cache file under the test's ``tmp_path`` (call
@@ -25,6 +29,15 @@ from typing import Any
 import pytest
 
 from gitsync.sim import SimCluster
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    patch.delenv("GITSYNC_CACHE_DIR", raising=False)
+    yield
+    patch.undo()
 
 
 @pytest.fixture
