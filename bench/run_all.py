@@ -9,6 +9,7 @@ from bench import (
     health,
     jq_paths,
     poll,
+    preflight,
     render_child,
     render_diff,
     slow_clients,
@@ -28,6 +29,7 @@ BENCHMARKS = (
     jq_paths,
     health,
     slow_clients,
+    preflight,
 )
 
 

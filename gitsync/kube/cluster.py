@@ -18,6 +18,7 @@ from gitsync.errors import InvalidError, NotFoundError, UnknownKindError, UserIn
 
 from .config import ClusterConfig, load_in_cluster, load_kubeconfig
 from .discovery import Discovery, ResourceInfo, segment
+from .openapi import ClusterSchemas
 from .ratelimit import DEFAULT_BURST, DEFAULT_QPS
 from .stats import RequestStats
 from .transport import Query, Transport
@@ -76,6 +77,8 @@ class Cluster:
             stats=self.stats,
         )
         self._discovery = Discovery(self.transport)
+        # the cluster's OpenAPI v3, read on first use (a client-side check before writes)
+        self.schemas = ClusterSchemas(self.transport)
 
     @classmethod
     def from_kubeconfig(
@@ -140,6 +143,7 @@ class Cluster:
 
     def invalidate_discovery(self) -> None:
         self._discovery.invalidate()
+        self.schemas.refresh()
 
     def namespace_for(
         self, info: ResourceInfo, namespace: str | None, default_namespace: str | None = None

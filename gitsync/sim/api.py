@@ -10,6 +10,7 @@ from typing import Any
 
 from . import defaults, gc
 from .apierror import ApiError, already_exists, conflict, not_found
+from .fieldvalidation import FieldValidation, check_required, check_write
 from .managedfields import track_update
 from .objects import (
     check_type,
@@ -21,6 +22,7 @@ from .objects import (
     timestamp,
     validate_new,
 )
+from .openapi import OpenAPISchemas
 from .patching import json_patch, merge_patch, strategic_merge
 from .registry import Registry, ResourceType
 from .selectors import labels_of, parse_field_selector, parse_label_selector
@@ -44,6 +46,7 @@ class Api:
     def __init__(self, store: Store, registry: Registry) -> None:
         self.store = store
         self.registry = registry
+        self.schemas = OpenAPISchemas(registry)
         self.allocate_ip = defaults.ClusterIPAllocator()
 
     # -- reads --------------------------------------------------------------------------
@@ -84,8 +87,13 @@ class Api:
         dry_run: bool = False,
         manager: str = "",
         managed: list[Any] | None = None,
+        validation: FieldValidation | None = None,
     ) -> Obj:
+        """`validation`: check the body against the kind's schema (None: a trusted writer,
+        such as a simulated controller or an apply that was checked already)."""
         obj = check_type(rtype, version, body)
+        if validation is not None:
+            check_write(self.schemas, rtype, version, obj, validation)
         meta = obj["metadata"]
         if rtype.namespaced:
             body_ns = meta.get("namespace")
@@ -154,8 +162,11 @@ class Api:
         dry_run: bool = False,
         manager: str = "",
         subresource: str = "",
+        validation: FieldValidation | None = None,
     ) -> Obj:
         obj = check_type(rtype, version, body)
+        if validation is not None:
+            check_write(self.schemas, rtype, version, obj, validation)
         meta = obj["metadata"]
         if meta.get("name") and meta["name"] != name:
             raise ApiError(
@@ -187,6 +198,7 @@ class Api:
         manager: str = "",
         force: bool = False,
         subresource: str = "",
+        validation: FieldValidation | None = None,
     ) -> Obj:
         content_type = content_type.split(";")[0].strip()
         is_apply = content_type in (APPLY, APPLY_CBOR)
@@ -220,6 +232,7 @@ class Api:
                     manager,
                     force,
                     subresource,
+                    validation,
                 )
             if old is None:
                 raise not_found(rtype.plural, name, rtype.group)
@@ -236,6 +249,8 @@ class Api:
             if wanted_rv and str(wanted_rv) != str(old.rv):
                 raise conflict(rtype.plural, name, rtype.group)
             result = check_type(rtype, version, result)
+            if validation is not None:
+                check_write(self.schemas, rtype, version, result, validation)
             return self._write(
                 rtype, old, result, dry_run=dry_run, manager=manager, subresource=subresource
             )
@@ -252,8 +267,11 @@ class Api:
         manager: str,
         force: bool,
         subresource: str,
+        validation: FieldValidation | None,
     ) -> Obj:
         applied = check_type(rtype, version, applied)
+        if validation is not None:
+            check_write(self.schemas, rtype, version, applied, validation, apply=True)
         meta = applied["metadata"]
         if meta.get("name") and meta["name"] != name:
             raise ApiError(
@@ -290,6 +308,8 @@ class Api:
                 with_status=with_status,
             )
             managed = merged["metadata"].pop("managedFields", None)
+            if validation is not None:
+                check_required(self.schemas, rtype, version, merged)
             return self.create(
                 rtype, version, namespace, merged, dry_run=dry_run, managed=managed or []
             )
@@ -305,6 +325,8 @@ class Api:
             with_status=with_status,
             subresource=subresource,
         )
+        if validation is not None:
+            check_required(self.schemas, rtype, version, merged)
         return self._write(rtype, old, merged, dry_run=dry_run, subresource=subresource)
 
     # -- the common end of update and patch ---------------------------------------------

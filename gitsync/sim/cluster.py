@@ -196,7 +196,8 @@ class SimCluster:
         return [json.loads(s.raw) for s in self.store.items(rtype.group, rtype.kind, namespace)]
 
     def create(self, obj: Obj) -> Obj:
-        """Create an object as a client would (validation, defaults, events)."""
+        """Create an object as a client would (identity checks, defaults, events), without
+        the schema check of HTTP writes: tests arrange state with it."""
         rtype = self._type(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
         version = str(obj["apiVersion"]).rsplit("/", 1)[-1]
         body = json.loads(json.dumps(obj))
@@ -205,7 +206,7 @@ class SimCluster:
         )
 
     def apply(self, obj: Obj, field_manager: str = "sim", force: bool = True) -> Obj:
-        """Server-side apply an object (create or update)."""
+        """Server-side apply an object (create or update); no schema check, as `create`."""
         rtype = self._type(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
         version = str(obj["apiVersion"]).rsplit("/", 1)[-1]
         body = json.loads(json.dumps(obj))

@@ -20,6 +20,7 @@ import yaml
 from . import discovery, tables
 from .apierror import ApiError, status_body
 from .faults import FaultOutcome
+from .fieldvalidation import FieldValidation, warning_headers
 from .httpserver import Backend, SimHTTPServer
 from .rbac import Request
 from .records import RequestRecord
@@ -54,6 +55,7 @@ class Handler(BaseHTTPRequestHandler):
     _verb: str = ""
     logged_name: str | None = None
     _user: str = ""
+    _warnings: list[str]
 
     # -- connection ----------------------------------------------------------------------
     def setup(self) -> None:
@@ -92,6 +94,7 @@ class Handler(BaseHTTPRequestHandler):
             f"Content-Type: {content_type}\r\n"
             f"Content-Length: {len(body)}\r\n"
             f"Cache-Control: no-cache, private\r\n"
+            f"{warning_headers(getattr(self, '_warnings', []))}"
             f"\r\n"
         ).encode()
         self.answered(code)
@@ -122,6 +125,7 @@ class Handler(BaseHTTPRequestHandler):
         self._route = None
         self._verb = ""
         self._user = ""
+        self._warnings = []
         self.logged_name = None
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
@@ -236,13 +240,14 @@ class Handler(BaseHTTPRequestHandler):
         elif path in ("healthz", "readyz", "livez"):
             self.send_bytes(200, b"ok", "text/plain")
         elif path == "openapi/v3":
-            self.send_json(200, discovery.openapi_root(registry))
+            self.send_json(200, self.server.backend.api.schemas.root())
         elif parts[:2] == ["openapi", "v3"] and len(parts) >= 4:
             rest = parts[2:]
+            openapi = self.server.backend.api.schemas
             if rest[0] == "api" and len(rest) == 2:
-                document = discovery.openapi_document(registry, "", rest[1])
+                document = openapi.document("", rest[1])
             elif rest[0] == "apis" and len(rest) == 3:
-                document = discovery.openapi_document(registry, rest[1], rest[2])
+                document = openapi.document(rest[1], rest[2])
             else:
                 document = None
             if document is None:
@@ -269,6 +274,7 @@ class Handler(BaseHTTPRequestHandler):
         api_version = rtype.api_version(version)
         dry_run = query.get("dryRun") == "All"
         manager = query.get("fieldManager") or _agent_manager(self.headers.get("User-Agent"))
+        validation = FieldValidation(query.get("fieldValidation") or "", self._warnings)
         if verb == "get":
             stored = api.get(rtype, route.namespace, str(route.name))
             if self._table_version():
@@ -287,6 +293,7 @@ class Handler(BaseHTTPRequestHandler):
                 _body(raw_body, self.headers),
                 dry_run=dry_run,
                 manager=manager,
+                validation=validation,
             )
             self.logged_name = str(obj["metadata"]["name"])
             self.send_json(201, obj)
@@ -300,6 +307,7 @@ class Handler(BaseHTTPRequestHandler):
                 dry_run=dry_run,
                 manager=manager,
                 subresource=route.subresource,
+                validation=validation,
             )
             self.send_json(200, obj)
         elif verb == "patch":
@@ -319,6 +327,7 @@ class Handler(BaseHTTPRequestHandler):
                 manager=query.get("fieldManager") or ("" if "apply" in content_type else manager),
                 force=query.get("force") == "true",
                 subresource=route.subresource,
+                validation=validation,
             )
             self.send_json(200 if existed else 201, obj)
         elif verb == "delete":

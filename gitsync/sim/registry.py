@@ -111,17 +111,53 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     _t("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, "pdb"),
     _t("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, "sc", status=False),
     _t("apiregistration.k8s.io", "v1", "APIService", "apiservices", False),
+    _t(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
+        False,
+        status=False,
+    ),
+    _t(
+        "admissionregistration.k8s.io",
+        "v1",
+        "MutatingWebhookConfiguration",
+        "mutatingwebhookconfigurations",
+        False,
+        status=False,
+    ),
+    _t(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicy",
+        "validatingadmissionpolicies",
+        False,
+    ),
+    _t(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicyBinding",
+        "validatingadmissionpolicybindings",
+        False,
+        status=False,
+    ),
 )
 
 
 class Registry:
-    """Thread-safe table of served kinds. CRD kinds come and go with their CRD objects."""
+    """Thread-safe table of served kinds. CRD kinds come and go with their CRD objects,
+    each served version with the CRD's schema. `revision` counts the changes (the OpenAPI
+    documents are rebuilt when it moves)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_kind: dict[tuple[str, str], ResourceType] = {}
         self._by_plural: dict[tuple[str, str], ResourceType] = {}  # (group, plural)
         self._crd_kinds: dict[str, tuple[str, str]] = {}  # crd name -> (group, kind)
+        # (group, kind) -> version -> openAPIV3Schema
+        self._crd_schemas: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        self.revision = 0
         for rtype in BUILTIN_TYPES:
             self._add(rtype)
 
@@ -157,6 +193,11 @@ class Registry:
     def types_in(self, group: str, version: str) -> list[ResourceType]:
         return [t for t in self.all_types() if t.group == group and version in t.versions]
 
+    def crd_schema(self, rtype: ResourceType, version: str) -> dict[str, Any] | None:
+        """The openAPIV3Schema a CRD declares for one version of its kind (None: none)."""
+        with self._lock:
+            return self._crd_schemas.get((rtype.group, rtype.kind), {}).get(version)
+
     # -- CRDs ---------------------------------------------------------------------------
     def register_crd(self, crd: dict[str, Any]) -> ResourceType | None:
         rtype = type_from_crd(crd)
@@ -171,6 +212,8 @@ class Registry:
                 return None  # never let a CRD shadow a built-in kind
             self._add(rtype)
             self._crd_kinds[name] = (rtype.group, rtype.kind)
+            self._crd_schemas[(rtype.group, rtype.kind)] = _version_schemas(crd)
+            self.revision += 1
         return rtype
 
     def unregister_crd(self, name: str) -> ResourceType | None:
@@ -182,9 +225,23 @@ class Registry:
         if key is None:
             return None
         rtype = self._by_kind.pop(key, None)
+        self._crd_schemas.pop(key, None)
+        self.revision += 1
         if rtype is not None:
             self._by_plural.pop((rtype.group, rtype.plural), None)
         return rtype
+
+
+def _version_schemas(crd: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    spec = crd.get("spec") or {}
+    for entry in spec.get("versions") or []:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            continue
+        schema = (entry.get("schema") or {}).get("openAPIV3Schema")
+        if isinstance(schema, dict):
+            found[str(entry["name"])] = schema
+    return found
 
 
 def type_from_crd(crd: dict[str, Any]) -> ResourceType | None:

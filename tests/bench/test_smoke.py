@@ -12,6 +12,7 @@ from bench import (
     health,
     jq_paths,
     poll,
+    preflight,
     render_child,
     render_diff,
     slow_clients,
@@ -70,6 +71,14 @@ def test_fleet() -> None:
     assert results.value("all Synced+Healthy, wall") > 0
     # Each app applies its four objects at least once.
     assert results.value("writes per app") >= 4
+
+
+def test_preflight() -> None:
+    results = preflight.run(apps=3, latency_ms=0.0, qps=0.0, burst=100)
+    assert results.value("objects") == 12
+    assert results.value("[server] broken objects found") == 1
+    assert results.value("[schema] broken objects found") == 1
+    assert results.value("[schema] writes left to a server dry run") == 0
 
 
 def test_jq_paths() -> None:
