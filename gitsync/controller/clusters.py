@@ -9,6 +9,7 @@ an optional ``context``), or ``config`` in the cluster-Secret format (``bearerTo
 from __future__ import annotations
 
 import base64
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -16,14 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import structlog
 import yaml
 from kubernetes import client as k8s_client
 
 from gitsync.appset import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ClusterRecord
 from gitsync.appset.cluster import clusters_from_documents
+from gitsync.controller.config import ControllerConfig
 from gitsync.errors import ConfigError, GitsyncError
 from gitsync.kube import Cluster, ClusterConfig, LiveCache
 from gitsync.model.annotations import TRACKING_LABEL
+
+log = structlog.get_logger("gitsync.controller")
 
 
 @dataclass(frozen=True)
@@ -184,3 +189,27 @@ class ClusterRegistry:
 
 def local_record() -> ClusterRecord:
     return ClusterRecord(name=IN_CLUSTER_NAME, server=IN_CLUSTER_SERVER)
+
+
+def local_cluster(config: ControllerConfig) -> Cluster:
+    """The cluster `gitsync serve` runs in: its service account inside a pod (unless a
+    kubeconfig or context was given), else the kubeconfig's context."""
+    in_pod = os.environ.get("KUBERNETES_SERVICE_HOST") and not (
+        config.kubeconfig or config.context or os.environ.get("KUBECONFIG")
+    )
+    if in_pod:
+        return Cluster.in_cluster(qps=config.qps, burst=config.burst, name="in-cluster")
+    return Cluster.from_kubeconfig(
+        config.kubeconfig, config.context, qps=config.qps, burst=config.burst, name="in-cluster"
+    )
+
+
+def ensure_namespace(cluster: Cluster, name: str) -> None:
+    """Create the controller's namespace when it is missing; a failure is logged, and the
+    writes into it say what is wrong."""
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    try:
+        if cluster.get("v1", "Namespace", None, name) is None:
+            cluster.create(body)
+    except GitsyncError as err:
+        log.warning("could not ensure the controller namespace", error=str(err))

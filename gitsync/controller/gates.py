@@ -22,7 +22,7 @@ from gitsync.controller.ordering import (
 )
 from gitsync.controller.progressive import RollingApp, StepStatus, step_statuses
 from gitsync.controller.status import AppStatus
-from gitsync.model import Application, SourceKey
+from gitsync.model import Application
 
 
 class StartGates:
@@ -30,16 +30,15 @@ class StartGates:
 
     def __init__(
         self,
-        lock: threading.RLock,
         inventory: Callable[[], Inventory],
         saved: Mapping[str, Mapping[str, Any]],
-        shas: Mapping[SourceKey, str],
+        wanted: Callable[[Application], str | None],
         running: Callable[[str], bool],
     ) -> None:
-        self._lock = lock
+        self._lock = threading.RLock()
         self._inventory = inventory
         self._saved = saved  # app -> its last saved status, as the controller keeps it
-        self._shas = shas  # source -> the SHA (or chart version) now wanted
+        self._wanted = wanted  # the revision an app is now wanted at, once resolved
         self._running = running
         self._waiting: set[str] = set()
         # apps a RollingSync step let start whose operation is not registered yet
@@ -84,7 +83,7 @@ class StartGates:
         if saved is None:
             return AppState()
         phase = str((saved.get("operation") or {}).get("phase") or "")
-        wanted = app.revision_of(self._shas)
+        wanted = self._wanted(app)
         current = not wanted or saved.get("revision") == wanted
         return AppState(str(saved["sync_status"]), str(saved["health"]), phase, current)
 

@@ -49,12 +49,3 @@ def sync_settings(
 def self_heal_delay(attempts: int, base: float) -> float:
     """Seconds a self-heal waits after the previous sync finished (Argo CD: 2 s, x3, 5 min)."""
     return float(min(base * SELF_HEAL_FACTOR ** max(attempts, 0), SELF_HEAL_CAP))
-
-
-def rolling_policy(app: Application, default_prune: bool) -> AutomatedSync:
-    """The automated policy a RollingSync step syncs an app with: Argo CD turns the app's
-    own automated sync off and starts its syncs itself, keeping the app's choices."""
-    own = app.sync_policy.automated
-    if own is None:
-        return AutomatedSync(prune=default_prune)
-    return own
