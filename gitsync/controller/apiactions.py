@@ -112,6 +112,8 @@ class ApiActions:
     def manifests(self, name: str) -> list[dict[str, Any]] | None:
         if name not in self.root.inventory.apps:
             return None
+        if self.sharding is not None:
+            self.sharding.refuse_elsewhere(name, "manifests")
         return self.compare.desired(name) or []
 
     def terminate(self, name: str) -> bool:
@@ -146,6 +148,8 @@ class ApiActions:
         self.queue.add_first(name)
 
     def diff(self, name: str) -> Sequence[Mapping[str, Any]] | None:
+        if self.sharding is not None:
+            self.sharding.refuse_elsewhere(name, "diff")
         return self.compare.diff(name)
 
     def rollback(self, name: str, history_id: int) -> None:

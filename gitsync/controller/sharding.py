@@ -204,6 +204,13 @@ class Sharding:
         self.forward(app, kind, args)
         return True
 
+    def refuse_elsewhere(self, app: str, what: str) -> None:
+        """`what` of `app` is known only to its owner: refuse (409, naming the owner) rather
+        than answer with an empty list a client would read as "in sync"."""
+        if self.ownership.knows(app) and not self.ownership.owns(app):
+            owner = self.ownership.controller(app) or "another replica"
+            raise ActionRefused(409, f"the {what} of {app} is known to its owner {owner}; ask it")
+
     def others(self, apps: Sequence[Application]) -> list[Application]:
         """Of `apps` (known ones), those another replica owns."""
         return [app for app in apps if not self.ownership.owns(app.name)]

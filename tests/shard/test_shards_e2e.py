@@ -226,3 +226,10 @@ def test_a_webhook_to_any_replica_refreshes_apps_owned_by_others(tmp_path: Path)
             return any(entry["resources"] == [ref] for entry in history)
 
         wait_for(selective_sync_recorded, timeout=60, what="the owner ran the selective sync")
+
+        # The diff is known to the owner only: another replica refuses, naming it, rather
+        # than answering an empty diff that reads as "in sync".
+        elsewhere = f.replicas["w1"].cli("app", "diff", name, check=False)
+        assert elsewhere.returncode == 2 and "w2" in elsewhere.stderr, elsewhere.stderr
+        at_owner = f.replicas["w2"].cli("app", "diff", name, check=False)
+        assert at_owner.returncode == 0, at_owner.stderr

@@ -108,9 +108,11 @@ class WebUi:
         csrf = session.csrf if session is not None and can_act else None
         note = self._actions_note()
         done = parse_qs(request.query[:256]).get("done", [""])[0]
-        body = render_app(
-            app, self.controller.diff(name), csrf=csrf, actions_note=note, notice=notice_text(done)
-        )
+        try:
+            diff = self.controller.diff(name)
+        except ActionRefused:  # known only to the replica that owns the app: shown as unknown
+            diff = None
+        body = render_app(app, diff, csrf=csrf, actions_note=note, notice=notice_text(done))
         return self._page(f"Application {name}", body, session, live=f"app:{name}", live_id=since)
 
     def appset_page(self, request: Request) -> Response:

@@ -134,7 +134,10 @@ class ActionApi:
 
     def manifests(self, request: Request) -> Response:
         name = request.params["name"]
-        found = self.controller.manifests(name)
+        try:
+            found = self.controller.manifests(name)
+        except ActionRefused as err:  # e.g. known only to the replica that owns the app
+            return Response.json(err.status, {"error": str(err)})
         if found is None:
             return _not_found(name)
         return Response.json(200, {"items": [mask_secret(dict(obj)) for obj in found]})
@@ -180,7 +183,11 @@ class ActionApi:
         name = request.params["name"]
         if self.controller.application(name) is None:
             return _not_found(name)
-        return Response.json(200, {"items": list(self.controller.diff(name) or [])})
+        try:
+            items = list(self.controller.diff(name) or [])
+        except ActionRefused as err:  # e.g. known only to the replica that owns the app
+            return Response.json(err.status, {"error": str(err)})
+        return Response.json(200, {"items": items})
 
 
 def _not_found(name: str) -> Response:
