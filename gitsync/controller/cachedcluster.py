@@ -10,11 +10,14 @@ import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from gitsync.errors import UnknownKindError
+from gitsync.errors import KubeError, UnknownKindError
 from gitsync.kube import Cluster, LiveCache
 from gitsync.model.annotations import TRACKING_LABEL
 from gitsync.model.keys import ResourceKey
 from gitsync.sync.kubeport import KubePort
+from gitsync.sync.preflightpolicy import PreflightMode
+from gitsync.sync.schemapreflight import CachedFacts, SchemaPreflight
+from gitsync.sync.task import Task
 
 
 class CachedCluster:
@@ -80,3 +83,23 @@ class CachedKubePort(KubePort):
             served.append((api_version, kind))
         found = self.cache.by_label(f"{TRACKING_LABEL}={app}", served)
         return [copy.deepcopy(obj) for obj in found]
+
+    def known_live(self, task: Task) -> tuple[bool, dict[str, Any] | None]:
+        """Whether the object exists, from the watch cache: (known, live object).
+
+        The cache holds every object carrying the tracking label, which is every object
+        gitsync wrote; one it does not hold is taken as absent. An object of the same
+        name that gitsync never wrote (one the app adopts) is then checked as a create:
+        its update-time rules (immutable fields) are met at its own write."""
+        try:
+            self.cache.ensure_kind(task.api_version, task.kind)
+        except KubeError:
+            return False, None
+        return True, self.cache.get(task.key)
+
+    def schema_preflight(self, facts: CachedFacts, mode: PreflightMode) -> SchemaPreflight | None:
+        """The pre-flight of one operation: the cluster facts read from a cache without a
+        label selector, whether objects exist from the watch cache."""
+        if mode is PreflightMode.SERVER:
+            return None
+        return SchemaPreflight(self.cluster, facts.read(), mode, known_live=self.known_live)

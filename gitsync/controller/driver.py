@@ -38,7 +38,9 @@ from gitsync.metrics import Metrics
 from gitsync.model import Application
 from gitsync.model.annotations import SyncOptions
 from gitsync.model.enums import OperationPhase
+from gitsync.sync.preflightpolicy import PreflightMode
 from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.schemapreflight import CachedFacts
 from gitsync.sync.selection import ResourceSelector, SelectionError
 from gitsync.sync.state import OperationState
 from gitsync.sync.store import OPERATION_SELECTOR, OperationStore
@@ -114,7 +116,14 @@ class Driver:
     def connect(self, dest: Destination) -> None:
         """A destination was connected: syncs to it write through its watch cache."""
         port = CachedKubePort(dest.cluster, dest.cache, self._config.watched_namespaces)
-        runner = SyncRunner(port, self._op_store, poll_interval=0.2)
+        mode = PreflightMode(self._config.preflight)
+        facts = CachedFacts(dest.facts_cache)
+        runner = SyncRunner(
+            port,
+            self._op_store,
+            poll_interval=0.2,
+            preflight=lambda: port.schema_preflight(facts, mode),
+        )
         with self._lock:
             self._runners[id(dest)] = runner
 
