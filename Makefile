@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv test lint fmt typecheck unit demo bench clean lock
+.PHONY: all venv test lint fmt typecheck unit test-under-load demo bench clean lock
 
 all: test
 
@@ -28,10 +28,22 @@ fmt: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict gitsync
 
+# The suite in parallel (docs/testing.md): one worker per core; each file's tests stay on
+# one worker, in order (module fixtures, the README's commands); slow files are handed out
+# first (tests/conftest.py orders them), so no worker ends alone on a long one.
+PYTEST_PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
+
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test: lint typecheck unit
+
+# The load-proof check: the suite RUNS times in a row while busy loops load every core;
+# stops at the first failure. TESTS="tests/kube tests/diff" runs a part of the suite.
+RUNS ?= 5
+TESTS ?=
+test-under-load: $(STAMP)
+	scripts/load-test.sh $(RUNS) $(PYTEST_PARALLEL) $(TESTS)
 
 demo: $(STAMP)
 	$(BIN)/gitsync demo

@@ -14,7 +14,8 @@ import socket
 import time
 
 from bench.common import Results, median, percentile
-from gitsync.server import GitsyncApp, HttpServer, InMemoryController
+from gitsync.server import GitsyncApp, HttpServer
+from tests.server.inmemory import InMemoryController
 
 
 def _healthz(port: int) -> float:

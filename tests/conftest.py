@@ -10,6 +10,10 @@
     ``sim.get_object(api_version, kind, namespace, name)``, ``sim.set_status(...)``,
     ``sim.apply(obj)``, ``sim.install_argo_rollouts_crds()``.
 
+`own_caches` (automatic, once per run and per xdist worker)
+    Git mirrors and tools' caches go to the run's temp dir (``XDG_CACHE_HOME``), never to
+    ``~/.cache`` where another run, or another worker of this one, would share them.
+
 `sim_client`
     A `kubernetes.dynamic.DynamicClient` talking to that `sim` through its kubeconfig, with
     its own discovery cache file under the test's ``tmp_path`` (call
@@ -25,6 +29,31 @@ from typing import Any
 import pytest
 
 from gitsync.sim import SimCluster
+
+# Files whose tests run `gitsync` as subprocesses (CLI and end-to-end tests, `gitsync
+# serve`) take seconds per test; the rest take milliseconds.
+_SLOW_DIRECTORIES = {"bench", "cli", "controller", "demo", "rollouts", "ui"}
+
+
+def _is_slow_file(path: Path) -> bool:
+    return "e2e" in path.stem or "cli" in path.stem or path.parent.name in _SLOW_DIRECTORIES
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow files first, each file's tests still in order: with ``-n N --dist loadfile
+    --no-loadscope-reorder`` (`make unit`) the workers share out the long files at the
+    start and end on short ones, instead of one worker running a long file alone at the
+    end. The order is the same on every worker and every run."""
+    items.sort(key=lambda item: not _is_slow_file(item.path))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    patch.delenv("GITSYNC_CACHE_DIR", raising=False)
+    yield
+    patch.undo()
 
 
 @pytest.fixture

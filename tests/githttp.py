@@ -103,7 +103,7 @@ def serve_private_git(root: Path, user: str, password: str) -> Iterator[PrivateG
     server = PrivateGitServer(root, user, password)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(server, _backend()))
     server.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server

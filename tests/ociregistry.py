@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -21,12 +22,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.controller.harness import free_port, wait_for
+from tests.controller.harness import wait_for
 
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 CONFIG_TYPE = "application/vnd.cncf.helm.config.v1+json"
 CHART_TYPE = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+_LISTENING = re.compile(r'msg="listening on (127\.0\.0\.1:\d+)"')
 
 
 def registry_missing() -> str:
@@ -97,12 +99,12 @@ def run_registry(tmp: Path, auth: tuple[str, str] | None = None) -> Iterator[Reg
     if reason:
         pytest.skip(reason)
     tmp.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     config: dict[str, object] = {
         "version": 0.1,
-        "log": {"level": "error"},
+        # info: the log names the port the registry was given (it listens on port 0)
+        "log": {"level": "info"},
         "storage": {"filesystem": {"rootdirectory": str(tmp / "data")}},
-        "http": {"addr": f"127.0.0.1:{port}"},
+        "http": {"addr": "127.0.0.1:0"},
     }
     if auth is not None:
         if shutil.which("htpasswd") is None:
@@ -121,7 +123,12 @@ def run_registry(tmp: Path, auth: tuple[str, str] | None = None) -> Iterator[Reg
     proc = subprocess.Popen(
         [REGISTRY, "serve", str(tmp / "config.yml")], stdout=log, stderr=subprocess.STDOUT
     )
-    registry = Registry(f"127.0.0.1:{port}", auth)
+
+    def listening() -> str | None:
+        if proc.poll() is not None:
+            raise AssertionError((tmp / "registry.log").read_text()[-2000:])
+        found = _LISTENING.search((tmp / "registry.log").read_text(errors="replace"))
+        return found.group(1) if found else None
 
     def answering() -> bool:
         if proc.poll() is not None:
@@ -133,7 +140,8 @@ def run_registry(tmp: Path, auth: tuple[str, str] | None = None) -> Iterator[Reg
             return err.code == 401
 
     try:
-        wait_for(answering, timeout=30, what="the registry listening")
+        registry = Registry(wait_for(listening, timeout=30, what="the registry's port"), auth)
+        wait_for(answering, timeout=30, what="the registry answering")
         yield registry
     finally:
         proc.terminate()
@@ -148,7 +156,7 @@ def token_gateway(registry: Registry, auth: tuple[str, str]) -> Iterator[TokenGa
     gateway = TokenGateway(registry, auth)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), gateway.handler())
     gateway.host = f"127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield gateway

@@ -7,7 +7,7 @@ changes = reconcile_generated(previous, apps, appset.sync_policy)
 from gitsync.appset.cluster import (
     IN_CLUSTER_NAME,
     IN_CLUSTER_SERVER,
-    Cluster,
+    ClusterRecord,
     clusters_from_documents,
     clusters_from_secrets,
 )
@@ -24,7 +24,7 @@ __all__ = [
     "IN_CLUSTER_NAME",
     "IN_CLUSTER_SERVER",
     "Changes",
-    "Cluster",
+    "ClusterRecord",
     "TreeProvider",
     "clusters_from_documents",
     "clusters_from_secrets",

@@ -23,8 +23,10 @@ IN_CLUSTER_NAME = "in-cluster"
 
 
 @dataclass(frozen=True)
-class Cluster:
-    """A destination cluster as generators see it: an Argo CD cluster Secret or in-cluster."""
+class ClusterRecord:
+    """A registered destination cluster (an Argo CD cluster Secret, a clusters file entry or
+    in-cluster) as generators and the controller see it; not a connection to it (that is
+    `gitsync.kube.Cluster`)."""
 
     name: str
     server: str
@@ -34,9 +36,9 @@ class Cluster:
     config: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
-def clusters_from_secrets(secrets: list[Mapping[str, Any]]) -> list[Cluster]:
+def clusters_from_secrets(secrets: list[Mapping[str, Any]]) -> list[ClusterRecord]:
     """The clusters registered by Argo-CD-format Secrets; other Secrets are ignored."""
-    clusters: list[Cluster] = []
+    clusters: list[ClusterRecord] = []
     for secret in secrets:
         meta = secret.get("metadata") or {}
         labels = meta.get("labels") or {}
@@ -46,7 +48,7 @@ def clusters_from_secrets(secrets: list[Mapping[str, Any]]) -> list[Cluster]:
     return clusters
 
 
-def _from_secret(secret: Mapping[str, Any], secret_name: str) -> Cluster:
+def _from_secret(secret: Mapping[str, Any], secret_name: str) -> ClusterRecord:
     fields: dict[str, str] = {}
     data = secret.get("data") or {}
     for key in ("name", "server", "project", "config"):
@@ -81,7 +83,7 @@ def _from_secret(secret: Mapping[str, Any], secret_name: str) -> Cluster:
     )
 
 
-def clusters_from_documents(items: Any, source: str) -> list[Cluster]:
+def clusters_from_documents(items: Any, source: str) -> list[ClusterRecord]:
     """Clusters from a clusters file: a YAML list of records (name, server, labels,
     annotations, config, project) and/or cluster Secrets."""
     if items is None:
@@ -90,7 +92,7 @@ def clusters_from_documents(items: Any, source: str) -> list[Cluster]:
         items = items["clusters"]
     if not isinstance(items, list):
         raise AppSetError(f"{source}: expected a list of clusters")
-    clusters: list[Cluster] = []
+    clusters: list[ClusterRecord] = []
     for index, item in enumerate(items):
         what = f"{source}: clusters[{index}]"
         if not isinstance(item, Mapping):
@@ -102,7 +104,7 @@ def clusters_from_documents(items: Any, source: str) -> list[Cluster]:
     return clusters
 
 
-def _record(item: Mapping[str, Any], what: str) -> Cluster:
+def _record(item: Mapping[str, Any], what: str) -> ClusterRecord:
     name = item.get("name")
     server = item.get("server")
     if not isinstance(server, str) or not server:
@@ -117,7 +119,7 @@ def _record(item: Mapping[str, Any], what: str) -> Cluster:
     project = item.get("project") or ""
     if not isinstance(project, str):
         raise AppSetError(f"{what}: project must be a string")
-    return Cluster(name, server, labels, annotations, project, config)
+    return ClusterRecord(name, server, labels, annotations, project, config)
 
 
 def _strings(value: Any, what: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""What every generator is given: the ApplicationSet, its renderer, Git, clusters, and
+"""What every generator is given: the ApplicationSet, its templater, Git, clusters, and
 the environment the caller allows generators to read (resources, network services)."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gitsync.appset.cluster import Cluster
-from gitsync.appset.render import Params, Renderer
+from gitsync.appset.cluster import ClusterRecord
 from gitsync.appset.resources import ResourceReader
+from gitsync.appset.templating import Params, Templater
 from gitsync.model import ApplicationSet
 from gitsync.render.limits import DEFAULT_LIMITS, Limits
 from gitsync.source.tree import Tree
@@ -41,9 +41,9 @@ class Context:
     """What a generator may use: the ApplicationSet, templates, Git trees, clusters, settings."""
 
     appset: ApplicationSet
-    renderer: Renderer
+    templater: Templater
     trees: TreeProvider
-    clusters: tuple[Cluster, ...] = ()
+    clusters: tuple[ClusterRecord, ...] = ()
     env: GeneratorEnv = field(default_factory=GeneratorEnv)
     limits: Limits = DEFAULT_LIMITS
     # Filled by the registry so that matrix and merge can run their children.
@@ -51,7 +51,7 @@ class Context:
 
     @property
     def go_template(self) -> bool:
-        return self.renderer.go_template
+        return self.templater.go_template
 
 
 class ChildRunner(Protocol):

@@ -6,7 +6,7 @@ from gitsync.errors import AppSetError
 
 
 class FieldError(AppSetError):
-    """Raised by generators and renderers; `expand` adds the ApplicationSet's name.
+    """Raised by generators and templates; `expand` adds the ApplicationSet's name.
 
     `field` is the path of the field that failed, e.g. ``spec.generators[0].matrix``.
     """

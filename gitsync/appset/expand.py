@@ -13,15 +13,15 @@ from typing import Any
 
 import yaml
 
-from gitsync.appset.cluster import Cluster
+from gitsync.appset.cluster import ClusterRecord
 from gitsync.appset.context import Context, GeneratorEnv, TreeProvider
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators import generator_name, run_generator
 from gitsync.appset.generators.combine import override
 from gitsync.appset.generators.count import check_count
 from gitsync.appset.patch import strategic_merge
-from gitsync.appset.render import Params, Renderer
 from gitsync.appset.rollingsync import parse_strategy
+from gitsync.appset.templating import Params, Templater
 from gitsync.errors import AppSetError, ManifestError, SourceError
 from gitsync.model import APPSET_ANNOTATION, Application, ApplicationSet
 from gitsync.render.limits import DEFAULT_LIMITS, LimitExceeded, Limits
@@ -35,16 +35,16 @@ def expand(
     appset: ApplicationSet,
     *,
     trees: TreeProvider,
-    clusters: list[Cluster] | tuple[Cluster, ...],
+    clusters: list[ClusterRecord] | tuple[ClusterRecord, ...],
     env: GeneratorEnv | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[Application]:
     """The Applications `appset` generates, sorted by name; at most
     `limits.max_generated_apps` of them (LimitExceeded past it, before any is built)."""
-    renderer = Renderer(go_template=appset.go_template, strict=appset.missing_key_error)
+    templater = Templater(go_template=appset.go_template, strict=appset.missing_key_error)
     ctx = Context(
         appset,
-        renderer,
+        templater,
         trees,
         tuple(clusters),
         env or GeneratorEnv(),
@@ -99,8 +99,8 @@ def _template_for(appset: ApplicationSet, entry: Any, field: str) -> Mapping[str
 def _application(
     appset: ApplicationSet, ctx: Context, template: Mapping[str, Any], params: Params
 ) -> Application:
-    renderer = ctx.renderer
-    rendered = renderer.value(template, params, "spec.template")
+    templater = ctx.templater
+    rendered = templater.value(template, params, "spec.template")
     metadata = rendered.get("metadata") or {}
     spec = rendered.get("spec")
     if not isinstance(metadata, Mapping):
@@ -114,7 +114,7 @@ def _application(
         "spec": dict(spec),
     }
     if appset.go_template and appset.template_patch:
-        obj = _patched(obj, renderer, appset.template_patch, params, ctx.limits)
+        obj = _patched(obj, templater, appset.template_patch, params, ctx.limits)
     meta = obj["metadata"]
     if not meta.get("namespace") and appset.namespace:
         meta["namespace"] = appset.namespace
@@ -130,9 +130,9 @@ def _application(
 
 
 def _patched(
-    obj: dict[str, Any], renderer: Renderer, patch: str, params: Params, limits: Limits
+    obj: dict[str, Any], templater: Templater, patch: str, params: Params, limits: Limits
 ) -> dict[str, Any]:
-    text = renderer.string(patch, params, "spec.templatePatch")
+    text = templater.string(patch, params, "spec.templatePatch")
     try:
         loaded = load_one(text, limits)
     except (yaml.YAMLError, ManifestError) as err:

@@ -12,7 +12,7 @@ import click
 import yaml
 
 from gitsync.appset import (
-    Cluster,
+    ClusterRecord,
     TreeProvider,
     clusters_from_documents,
     expand,
@@ -108,7 +108,7 @@ def generate_command(
 def applications_in(
     path: str,
     trees: TreeProvider,
-    clusters: list[Cluster],
+    clusters: list[ClusterRecord],
     env: GeneratorEnv | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[Application]:
@@ -130,7 +130,7 @@ def _load(path: str, limits: Limits) -> tuple[list[Application], list[Any]]:
     raise UserInputError(f"{path}: no such file or directory")
 
 
-def _load_clusters(clusters_file: str | None) -> list[Cluster]:
+def _load_clusters(clusters_file: str | None) -> list[ClusterRecord]:
     if not clusters_file:
         return []
     items = _yaml_items(clusters_file, "--clusters")

@@ -1,50 +1,38 @@
-"""The list of top-level commands. Add one import and one list entry per command module."""
+"""The top-level commands, by name. A command's module is imported only when that command
+runs (or when a listing such as ``--help`` needs them all), so each command starts with
+the imports it needs and no others: `gitsync health` does not load the controller, the
+Kubernetes client or the HTTP server. Add one line per command module; keep them sorted."""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
+# name -> (module, attribute of the click command in it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "app": ("gitsync.cli.app", "app_group"),
+    "appset": ("gitsync.cli.appset", "appset_group"),
+    "completion": ("gitsync.cli.completion", "completion_command"),
+    "demo": ("gitsync.cli.demo", "demo_command"),
+    "dev-cluster": ("gitsync.cli.devcluster", "dev_cluster_command"),
+    "diff": ("gitsync.cli.diff", "diff_command"),
+    "health": ("gitsync.cli.health", "health"),
+    "plan": ("gitsync.cli.plan", "plan_command"),
+    "render": ("gitsync.cli.render", "render_command"),
+    "rollout": ("gitsync.cli.rollout", "rollout_group"),
+    "serve": ("gitsync.cli.serve", "serve_command"),
+    "sync": ("gitsync.cli.sync", "sync_command"),
+    "version": ("gitsync.cli.version", "version_command"),
+}
 
-def all_commands() -> list[click.Command]:
-    commands: list[click.Command] = []
-    # COMMANDS (one line each; keep sorted)
-    from gitsync.cli.app import app_group
 
-    commands.append(app_group)
-    from gitsync.cli.appset import appset_group
-
-    commands.append(appset_group)
-    from gitsync.cli.completion import completion_command
-
-    commands.append(completion_command)
-    from gitsync.cli.demo import demo_command
-
-    commands.append(demo_command)
-    from gitsync.cli.diff import diff_command
-
-    commands.append(diff_command)
-    from gitsync.cli.devcluster import dev_cluster_command
-
-    commands.append(dev_cluster_command)
-    from gitsync.cli.health import health
-
-    commands.append(health)
-    from gitsync.cli.render import render_command
-
-    commands.append(render_command)
-    from gitsync.cli.plan import plan_command
-
-    commands.append(plan_command)
-    from gitsync.cli.rollout import rollout_group
-
-    commands.append(rollout_group)
-    from gitsync.cli.serve import serve_command
-
-    commands.append(serve_command)
-    from gitsync.cli.sync import sync_command
-
-    commands.append(sync_command)
-    from gitsync.cli.version import version_command
-
-    commands.append(version_command)
-    return commands
+def load_command(name: str) -> click.Command | None:
+    """The command called `name`, its module imported now; None for an unknown name."""
+    where = COMMANDS.get(name)
+    if where is None:
+        return None
+    command = getattr(importlib.import_module(where[0]), where[1])
+    if not isinstance(command, click.Command) or command.name != name:
+        raise TypeError(f"{where[0]}.{where[1]} is not the click command {name!r}")
+    return command

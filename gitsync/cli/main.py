@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from gitsync import __version__
+from gitsync.cli import commands
 from gitsync.errors import GitsyncError
 
 # Exit codes shared by every command (kubectl diff convention where it applies).
@@ -17,7 +18,14 @@ EXIT_ERROR = 2
 
 
 class GitsyncGroup(click.Group):
-    """Turns every GitsyncError into ``error: <one line>`` on stderr and exit code 2."""
+    """Turns every GitsyncError into ``error: <one line>`` on stderr and exit code 2, and
+    loads each command (`gitsync.cli.commands`) only when it is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(commands.COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return commands.load_command(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -36,18 +44,9 @@ def cli() -> None:
     """gitsync: sync Kubernetes clusters from Git, the way Argo CD does, in one process."""
 
 
-def _register() -> None:
-    # Each command lives in its own module under gitsync.cli and is added here.
-    from gitsync.cli import commands
-
-    for command in commands.all_commands():
-        cli.add_command(command)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI. Usage errors are one ``error:`` line and exit 2, like every other error;
     click's three-line usage block is for ``--help`` only."""
-    _register()
     try:
         result = cli.main(args=argv, prog_name="gitsync", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as err:

@@ -21,8 +21,7 @@ import structlog
 import yaml
 from kubernetes import client as k8s_client
 
-from gitsync.appset import IN_CLUSTER_NAME, IN_CLUSTER_SERVER
-from gitsync.appset import Cluster as ClusterRecord
+from gitsync.appset import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ClusterRecord
 from gitsync.appset.cluster import clusters_from_documents
 from gitsync.controller.config import ControllerConfig
 from gitsync.errors import ConfigError, GitsyncError

@@ -9,8 +9,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gitsync.appset import Cluster as ClusterRecord
-from gitsync.appset import TreeProvider, expand, load_documents, reconcile_generated
+from gitsync.appset import ClusterRecord, TreeProvider, expand, load_documents, reconcile_generated
 from gitsync.appset.context import GeneratorEnv
 from gitsync.appset.requeue import requeue_after
 from gitsync.appset.rollingsync import RollingSync, parse_strategy

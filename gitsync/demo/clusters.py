@@ -10,7 +10,7 @@ from types import TracebackType
 
 import yaml
 
-from gitsync.appset import Cluster as ClusterRecord
+from gitsync.appset import ClusterRecord
 from gitsync.sim import SimCluster
 from gitsync.sim.controllers.manager import default_controllers
 

@@ -4,7 +4,7 @@ Public API (what the controller and the CLI use):
 - `parse_webhook`, `WebhookSecrets`, `WebhookDelivery`, `WebhookRejected`, `PushEvent`
 - `normalize_repo_url`, `app_matches_push`
 - `Metrics`
-- `ControllerView` (implemented by the controller), `InMemoryController` (for tests)
+- `ControllerView` (implemented by the controller)
 - `GitsyncApp`, `ServerSettings`, `HttpServer`
 """
 
@@ -14,7 +14,7 @@ from gitsync.push.payloads import PushEvent
 from gitsync.push.repourl import normalize_repo_url, same_repo
 from gitsync.server.app import DEFAULT_WEBHOOK_MAX_BYTES, GitsyncApp, ServerSettings
 from gitsync.server.http import HttpLimits, HttpServer, parse_listen
-from gitsync.server.view import ControllerView, InMemoryController
+from gitsync.server.view import ControllerView
 from gitsync.server.webhook import (
     WebhookDelivery,
     WebhookRejected,
@@ -29,7 +29,6 @@ __all__ = [
     "GitsyncApp",
     "HttpLimits",
     "HttpServer",
-    "InMemoryController",
     "Metrics",
     "PushEvent",
     "ServerSettings",

@@ -36,14 +36,13 @@ from hypercorn.utils import wrap_app
 from gitsync.errors import ConfigError
 from gitsync.server.app import GitsyncApp, ServerSettings
 from gitsync.server.asgi import AsgiAdapter
-from gitsync.server.view import ControllerView, InMemoryController
+from gitsync.server.view import ControllerView
 
 __all__ = [
     "ControllerView",
     "GitsyncApp",
     "HttpLimits",
     "HttpServer",
-    "InMemoryController",
     "ServerSettings",
     "parse_listen",
 ]

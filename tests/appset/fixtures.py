@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from gitsync.appset import Cluster, TreeProvider, clusters_from_documents, expand
+from gitsync.appset import ClusterRecord, TreeProvider, clusters_from_documents, expand
 from gitsync.appset.context import GeneratorEnv
 from gitsync.appset.resources import DocumentResources
 from gitsync.model import Application, ApplicationSet
@@ -30,7 +30,7 @@ def load_appset(case: str) -> ApplicationSet:
     return ApplicationSet.from_object(yaml.safe_load(path.read_text()), source=str(path))
 
 
-def load_clusters(case: str) -> list[Cluster]:
+def load_clusters(case: str) -> list[ClusterRecord]:
     path = FIXTURES / case / "clusters.yaml"
     if not path.exists():
         return []

@@ -8,7 +8,6 @@ import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -28,12 +27,6 @@ from tests.waiting import wait_for as shared_wait_for
 T = TypeVar("T")
 GITHUB_SECRET = "s3cret-webhook"
 API_TOKEN = "e2e-api-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(
@@ -122,7 +115,7 @@ class Env:
     tmp: Path
     sims: list[SimCluster]
     repo: GitRepo
-    port: int = 0
+    port: int = 0  # where serve listens, once started
     proc: subprocess.Popen[bytes] | None = None
     extra_args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
@@ -133,6 +126,8 @@ class Env:
 
     # -- process ----------------------------------------------------------------------------
     def start(self, wait_ready: bool = True) -> None:
+        """Start `gitsync serve` on a port the kernel picks (read back from its log, so no
+        other process can take the port between choosing and binding it)."""
         clusters = [
             {
                 "name": f"c{i + 1}",
@@ -144,8 +139,6 @@ class Env:
         ]
         clusters_file = self.tmp / "clusters.yaml"
         clusters_file.write_text(yaml.safe_dump(clusters))
-        if not self.port:
-            self.port = free_port()
         args = [
             sys.executable,
             "-m",
@@ -160,7 +153,7 @@ class Env:
             "--namespace",
             "gitsync",
             "--listen",
-            f"127.0.0.1:{self.port}",
+            "127.0.0.1:0",
             "--poll-interval",
             "1s",
             "--wave-delay",
@@ -179,10 +172,26 @@ class Env:
             *self.extra_args,
         ]
         env = {**os.environ, "GITSYNC_SELF_HEAL_BACKOFF": "0.2", **self.env}
-        log = open(self.tmp / "serve.log", "ab")  # noqa: SIM115 - lives as long as the process
+        log_path = self.tmp / "serve.log"
+        earlier = log_path.stat().st_size if log_path.exists() else 0
+        log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        self.port = wait_for(lambda: self._listening_port(earlier), what="serve listening")
         if wait_ready:
             wait_for(lambda: self.ready(), timeout=30, what="serve ready")
+
+    def _listening_port(self, earlier: int) -> int | None:
+        """The port of the "http server listening" line this process logged (the log file
+        also holds the lines of earlier runs, before byte `earlier`)."""
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"serve exited {self.proc.returncode}: {self.logs()[-3000:]}")
+        with open(self.tmp / "serve.log", "rb") as log:
+            log.seek(earlier)
+            for line in log:
+                if b"http server listening" in line:
+                    return int(json.loads(line)["port"])
+        return None
 
     def ready(self) -> bool:
         assert self.proc is not None

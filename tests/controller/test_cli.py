@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.controller.harness import free_port
+from tests.ports import refusing_port
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,7 +36,7 @@ def test_serve_missing_kubeconfig_is_one_line(tmp_path: Path) -> None:
         "--kubeconfig",
         str(tmp_path / "none"),
         "--listen",
-        f"127.0.0.1:{free_port()}",
+        "127.0.0.1:0",
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
@@ -44,7 +44,8 @@ def test_serve_missing_kubeconfig_is_one_line(tmp_path: Path) -> None:
 
 
 def test_app_list_without_a_controller(tmp_path: Path) -> None:
-    result = _run("app", "list", "--server", f"http://127.0.0.1:{free_port()}")
+    with refusing_port() as port:
+        result = _run("app", "list", "--server", f"http://127.0.0.1:{port}")
     assert result.returncode == 2
     assert result.stderr.startswith("error: cannot reach the controller at")
     assert "Traceback" not in result.stderr

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from gitsync.controller.leader import LeaderElector
 from gitsync.kube import Cluster
 from gitsync.sim import SimCluster
+from tests.waiting import wait_for
 
 
 def test_one_leader_at_a_time_and_release_hands_over(sim: SimCluster) -> None:
@@ -21,10 +20,7 @@ def test_one_leader_at_a_time_and_release_hands_over(sim: SimCluster) -> None:
         assert lease is not None and lease["spec"]["holderIdentity"] == "one"
 
         first.start()
-        deadline = time.monotonic() + 5
-        while not first.is_leader and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert first.is_leader
+        wait_for(lambda: first.is_leader, what="the first elector leading")
         first.stop(release=True)
         assert not first.is_leader
         assert second.try_acquire_or_renew()

@@ -215,6 +215,16 @@ def _hook_job(seconds: int) -> str:
     )
 
 
+def _stored_history(sim: SimCluster, app: str) -> list[dict[str, Any]] | None:
+    """The history in `app`'s status as the controller stored it (a ConfigMap)."""
+    for stored in sim.list_objects("v1", "ConfigMap", "gitsync"):
+        named = (stored["metadata"].get("annotations") or {}).get("gitsync.io/app-name") == app
+        status = (stored.get("data") or {}).get("status.json")  # not an operation's record
+        if named and status:
+            return list(json.loads(status).get("history") or [])
+    return None
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
 def test_restart_mid_sync_resumes_and_keeps_history(tmp_path: Path, sig: int) -> None:
     files = {**FILES, "apps/web/hook.yaml": _hook_job(3)}
@@ -232,6 +242,13 @@ def test_restart_mid_sync_resumes_and_keeps_history(tmp_path: Path, sig: int) ->
             timeout=10,
             what="conf apps synced",
         )
+        # The API shows a finished sync a moment before its status is stored; what must
+        # survive a SIGKILL is the stored history.
+        for name in ("conf-c1", "conf-c2"):
+            wait_for(
+                lambda name=name: _stored_history(env.sims[0], name) == conf_done[name]["history"],
+                what=f"{name}'s history stored",
+            )
         assert env.stop(sig) in (0, -signal.SIGKILL, -signal.SIGTERM)
         job = env.sims[0].get_object("batch/v1", "Job", "web", "smoke")
         assert job is not None

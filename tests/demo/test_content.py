@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from gitsync.appset import Cluster, expand, load_documents, repo_tree_provider
+from gitsync.appset import ClusterRecord, expand, load_documents, repo_tree_provider
 from gitsync.controller.ordering import parse_wave
 from gitsync.demo.content import (
     APPSET_FILE,
@@ -93,9 +93,9 @@ def test_appset_expands_to_one_app_per_service_and_cluster_with_its_wave(tmp_pat
     try:
         _, (appset,) = load_documents(cache.tree(repo.url, sha), APPSET_FILE)
         clusters = [
-            Cluster("staging", "http://staging.invalid", {"env": "staging"}),
-            Cluster("production", "http://production.invalid", {"env": "production"}),
-            Cluster("lab", "http://lab.invalid", {"env": "lab"}),
+            ClusterRecord("staging", "http://staging.invalid", {"env": "staging"}),
+            ClusterRecord("production", "http://production.invalid", {"env": "production"}),
+            ClusterRecord("lab", "http://lab.invalid", {"env": "lab"}),
         ]
         apps = expand(appset, trees=repo_tree_provider(cache), clusters=clusters)
     finally:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,21 +11,13 @@ import pytest
 from gitsync.kube import Cluster, LiveCache
 from gitsync.model.keys import ResourceKey
 from tests.kube.conftest import config_map
+from tests.waiting import wait_for
 
 
 @pytest.fixture
 def cache(cluster: Cluster) -> Iterator[LiveCache]:
     with LiveCache(cluster) as live:
         yield live
-
-
-def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.01)
-    return check()
 
 
 def key(name: str, namespace: str = "default") -> ResourceKey:
@@ -79,8 +70,12 @@ def test_changes_behind_its_back_arrive_through_the_watch(
         other.apply(config_map("new-one", v="1"))
         other.delete("v1", "ConfigMap", "default", "watched", propagation="Background")
     assert cache.fresh_after("v1", "ConfigMap", changed["metadata"]["resourceVersion"], 5)
-    assert eventually(lambda: cache.get(key("new-one")) is not None)
-    assert eventually(lambda: cache.get(key("watched")) is None)
+    wait_for(
+        lambda: cache.get(key("new-one")) is not None, what="the created ConfigMap in the cache"
+    )
+    wait_for(
+        lambda: cache.get(key("watched")) is None, what="the deleted ConfigMap gone from the cache"
+    )
     assert ("MODIFIED", "watched") in events
     assert ("ADDED", "new-one") in events
     assert ("DELETED", "watched") in events
@@ -102,7 +97,10 @@ def test_cache_with_label_selector_and_by_label(cluster: Cluster, sim: Any) -> N
                 "metadata": {"name": "s", "namespace": "default", "labels": mine},
             }
         )
-        assert eventually(lambda: len(cache.by_label("gitsync.io/app=shop")) == 2)
+        wait_for(
+            lambda: len(cache.by_label("gitsync.io/app=shop")) == 2,
+            what="both labelled objects in the cache",
+        )
         kinds = {o["kind"] for o in cache.by_label({"gitsync.io/app": "shop"})}
         assert kinds == {"ConfigMap", "Secret"}
         assert cache.by_label("gitsync.io/app=shop", kinds=[("v1", "Secret")])[0]["kind"] == (
@@ -133,15 +131,21 @@ def test_a_dropped_watch_connection_recovers(cluster: Cluster, sim: Any) -> None
         assert watcher is not None
         # every watch (re)connection is cut right after its headers until the rule goes
         rule = sim.faults.add(method="GET", path_regex="configmaps", drop_watch=True)
-        assert eventually(lambda: rule.fired >= 2)
+        wait_for(lambda: rule.fired >= 2, what="the watch failing twice")
         sim.apply(config_map("while-down", v="1"))
         assert cache.get(key("while-down")) is None
         rule.remove()
-        assert eventually(lambda: cache.get(key("while-down")) is not None)
+        wait_for(
+            lambda: cache.get(key("while-down")) is not None,
+            what="the object written while the watch was down",
+        )
         assert watcher.restarts >= 2  # two dropped streams, then a good one
         # and it keeps following changes afterwards
         sim.apply(config_map("after", v="1"))
-        assert eventually(lambda: cache.get(key("after")) is not None)
+        wait_for(
+            lambda: cache.get(key("after")) is not None,
+            what="the object written after the watch came back",
+        )
 
 
 def test_a_watch_too_far_behind_lists_again(tmp_path: Any) -> None:
@@ -161,13 +165,16 @@ def test_a_watch_too_far_behind_lists_again(tmp_path: Any) -> None:
             lambda kind, obj: deleted.append(obj["metadata"]["name"]) if kind == "DELETED" else None
         )
         rule = small.faults.add(method="GET", path_regex="configmaps", drop_watch=True)
-        assert eventually(lambda: rule.fired >= 1)
+        wait_for(lambda: rule.fired >= 1, what="the fault firing")
         # while the cache is away, enough happens for the history to forget its version
         small.delete_object("v1", "ConfigMap", "default", "old")
         for i in range(20):
             small.apply(config_map(f"new-{i}", v="1"))
         rule.remove()
-        assert eventually(lambda: len(cache.objects("v1", "ConfigMap")) == 20)
+        wait_for(
+            lambda: len(cache.objects("v1", "ConfigMap")) == 20,
+            what="all 20 ConfigMaps in the cache",
+        )
         assert cache.get(key("old")) is None
         assert "old" in deleted  # the relist told listeners what went away
         assert watcher.relists >= 1

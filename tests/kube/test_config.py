@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from gitsync.errors import ConfigError, UnavailableError
 from gitsync.kube import Cluster
+from tests.ports import refusing_port
 
 KUBECONFIG = """\
 apiVersion: v1
@@ -32,13 +32,6 @@ def write_kubeconfig(tmp_path: Path, server: str) -> Path:
     path = tmp_path / "config"
     path.write_text(KUBECONFIG.format(server=server))
     return path
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_missing_kubeconfig(tmp_path: Path) -> None:
@@ -88,16 +81,17 @@ def test_context_picks_server_name_and_namespace(tmp_path: Path) -> None:
 
 
 def test_unreachable_server_is_one_line(tmp_path: Path) -> None:
-    server = f"http://127.0.0.1:{free_port()}"
-    path = write_kubeconfig(tmp_path, server)
-    with Cluster.from_kubeconfig(path) as cluster:
-        with pytest.raises(UnavailableError) as caught:
-            cluster.ping()
-        assert str(caught.value) == f"cannot reach {server}: connection refused"
-        with pytest.raises(UnavailableError) as caught:
-            cluster.get("v1", "ConfigMap", "default", "x")
-        assert str(caught.value) == f"cannot reach {server}: connection refused"
-        assert cluster.stats.by_code()[("GET", 0)] == 2
+    with refusing_port() as port:
+        server = f"http://127.0.0.1:{port}"
+        path = write_kubeconfig(tmp_path, server)
+        with Cluster.from_kubeconfig(path) as cluster:
+            with pytest.raises(UnavailableError) as caught:
+                cluster.ping()
+            assert str(caught.value) == f"cannot reach {server}: connection refused"
+            with pytest.raises(UnavailableError) as caught:
+                cluster.get("v1", "ConfigMap", "default", "x")
+            assert str(caught.value) == f"cannot reach {server}: connection refused"
+            assert cluster.stats.by_code()[("GET", 0)] == 2
 
 
 def test_in_cluster_outside_a_cluster(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitsync import logs
-from gitsync.server import GitsyncApp, HttpServer, InMemoryController, ServerSettings
+from gitsync.server import GitsyncApp, HttpServer, ServerSettings
 from gitsync.server.webhook import WebhookSecrets
+from tests.server.inmemory import InMemoryController
 
 SECRET = "serverproc-secret"
 

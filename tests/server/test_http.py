@@ -15,13 +15,13 @@ from gitsync.errors import ConfigError
 from gitsync.server import (
     GitsyncApp,
     HttpServer,
-    InMemoryController,
     Metrics,
     ServerSettings,
     WebhookSecrets,
 )
 from gitsync.server.http import parse_listen
 from tests.server.helpers import SECRET, body, github_headers, gitlab_headers
+from tests.server.inmemory import InMemoryController
 
 APPS = [
     {"name": "web", "sync_status": "Synced", "health": "Healthy", "revision": "0d1a26e67d8f"},

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from gitsync.server import GitsyncApp, HttpLimits, HttpServer, InMemoryController, ServerSettings
+from gitsync.server import GitsyncApp, HttpLimits, HttpServer, ServerSettings
+from tests.server.inmemory import InMemoryController
 from tests.server.serverproc import ServerProcess, server_process
 
 MB = 1024 * 1024

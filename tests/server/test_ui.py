@@ -10,10 +10,11 @@ from typing import Any
 
 import yaml
 
-from gitsync.server import GitsyncApp, InMemoryController, ServerSettings
+from gitsync.server import GitsyncApp, ServerSettings
 from gitsync.server.router import Request, Response
 from gitsync.server.ui.events import EventStreams
 from gitsync.server.ui.listpage import Filters, sort_apps
+from tests.server.inmemory import InMemoryController
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ui"
 

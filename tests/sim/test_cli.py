@@ -43,12 +43,6 @@ data:
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "gitsync", "dev-cluster", *args],
@@ -62,9 +56,7 @@ def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
 @pytest.fixture
 def dev_cluster(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path, str]]:
     kubeconfig = tmp_path / "dev.kubeconfig"
-    process = start(
-        tmp_path, "--port", str(free_port()), "--kubeconfig", str(kubeconfig), "--ready-delay", "0"
-    )
+    process = start(tmp_path, "--port", "0", "--kubeconfig", str(kubeconfig), "--ready-delay", "0")
     assert process.stdout is not None
     line = process.stdout.readline()
     try:

@@ -32,15 +32,7 @@ from tests.controller.harness import API_TOKEN, Env, deployment, environment
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-# The screenshots of docs/ui.md are refreshed only when asked for
-# (GITSYNC_UI_SCREENSHOTS=1), so a test run leaves the tree as it was; otherwise they go
-# to a temp dir, and are still taken, so taking them cannot break unnoticed.
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "ui"
-SHOTS = (
-    DOCS_SHOTS
-    if os.environ.get("GITSYNC_UI_SCREENSHOTS") == "1"
-    else Path(tempfile.gettempdir()) / "gitsync-ui-shots"
-)
 GATE = {"gitsync.io/sync-gate": "pause"}
 
 pytestmark = pytest.mark.skipif(
@@ -123,6 +115,16 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
 
 @pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go. Those of docs/ui.md are refreshed only when asked for
+    (GITSYNC_UI_SCREENSHOTS=1), so a test run leaves the tree as it was; otherwise they go
+    to this run's temp dir, and are still taken, so taking them cannot break unnoticed."""
+    if os.environ.get("GITSYNC_UI_SCREENSHOTS") == "1":
+        return DOCS_SHOTS
+    return tmp_path_factory.mktemp("ui-shots")
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -173,9 +175,9 @@ def _click(driver: WebDriver, xpath: str) -> None:
     )
 
 
-def _shot(driver: WebDriver, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+def _shot(driver: WebDriver, shots: Path, name: str) -> None:
+    shots.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(shots / f"{name}.png"))
 
 
 def _post(url: str, data: bytes, headers: dict[str, str]) -> int:
@@ -192,7 +194,7 @@ def _viewport(driver: WebDriver) -> None:
     assert metas and "width=device-width" in str(metas[0].get_attribute("content"))
 
 
-def test_list_page_filters_and_counts(env: Env, browser: WebDriver) -> None:
+def test_list_page_filters_and_counts(env: Env, browser: WebDriver, shots: Path) -> None:
     browser.get(env.url + "/")
     _viewport(browser)
     rows = browser.find_elements(By.CSS_SELECTOR, "#apps tbody tr")
@@ -204,7 +206,7 @@ def test_list_page_filters_and_counts(env: Env, browser: WebDriver) -> None:
     ]
     assert "4 of 4 application(s) shown." in _text(browser, "#counts")
     assert "Synced: 4" in _text(browser, "#counts")
-    _shot(browser, "list")
+    _shot(browser, shots, "list")
     field = browser.find_element(By.NAME, "name")
     field.send_keys("shop")
     field.submit()
@@ -228,7 +230,7 @@ def test_list_page_filters_and_counts(env: Env, browser: WebDriver) -> None:
         width = "return [document.documentElement.scrollWidth, window.innerWidth];"
         scroll_width, inner_width = browser.execute_script(width)
         assert scroll_width <= inner_width
-        _shot(browser, "app-phone")
+        _shot(browser, shots, "app-phone")
     finally:
         browser.set_window_size(1280, 800)
 
@@ -261,7 +263,7 @@ def test_actions_need_a_login(env: Env, browser: WebDriver) -> None:
     assert _post(api, b"{}", {**json_headers, "Authorization": f"Bearer {API_TOKEN}"}) == 202
 
 
-def test_diff_of_a_drifted_app(env: Env, browser: WebDriver) -> None:
+def test_diff_of_a_drifted_app(env: Env, browser: WebDriver, shots: Path) -> None:
     # runs before the gated test's commit: a sync of a new commit would repair the drift
     sim = env.sims[1]
     sim.mutate(
@@ -281,12 +283,14 @@ def test_diff_of_a_drifted_app(env: Env, browser: WebDriver) -> None:
     diff = _text(browser, "#diff pre.diff")
     assert "-  replicas: 5" in diff and "+  replicas: 1" in diff
     browser.execute_script("document.getElementById('diff').scrollIntoView()")
-    _shot(browser, "app-diff")
+    _shot(browser, shots, "app-diff")
     items = json.loads(_get(f"{env.url}/api/v1/applications/web-c2/diff"))["items"]
     assert any("replicas" in i["diff_text"] for i in items)
 
 
-def test_gated_blue_green_sync_page_and_terminate(env: Env, browser: WebDriver) -> None:
+def test_gated_blue_green_sync_page_and_terminate(
+    env: Env, browser: WebDriver, shots: Path
+) -> None:
     env.repo.commit(files=_shop("shop:2.0", smoke_test=True))
     env.wait_apps(
         lambda a: (
@@ -304,7 +308,7 @@ def test_gated_blue_green_sync_page_and_terminate(env: Env, browser: WebDriver) 
     _wait(browser, lambda d: "awaiting promotion" in _text(d, "#summary"), "paused Rollout")
     assert browser.find_elements(By.XPATH, "//button[text()='Promote']")
     browser.execute_script("document.getElementById('operation').scrollIntoView()")
-    _shot(browser, "app-gated-sync")
+    _shot(browser, shots, "app-gated-sync")
     _click(browser, "//button[text()='Terminate operation']")
     _wait(browser, lambda d: "Termination requested." in d.page_source, "terminate notice")
     # the live update (Server-Sent Events) swaps in the ended operation without a reload

@@ -17,8 +17,8 @@ from gitsync.appset.generators.matrix import generate_matrix
 from gitsync.appset.generators.merge import generate_merge
 from gitsync.appset.generators.plugin import generate_plugin
 from gitsync.appset.generators.pullrequest import generate_pull_request
-from gitsync.appset.render import Params
 from gitsync.appset.selector import flatten_params, parse_selector
+from gitsync.appset.templating import Params
 
 GENERATORS: dict[str, Generator] = {
     "list": generate_list,
@@ -65,7 +65,7 @@ def run_generator(entry: Any, ctx: Context, field: str, inherited: Params | None
     if not isinstance(spec, Mapping):
         raise FieldError(where, "must be a mapping")
     if inherited:
-        render = ctx.renderer.value
+        render = ctx.templater.value
         spec = {
             key: value if key == "template" else render(value, inherited, f"{where}.{key}")
             for key, value in spec.items()

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gitsync.appset.cluster import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, Cluster
+from gitsync.appset.cluster import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ClusterRecord
 from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators.git import flatten
 from gitsync.appset.generators.plugin import dns_name, needs_resources
-from gitsync.appset.render import Params
 from gitsync.appset.resources import MAX_DUCK_RESOURCES, config_map_data
 from gitsync.appset.selector import parse_selector
+from gitsync.appset.templating import Params
 
 MAX_DECISIONS = 10_000
 
@@ -93,10 +93,10 @@ def _decisions(
     return decisions
 
 
-def _known_clusters(clusters: tuple[Cluster, ...]) -> dict[str, Cluster]:
+def _known_clusters(clusters: tuple[ClusterRecord, ...]) -> dict[str, ClusterRecord]:
     known = {c.name: c for c in clusters}
     if IN_CLUSTER_NAME not in known and not any(c.server == IN_CLUSTER_SERVER for c in clusters):
-        known[IN_CLUSTER_NAME] = Cluster(IN_CLUSTER_NAME, IN_CLUSTER_SERVER)
+        known[IN_CLUSTER_NAME] = ClusterRecord(IN_CLUSTER_NAME, IN_CLUSTER_SERVER)
     return known
 
 

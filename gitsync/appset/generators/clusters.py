@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gitsync.appset.cluster import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, Cluster
+from gitsync.appset.cluster import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ClusterRecord
 from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
 from gitsync.appset.names import normalize_name
-from gitsync.appset.render import Params, append_values
 from gitsync.appset.selector import parse_selector
+from gitsync.appset.templating import Params, append_values
 
 
 def generate_clusters(spec: Mapping[str, Any], ctx: Context, field: str) -> list[Params]:
@@ -27,12 +27,12 @@ def generate_clusters(spec: Mapping[str, Any], ctx: Context, field: str) -> list
             "server": IN_CLUSTER_SERVER,
             "project": "",
         }
-        append_values(spec.get("values"), params, ctx.renderer, f"{field}.values")
+        append_values(spec.get("values"), params, ctx.templater, f"{field}.values")
         results.append(params)
     for cluster in ctx.clusters:
         if selector.matches(cluster.labels):
             params = _params(cluster, ctx.go_template)
-            append_values(spec.get("values"), params, ctx.renderer, f"{field}.values")
+            append_values(spec.get("values"), params, ctx.templater, f"{field}.values")
             results.append(params)
     flat = spec.get("flatList", False)
     if not isinstance(flat, bool):
@@ -43,7 +43,7 @@ def generate_clusters(spec: Mapping[str, Any], ctx: Context, field: str) -> list
     return results
 
 
-def _params(cluster: Cluster, go_template: bool) -> Params:
+def _params(cluster: ClusterRecord, go_template: bool) -> Params:
     params: Params = {
         "name": cluster.name,
         "nameNormalized": normalize_name(cluster.name),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitsync.appset.errors import FieldError
-from gitsync.appset.render import Params
+from gitsync.appset.templating import Params
 
 
 def combine_strict(first: Params, second: Params, field: str) -> Params:

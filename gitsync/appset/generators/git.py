@@ -23,7 +23,7 @@ from gitsync.appset.globs import (
     segment_regex,
 )
 from gitsync.appset.names import normalize_name
-from gitsync.appset.render import Params, append_values
+from gitsync.appset.templating import Params, append_values
 from gitsync.errors import ManifestError, SourceError
 from gitsync.render.limits import LimitExceeded
 from gitsync.render.parse import load_json, load_one
@@ -61,7 +61,7 @@ def generate_git(spec: Mapping[str, Any], ctx: Context, field: str) -> list[Para
     except SourceError as err:
         raise FieldError(f"{field}.repoURL", f"{repo_url}@{revision}: {err}") from None
     for params in results:
-        append_values(spec.get("values"), params, ctx.renderer, f"{field}.values")
+        append_values(spec.get("values"), params, ctx.templater, f"{field}.values")
     return results
 
 

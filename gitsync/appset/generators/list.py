@@ -9,7 +9,7 @@ import yaml
 
 from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
-from gitsync.appset.render import Params
+from gitsync.appset.templating import Params
 from gitsync.errors import ManifestError
 from gitsync.render.parse import load_one
 

@@ -14,7 +14,7 @@ from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators.combine import combine_strict
 from gitsync.appset.generators.count import check_count
-from gitsync.appset.render import Params
+from gitsync.appset.templating import Params
 
 
 def generate_matrix(spec: Mapping[str, Any], ctx: Context, field: str) -> list[Params]:

@@ -10,7 +10,7 @@ from typing import Any
 from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators.combine import override
-from gitsync.appset.render import Params
+from gitsync.appset.templating import Params
 
 _MISSING = object()
 

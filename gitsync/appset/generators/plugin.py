@@ -18,8 +18,8 @@ from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators.git import flatten
 from gitsync.appset.generators.webclient import call_json
-from gitsync.appset.render import Params, append_values
 from gitsync.appset.resources import ResourceReader, config_map_data, secret_value
+from gitsync.appset.templating import Params, append_values
 
 ARGOCD_SECRET = "argocd-secret"
 MAX_PARAM_SETS = 10_000
@@ -62,7 +62,7 @@ def generate_plugin(spec: Mapping[str, Any], ctx: Context, field: str) -> list[P
             params["generator"] = generator
         else:
             params.update(flatten(generator, "generator."))
-        append_values(spec.get("values"), params, ctx.renderer, f"{field}.values")
+        append_values(spec.get("values"), params, ctx.templater, f"{field}.values")
         results.append(params)
     return results
 

@@ -24,8 +24,8 @@ from gitsync.appset.context import Context
 from gitsync.appset.errors import FieldError
 from gitsync.appset.generators.plugin import dns_name, needs_resources
 from gitsync.appset.generators.webclient import Reply, call_json
-from gitsync.appset.render import Params, append_values
 from gitsync.appset.resources import secret_value
+from gitsync.appset.templating import Params, append_values
 
 MAX_PAGES = 50
 MAX_PULLS = 5_000
@@ -74,7 +74,7 @@ def generate_pull_request(spec: Mapping[str, Any], ctx: Context, field: str) -> 
     results = []
     for pull in pulls:
         params = _params(pull, ctx.go_template)
-        append_values(spec.get("values"), params, ctx.renderer, f"{field}.values")
+        append_values(spec.get("values"), params, ctx.templater, f"{field}.values")
         results.append(params)
     return results
 

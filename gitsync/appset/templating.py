@@ -1,4 +1,5 @@
-"""Apply parameters to every string of a structure (keys too, as Argo CD does)."""
+"""Template substitution: apply generator parameters to every string of a structure (keys
+too, as Argo CD does), in fasttemplate or goTemplate mode."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ Params = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Renderer:
+class Templater:
     """One template mode: fasttemplate, or goTemplate with its goTemplateOptions
     (`strict` is ``missingkey=error``)."""
 
@@ -55,7 +56,7 @@ class Renderer:
         return value
 
 
-def append_values(values: Any, params: Params, renderer: Renderer, field: str) -> None:
+def append_values(values: Any, params: Params, templater: Templater, field: str) -> None:
     """Add a generator's `values` to `params`, each templated with the params so far.
 
     fasttemplate mode adds ``values.<key>``; goTemplate mode adds a ``values`` mapping.
@@ -69,8 +70,8 @@ def append_values(values: Any, params: Params, renderer: Renderer, field: str) -
     for key, template in values.items():
         if not isinstance(template, str):
             raise FieldError(f"{field}.{key}", "must be a string (quote it)")
-        rendered[str(key)] = renderer.string(template, params, f"{field}.{key}")
-    if renderer.go_template:
+        rendered[str(key)] = templater.string(template, params, f"{field}.{key}")
+    if templater.go_template:
         params["values"] = rendered
     else:
         for key, text in rendered.items():
