@@ -65,10 +65,17 @@ def cluster_process(latency_ms: float) -> None:
                             ),
                             "watches": len(records) - len(counted),
                             "by_verb": _tally(r.verb for r in counted),
+                            "by_what": _tally(_what(r) for r in counted),
                         }
                     ),
                     flush=True,
                 )
+
+
+def _what(record: Any) -> str:
+    """verb and kind (or the path's first segments when it names no kind), dry runs apart."""
+    what = record.kind or "/".join(record.path.split("?")[0].split("/")[:3])
+    return f"{record.verb or record.method}{' dry-run' if record.dry_run else ''} {what}"
 
 
 def _tally(values: Any) -> dict[str, int]:
@@ -240,6 +247,7 @@ def run(apps: int, latency_ms: float, qps: float, burst: int, timeout: float) ->
     results.add("serve CPU per app", cpu / apps * 1000, "ms", "<= 50 ms")
     results.add("serve peak RSS", rss, "MiB", "<= 175 MiB")
     results.add("requests by verb", json.dumps(stats["by_verb"], sort_keys=True), "")
+    results.add("requests by verb and kind", json.dumps(stats["by_what"], sort_keys=True), "")
     return results
 
 

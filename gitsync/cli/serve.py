@@ -66,6 +66,13 @@ log = structlog.get_logger("gitsync.serve")
     help="Requests allowed at once above --kube-qps (default 100).",
 )
 @click.option("--wave-delay", help="Pause between sync waves (default 2s).")
+@click.option(
+    "--preflight",
+    type=click.Choice(["schema", "server"]),
+    default=None,
+    help="How writes are checked before a sync's first one: the cluster's schema where "
+    "that finds what a server dry run would (default schema), or a dry run of each (server).",
+)
 @click.option("--cache-dir", help="Where Git mirrors live.")
 @click.option("--leader-election/--no-leader-election", default=None, help="Lease election.")
 @click.option(

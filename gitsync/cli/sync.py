@@ -30,8 +30,10 @@ from gitsync.model.annotations import SyncOptions
 from gitsync.model.enums import OperationPhase
 from gitsync.model.optioncheck import UnknownOption, check_options
 from gitsync.sync.kubeport import KubePort
+from gitsync.sync.preflightpolicy import PreflightMode
 from gitsync.sync.report import PlainView, RichView, SyncView, summary_lines
 from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.schemapreflight import one_shot_source
 from gitsync.sync.selection import parse_selectors
 from gitsync.sync.settings import RetryPolicy, SyncSettings
 from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
@@ -79,6 +81,16 @@ from gitsync.sync.store import DEFAULT_NAMESPACE, OperationStore
     show_default=True,
     help="Runs of the dry-run pre-flight again after transient API errors (1s, 2s, 4s, 8s apart).",
 )
+@click.option(
+    "--preflight",
+    "preflight_mode",
+    type=click.Choice([m.value for m in PreflightMode]),
+    default=PreflightMode.SERVER.value,
+    show_default=True,
+    help="How writes are checked before the first one: a server dry run of each (server), "
+    "or the cluster's schema where that finds what a dry run would (schema; "
+    "see docs/preflight.md).",
+)
 @click.option("--timeout", default="10m", show_default=True, help="Give up after this long.")
 @click.option("--wave-delay", default="2s", show_default=True, help="Pause between waves.")
 @click.option(
@@ -119,6 +131,7 @@ def sync_command(
     retry_limit: int,
     retry_backoff: str,
     preflight_retries: int,
+    preflight_mode: str,
     timeout: str,
     wave_delay: str,
     state_namespace: str,
@@ -169,7 +182,8 @@ def sync_command(
         resources=selectors,
     )
     port = KubePort.from_kubeconfig(kubeconfig, context, qps=qps, burst=burst)
-    runner = SyncRunner(port, OperationStore(port, state_namespace))
+    preflight = one_shot_source(port.cluster, PreflightMode(preflight_mode))
+    runner = SyncRunner(port, OperationStore(port, state_namespace), preflight=preflight)
     view: SyncView
     if output == "json":
         view = SyncView()

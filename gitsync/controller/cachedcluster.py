@@ -10,11 +10,15 @@ import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from gitsync.errors import UnknownKindError
+from gitsync.errors import KubeError, UnknownKindError
 from gitsync.kube import Cluster, LiveCache
+from gitsync.kube.watch import version_number
 from gitsync.model.annotations import TRACKING_LABEL
 from gitsync.model.keys import ResourceKey
 from gitsync.sync.kubeport import KubePort
+from gitsync.sync.preflightpolicy import PreflightMode
+from gitsync.sync.schemapreflight import CachedFacts, SchemaPreflight
+from gitsync.sync.task import Task
 
 
 class CachedCluster:
@@ -80,3 +84,43 @@ class CachedKubePort(KubePort):
             served.append((api_version, kind))
         found = self.cache.by_label(f"{TRACKING_LABEL}={app}", served)
         return [copy.deepcopy(obj) for obj in found]
+
+    def cached_after(
+        self, api_version: str, key: ResourceKey, resource_version: str, timeout: float
+    ) -> dict[str, Any] | None:
+        """The object from the watch cache once it has seen `resource_version` (the one our
+        write returned) or later; None otherwise, and the caller GETs it."""
+        try:
+            self.cache.ensure_kind(api_version, key.kind)
+        except KubeError:
+            return None
+        if not self.cache.fresh_after(api_version, key.kind, resource_version, timeout):
+            return None
+        found = self.cache.get(key)
+        if found is None:
+            return None  # gone, or its label removed since: the server says which
+        mine = version_number(resource_version)
+        seen = version_number(str((found.get("metadata") or {}).get("resourceVersion") or ""))
+        if mine is None or seen is None or seen < mine:
+            return None  # never a copy older than our own write
+        return found
+
+    def known_live(self, task: Task) -> tuple[bool, dict[str, Any] | None]:
+        """Whether the object exists, from the watch cache: (known, live object).
+
+        The cache holds every object carrying the tracking label, which is every object
+        gitsync wrote; one it does not hold is taken as absent. An object of the same
+        name that gitsync never wrote (one the app adopts) is then checked as a create:
+        its update-time rules (immutable fields) are met at its own write."""
+        try:
+            self.cache.ensure_kind(task.api_version, task.kind)
+        except KubeError:
+            return False, None
+        return True, self.cache.get(task.key)
+
+    def schema_preflight(self, facts: CachedFacts, mode: PreflightMode) -> SchemaPreflight | None:
+        """The pre-flight of one operation: the cluster facts read from a cache without a
+        label selector, whether objects exist from the watch cache."""
+        if mode is PreflightMode.SERVER:
+            return None
+        return SchemaPreflight(self.cluster, facts.read(), mode, known_live=self.known_live)

@@ -115,11 +115,14 @@ def _temp_file(b64: str, cluster: str, key: str) -> str:
 
 @dataclass
 class Destination:
-    """One connected cluster: API client plus a watch cache of the app-tracked objects."""
+    """One connected cluster: API client plus a watch cache of the app-tracked objects,
+    and one of every object of the few kinds the schema pre-flight weighs (admission
+    objects, namespaces, ResourceQuotas, LimitRanges: watched from the first sync on)."""
 
     record: ClusterRecord
     cluster: Cluster
     cache: LiveCache
+    facts_cache: LiveCache
 
 
 class ClusterRegistry:
@@ -144,7 +147,8 @@ class ClusterRegistry:
                 return found
         cluster = connect()
         cache = LiveCache(cluster, label_selector=TRACKING_LABEL, namespaces=self.namespaces)
-        dest = Destination(record, cluster, cache)
+        facts_cache = LiveCache(cluster, namespaces=self.namespaces)
+        dest = Destination(record, cluster, cache, facts_cache)
         with self._lock:
             self._by_server[key] = dest
             self._by_name.setdefault(record.name, dest)
@@ -184,6 +188,7 @@ class ClusterRegistry:
     def close(self) -> None:
         for dest in self.all():
             dest.cache.stop()
+            dest.facts_cache.stop()
             dest.cluster.close()
 
 

@@ -89,6 +89,9 @@ class ControllerConfig:
     burst: int = 100
     cache_dir: str | None = None
     wave_delay: float = 2.0
+    # How sync writes are checked before the first one (docs/preflight.md): "schema"
+    # (the cluster's schema where it finds what a dry run would) or "server".
+    preflight: str = "schema"
     sync_timeout: float = 600.0
     webhook_max_bytes: int = 50 * 1024 * 1024
     leader_election: bool = True
@@ -133,6 +136,8 @@ class ControllerConfig:
             raise ConfigError("poll interval must be positive")
         if self.plugin_timeout <= 0:
             raise ConfigError("plugin timeout must be positive")
+        if self.preflight not in ("schema", "server"):
+            raise ConfigError(f"invalid --preflight {self.preflight!r} (schema or server)")
         if self.ui_auth not in ("optional", "required"):
             raise ConfigError(f"invalid --ui-auth {self.ui_auth!r} (optional or required)")
         if self.ui_auth == "required" and not self.api_token:

@@ -43,7 +43,9 @@ from gitsync.model.annotations import SyncOptions
 from gitsync.model.enums import OperationPhase
 from gitsync.shard import Ownership
 from gitsync.sync.port import ClusterPort
+from gitsync.sync.preflightpolicy import PreflightMode
 from gitsync.sync.runner import SyncRequest, SyncRunner
+from gitsync.sync.schemapreflight import CachedFacts
 from gitsync.sync.selection import ResourceSelector, SelectionError
 from gitsync.sync.state import OperationState
 from gitsync.sync.store import OPERATION_SELECTOR, OperationStore
@@ -121,12 +123,18 @@ class Driver:
 
     def connect(self, dest: Destination) -> None:
         """A destination was connected: syncs to it write through its watch cache."""
-        port: ClusterPort = CachedKubePort(
-            dest.cluster, dest.cache, self._config.watched_namespaces
-        )
+        cached = CachedKubePort(dest.cluster, dest.cache, self._config.watched_namespaces)
+        port: ClusterPort = cached
         if self._ownership is not None:
             port = FencedPort(port, self._ownership)
-        runner = SyncRunner(port, self._op_store, poll_interval=0.2)
+        mode = PreflightMode(self._config.preflight)
+        facts = CachedFacts(dest.facts_cache)
+        runner = SyncRunner(
+            port,
+            self._op_store,
+            poll_interval=0.2,
+            preflight=lambda: cached.schema_preflight(facts, mode),
+        )
         with self._lock:
             self._runners[id(dest)] = runner
 

@@ -34,7 +34,7 @@ from gitsync.shard import FencedError, FenceToken, Ownership, ShardLeases, Stamp
 from gitsync.shard.assignment import shard_key, shard_of
 from gitsync.shard.fencing import SHARD_LABEL
 from gitsync.shard.forward import MAX_ANNOTATION_BYTES, RequestForwarder, read_requests
-from gitsync.sync.port import ApplyOptions, ClusterPort
+from gitsync.sync.port import ApplyOptions, CachedReads, ClusterPort
 from gitsync.sync.selection import ResourceSelector
 from gitsync.sync.store import APP_ANNOTATION, OPERATION_SELECTOR, STATE_KEY
 
@@ -290,6 +290,14 @@ class FencedPort:
         self, api_version: str, kind: str, namespace: str, names: Sequence[str], app: str = ""
     ) -> dict[str, dict[str, Any] | None]:
         return self._port.list_live(api_version, kind, namespace, names, app)
+
+    def cached_after(
+        self, api_version: str, key: ResourceKey, resource_version: str, timeout: float
+    ) -> dict[str, Any] | None:
+        """Reads are not fenced: the watch cache's copy when the wrapped port has one."""
+        if isinstance(self._port, CachedReads):
+            return self._port.cached_after(api_version, key, resource_version, timeout)
+        return None
 
     def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         return self._port.list_tracked(app, kinds)

@@ -32,29 +32,34 @@ def deletion_approved(live: dict[str, Any]) -> bool:
 
 def write(port: ClusterPort, task: Task, live: dict[str, Any] | None, *, dry_run: bool) -> Action:
     """Send the task's object to the cluster; what the write did (or would do, dry run)."""
+    return write_object(port, task, live, dry_run=dry_run)[0]
+
+
+def write_object(
+    port: ClusterPort, task: Task, live: dict[str, Any] | None, *, dry_run: bool
+) -> tuple[Action, dict[str, Any] | None]:
+    """`write`, with the object the server returned (None when re-created)."""
     obj = task.obj
     opts = apply_options(task)
     if task.options.replace:
         if live is None:
-            port.create(obj, dry_run=dry_run)
-            return Action.CREATED
+            return Action.CREATED, port.create(obj, dry_run=dry_run)
         if opts.force and not dry_run and not _never_recreate(task):
             _recreate(port, task)
-            return Action.RECREATED
+            return Action.RECREATED, None
         update = copy.deepcopy(obj)
         rv = (live.get("metadata") or {}).get("resourceVersion")
         if rv:
             update["metadata"]["resourceVersion"] = rv
-        port.replace(update, dry_run=dry_run)
-        return Action.REPLACED
+        return Action.REPLACED, port.replace(update, dry_run=dry_run)
     try:
-        port.apply(obj, dry_run=dry_run, options=opts)
+        written = port.apply(obj, dry_run=dry_run, options=opts)
     except (InvalidError, ConflictError):
         if not (opts.force and live is not None and not dry_run and not _never_recreate(task)):
             raise
         _recreate(port, task)  # Force=true: an immutable change becomes delete + create
-        return Action.RECREATED
-    return Action.CREATED if live is None else Action.CONFIGURED
+        return Action.RECREATED, None
+    return (Action.CREATED if live is None else Action.CONFIGURED), written
 
 
 def _never_recreate(task: Task) -> bool:

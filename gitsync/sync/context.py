@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from gitsync.model.enums import OperationPhase, SyncPhase
 from gitsync.model.keys import ResourceKey
@@ -15,6 +15,13 @@ from gitsync.sync.reads import LiveReader
 from gitsync.sync.settings import SyncSettings
 from gitsync.sync.state import OperationState, TaskResult, TaskStatus
 from gitsync.sync.task import Task, TaskType
+
+if TYPE_CHECKING:
+    from gitsync.sync.schemapreflight import SchemaPreflight
+
+# The schema pre-flight of an operation, made when its pre-flight runs (None: a server
+# dry run of every write).
+PreflightSource = Callable[[], "SchemaPreflight | None"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,8 +43,10 @@ class StepContext:
         settings: SyncSettings,
         now: float,
         pool: Executor,
+        preflight: PreflightSource | None = None,
     ) -> None:
         self.plan = plan
+        self.preflight = preflight
         self.state = state
         self.port = port
         self.settings = settings

@@ -18,7 +18,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 
 from gitsync.errors import GitsyncError
 from gitsync.model.enums import OperationPhase
-from gitsync.sync.context import StepContext, describe
+from gitsync.sync.context import PreflightSource, StepContext, describe
 from gitsync.sync.endings import fail, finish_dry_run, succeed
 from gitsync.sync.plan import Plan
 from gitsync.sync.port import ClusterPort
@@ -58,11 +58,13 @@ def step(
     *,
     now: float | None = None,
     executor: Executor | None = None,
+    preflight: PreflightSource | None = None,
 ) -> OperationState:
     """Advance `state` (changed in place and returned) as far as possible without waiting.
 
     `plan` must be built with ``started_at == state.started_at`` so generated hook names
     match. Cluster errors outside a single task's write end the operation in Error.
+    `preflight` gives the schema pre-flight (None, or giving None: dry-run every write).
     """
     if state.terminal:
         return state
@@ -70,7 +72,7 @@ def step(
     own_pool = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(settings.workers, 1))
     try:
-        _advance(StepContext(plan, state, port, settings, clock, pool))
+        _advance(StepContext(plan, state, port, settings, clock, pool, preflight))
     except GitsyncError as err:
         state.finish(OperationPhase.ERROR, str(err), clock)
     finally:

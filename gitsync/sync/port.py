@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+from gitsync.model.keys import ResourceKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +71,18 @@ class ClusterPort(Protocol):
         self, api_version: str, kind: str, namespace: str, name: str, finalizer: str
     ) -> None:
         """Drop one finalizer from the live object (nothing when absent or gone)."""
+        ...
+
+
+@runtime_checkable
+class CachedReads(Protocol):
+    """A port whose reads may come from a watch cache (the controller's)."""
+
+    def cached_after(
+        self, api_version: str, key: ResourceKey, resource_version: str, timeout: float
+    ) -> dict[str, Any] | None:
+        """The object from a cache that has seen the kind at `resource_version` or later
+        (waiting at most `timeout` seconds for it); None when the cache cannot tell, and
+        the caller reads the object from the server. Never a copy older than that version:
+        it could show an old Deployment healthy. The object is shared: do not change it."""
         ...

@@ -1,4 +1,6 @@
-"""The pre-flight of an operation: every write dry-run before the first real one.
+"""The pre-flight of an operation: every write checked before the first real one, by a
+server dry run or, where the policy finds it as good, the cluster's schema
+(`schemapreflight`, docs/preflight.md).
 
 A failed pre-flight is run again only when every failure was transient, a bounded
 number of times, after a growing backoff (`schedule_retry` records when; nothing here
@@ -16,6 +18,7 @@ from gitsync.sync.changes import Action
 from gitsync.sync.context import StepContext
 from gitsync.sync.kinds import CRD_GROUP, CRD_KIND
 from gitsync.sync.reads import Unread
+from gitsync.sync.schemapreflight import PlanPreflight
 from gitsync.sync.settings import SyncSettings
 from gitsync.sync.state import OperationState, TaskStatus
 from gitsync.sync.task import Task
@@ -94,6 +97,11 @@ def _needs_live(task: Task) -> bool:
     return task.hook or task.options.replace or task.options.fail_on_shared_resource
 
 
+def _schema_checks(ctx: StepContext) -> PlanPreflight | None:
+    preflight = ctx.preflight() if ctx.preflight is not None else None
+    return None if preflight is None else preflight.for_plan(ctx.tasks)
+
+
 def _dry_run_writes(ctx: StepContext) -> Failures:
     crd_kinds = {
         (spec.get("group"), (spec.get("names") or {}).get("kind"))
@@ -112,6 +120,7 @@ def _dry_run_writes(ctx: StepContext) -> Failures:
     # others it is read only where one LIST covers several objects, so that objects
     # already as desired skip the dry run without costing a request each.
     lives = dict(zip(map(id, served), ctx.reader.lives(served, _needs_live), strict=True))
+    checks = _schema_checks(ctx)
 
     def check(task: Task) -> tuple[str, bool] | None:
         if scopes[(task.api_version, task.kind)] is None:
@@ -125,6 +134,9 @@ def _dry_run_writes(ctx: StepContext) -> Failures:
             if isinstance(read, KubeError):
                 raise read
             live: dict[str, Any] | None = None if isinstance(read, Unread) else read
+            live_known = not isinstance(read, Unread)
+            if not live_known and checks is not None:
+                live_known, live = checks.known(task)
             shared = shared_with(ctx, task, live)
             if shared:
                 return shared, False
@@ -132,6 +144,10 @@ def _dry_run_writes(ctx: StepContext) -> Failures:
                 return None  # it is deleted or left alone before the real write
             if would_skip(ctx, task, live):
                 return None  # the real write is skipped too: nothing to validate
+            if checks is not None:
+                verdict = checks.check(task, live, live_known=live_known)
+                if not verdict.dry_run:
+                    return None if verdict.error is None else (verdict.error, False)
             actions.write(ctx.port, task, live, dry_run=True)
         except NotFoundError as err:
             if task.namespace and task.namespace in new_namespaces:

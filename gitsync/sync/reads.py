@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from enum import Enum
+from time import monotonic
 from typing import Any, TypeVar
 
 from gitsync.errors import KubeError
-from gitsync.sync.port import ClusterPort
+from gitsync.sync.port import CachedReads, ClusterPort
 from gitsync.sync.task import Task
 
 T = TypeVar("T")
@@ -31,6 +32,10 @@ UNREAD = Unread.UNREAD
 # One LIST answers for every object of a kind in a namespace; from this many tasks of one
 # (apiVersion, kind, namespace) it is cheaper than a GET each.
 LIST_FROM = 3
+
+# How long a look after our own writes waits, in all, for the watch cache to see them
+# before reading from the server instead.
+CACHE_WAIT = 0.2
 
 
 class LiveReader:
@@ -97,6 +102,26 @@ class LiveReader:
             assert not isinstance(live, Unread)
             result.append(live)
         return result
+
+    def lives_after(
+        self, tasks: Sequence[Task], versions: Sequence[str]
+    ) -> list[dict[str, Any] | None]:
+        """`lives_or_raise` for tasks we wrote: each from the port's watch cache once it
+        has seen the version our write left (`versions`, "" when unknown), the others
+        from the server."""
+        found: list[dict[str, Any] | Unread | None] = [UNREAD] * len(tasks)
+        if isinstance(self.port, CachedReads):
+            deadline = monotonic() + CACHE_WAIT
+            for index, (task, version) in enumerate(zip(tasks, versions, strict=True)):
+                if version:
+                    wait = max(deadline - monotonic(), 0.0)
+                    cached = self.port.cached_after(task.api_version, task.key, version, wait)
+                    if cached is not None:
+                        found[index] = cached
+        rest = [i for i, live in enumerate(found) if isinstance(live, Unread)]
+        for index, live in zip(rest, self.lives_or_raise([tasks[i] for i in rest]), strict=True):
+            found[index] = live
+        return [None if isinstance(live, Unread) else live for live in found]
 
     def resolve(self, task: Task, read: Live | Unread) -> dict[str, Any] | None:
         """The live object from an earlier read: raised when it failed, read now when it

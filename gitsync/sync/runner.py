@@ -14,6 +14,7 @@ from gitsync.model.enums import OperationPhase
 from gitsync.model.keys import ResourceKey
 from gitsync.model.manifest import Manifest
 from gitsync.sync import actions
+from gitsync.sync.context import PreflightSource
 from gitsync.sync.operation import new_operation, step
 from gitsync.sync.plan import Plan, PlanSettings, build_plan
 from gitsync.sync.port import ClusterPort
@@ -68,8 +69,12 @@ class SyncRunner:
         poll_interval: float = 0.25,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        preflight: PreflightSource | None = None,
     ) -> None:
+        """`preflight`: the schema pre-flight for each operation (None: the server dry
+        run of every write)."""
         self.port = port
+        self.preflight = preflight
         self.store = store
         self.poll_interval = poll_interval
         self.clock = clock
@@ -161,7 +166,15 @@ class SyncRunner:
     ) -> OperationState:
         """One step of `state`, persisted. Safe to call again after a crash."""
         plan = self.plan(request, state.started_at, state.selected_keys)
-        step(plan, state, self.port, request.settings, now=self.clock(), executor=pool)
+        step(
+            plan,
+            state,
+            self.port,
+            request.settings,
+            now=self.clock(),
+            executor=pool,
+            preflight=self.preflight,
+        )
         self._persist(request, state)
         return state
 

@@ -19,6 +19,8 @@ dry run for whatever it would have decided.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +66,9 @@ class ClusterFacts:
 
 Lister = Callable[[str, str], list[dict[str, Any]]]
 
+# Whether an object exists, told without a request (a watch cache): (known, live object).
+KnownLive = Callable[[Task], tuple[bool, dict[str, Any] | None]]
+
 
 def read_facts(list_kind: Lister) -> ClusterFacts:
     """The facts from `list_kind(api_version, kind)`. A kind the cluster does not serve has
@@ -99,17 +104,61 @@ def facts_from_cluster(cluster: Cluster) -> ClusterFacts:
     return read_facts(lambda api_version, kind: cluster.list(api_version, kind))
 
 
+def one_shot_source(cluster: Cluster, mode: PreflightMode) -> Callable[[], SchemaPreflight | None]:
+    """The pre-flight of a one-shot sync: in mode schema, the facts LISTed when the
+    pre-flight runs; in mode server, none (every write is dry-run)."""
+
+    def make() -> SchemaPreflight | None:
+        if mode is PreflightMode.SERVER:
+            return None
+        return SchemaPreflight(cluster, facts_from_cluster(cluster), mode)
+
+    return make
+
+
 def facts_from_cache(cache: LiveCache) -> ClusterFacts:
     """Read from a watch cache (the kinds are watched from the first call on). A cache
     that sees only labelled objects cannot tell: every fact is then not known."""
-    if cache.label_selector:
-        return ClusterFacts()
+    return CachedFacts(cache).read()
 
-    def objects(api_version: str, kind: str) -> list[dict[str, Any]]:
-        cache.ensure_kind(api_version, kind)
-        return cache.objects(api_version, kind)
 
-    return read_facts(objects)
+class CachedFacts:
+    """The facts of one cluster read from a watch cache, again for each operation. A kind
+    the cluster does not serve (e.g. MutatingAdmissionPolicy on most clusters) would cost
+    a discovery request at each read: it is taken as absent for `recheck_after` seconds."""
+
+    def __init__(
+        self,
+        cache: LiveCache,
+        *,
+        recheck_after: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.cache = cache
+        self.recheck_after = recheck_after
+        self.clock = clock
+        self._unserved: dict[tuple[str, str], float] = {}  # kind -> when to look again
+        self._lock = threading.Lock()
+
+    def read(self) -> ClusterFacts:
+        if self.cache.label_selector:
+            return ClusterFacts()
+        return read_facts(self._objects)
+
+    def _objects(self, api_version: str, kind: str) -> list[dict[str, Any]]:
+        with self._lock:
+            again_at = self._unserved.get((api_version, kind))
+        if again_at is not None and self.clock() < again_at:
+            raise UnknownKindError(f"the server does not serve kind {kind} in {api_version}")
+        try:
+            self.cache.ensure_kind(api_version, kind)
+        except OutOfScopeError:
+            raise
+        except UnknownKindError:
+            with self._lock:
+                self._unserved[(api_version, kind)] = self.clock() + self.recheck_after
+            raise
+        return self.cache.objects(api_version, kind)
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -162,13 +211,17 @@ class SchemaPreflight:
         mode: PreflightMode = PreflightMode.SCHEMA,
         *,
         undeclared_fields: bool = True,
+        known_live: KnownLive | None = None,
     ) -> None:
         """`undeclared_fields`: whether fields the schema lacks fail the check (they do,
-        as long as the writes are server-side applies, which refuse them)."""
+        as long as the writes are server-side applies, which refuse them).
+        `known_live`: where the caller can tell whether an object exists at no request
+        (the controller's watch cache); without it, an object not read is not known."""
         self.cluster = cluster
         self.facts = facts
         self.mode = mode
         self.undeclared_fields = undeclared_fields
+        self.known_live = known_live
 
     def for_plan(self, tasks: Sequence[Task]) -> PlanPreflight:
         return PlanPreflight(self, tasks)
@@ -183,6 +236,13 @@ class PlanPreflight:
         self.new_namespaces = {t.name for t in writes if t.group == "" and t.kind == "Namespace"}
         self.planned_quotas = {t.namespace for t in writes if t.kind == "ResourceQuota"}
         self.planned_limits = {t.namespace for t in writes if t.kind == "LimitRange"}
+
+    def known(self, task: Task) -> tuple[bool, dict[str, Any] | None]:
+        """(known, live object) of a write not read, from `known_live` when given."""
+        lookup = self.preflight.known_live
+        if lookup is None or self.preflight.mode is PreflightMode.SERVER:
+            return False, None
+        return lookup(task)
 
     def check(self, task: Task, live: dict[str, Any] | None, *, live_known: bool = True) -> Verdict:
         """The pre-flight of one write (`live`: the object as it is, None when absent;

@@ -65,6 +65,9 @@ class TaskResult:
     written: str = ""
     finalizer_released: bool = False
     deleted: bool = False  # removed by its delete policy after the operation
+    # The object's resourceVersion as our write left it (or as read when nothing was
+    # written): a cached copy at least this new may answer later looks. "" when unknown.
+    resource_version: str = ""
 
     @classmethod
     def for_task(cls, task: Task, order: int) -> TaskResult:
@@ -135,6 +138,7 @@ class TaskResult:
         else:
             action = None
         body.update(
+            resource_version=str(body.get("resource_version") or ""),
             phase=SyncPhase(body["phase"]),
             result=result,
             status=TaskStatus(body.get("status") or TaskStatus.RUNNING),

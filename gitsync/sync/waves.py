@@ -32,9 +32,13 @@ class WaveOutcome(Enum):
 def refresh(ctx: StepContext) -> None:
     """Judge every running task again on its live object."""
     running = [t for t in ctx.tasks if ctx.status(t) is TaskStatus.RUNNING]
-    lives = ctx.reader.lives_or_raise(running)
-    for task, live in zip(running, lives, strict=True):
-        found = ctx.result(task)
+    results = [ctx.result(t) for t in running]
+    versions = [
+        r.resource_version if r is not None and not t.prune else ""
+        for t, r in zip(running, results, strict=True)
+    ]
+    lives = ctx.reader.lives_after(running, versions)
+    for task, found, live in zip(running, results, lives, strict=True):
         assert found is not None
         progress = task_progress(task, live)
         message = progress.message

@@ -61,14 +61,19 @@ def apply_one(ctx: StepContext, task: Task, read: Live | Unread = UNREAD) -> Non
             return
         task = desired(ctx, task, live)
         if not task.hook and live is not None and unchanged(ctx, task, live):
-            ctx.record(task, Action.UNCHANGED, TaskStatus.RUNNING)
+            ctx.record(task, Action.UNCHANGED, TaskStatus.RUNNING).resource_version = _version(live)
             return
-        action = actions.write(ctx.port, task, live, dry_run=False)
+        action, written = actions.write_object(ctx.port, task, live, dry_run=False)
         if task.kind == CRD_KIND and task.group == CRD_GROUP:
             actions.wait_for_crd(ctx.port, task, ctx.settings.crd_ready_timeout)
-        ctx.record(task, action, TaskStatus.RUNNING)
+        ctx.record(task, action, TaskStatus.RUNNING).resource_version = _version(written)
     except KubeError as err:
         ctx.record(task, Action.FAILED, TaskStatus.FAILED, str(err))
+
+
+def _version(obj: dict[str, Any] | None) -> str:
+    meta = (obj or {}).get("metadata")
+    return str(meta.get("resourceVersion") or "") if isinstance(meta, dict) else ""
 
 
 def deletes(ctx: StepContext, task: Task) -> bool:
