@@ -75,6 +75,9 @@ def cluster_process(latency_ms: float) -> None:
 def _what(record: Any) -> str:
     """verb and kind (or the path's first segments when it names no kind), dry runs apart."""
     what = record.kind or "/".join(record.path.split("?")[0].split("/")[:3])
+    if record.kind == "ConfigMap" and record.namespace == "gitsync":
+        # bookkeeping: the operation state (gitsync-op-*) apart from the status
+        what += " " + "-".join((record.name or "").split("-")[:2])
     return f"{record.verb or record.method}{' dry-run' if record.dry_run else ''} {what}"
 
 

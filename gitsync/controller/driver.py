@@ -101,6 +101,7 @@ class Driver:
         self._ops: dict[str, Operation] = {}
         self._runners: dict[int, SyncRunner] = {}
         self._heal_attempts: dict[str, int] = {}
+        self._unsaved_end: set[str] = set()  # apps whose finished sync the next visit saves
         self._saved: dict[str, dict[str, Any]] = {}  # app -> its last saved status
         self.gates = StartGates(inventory, self._saved, wanted, self.has_operation)
 
@@ -191,6 +192,10 @@ class Driver:
         snapshot = saved_form(status)
         if self._saved.get(status.name) == snapshot:
             return
+        with self._lock:
+            if status.name in self._unsaved_end:
+                self._unsaved_end.discard(status.name)
+                return  # the visit queued by `_finish` saves it
         try:
             self._statuses.save(status)
         except GitsyncError as err:
@@ -287,8 +292,11 @@ class Driver:
             request = replace(
                 request, resources=tuple(map(ResourceSelector.exact, start.resources))
             )
+        ended_from = None
+        if start.resume and status.operation is not None:
+            ended_from = int(status.operation.get("started_at") or 0)
         try:
-            state = self._runner(dest).begin(request)
+            state = self._runner(dest).begin(request, ended_from=ended_from)
         except SelectionError as err:  # the app changed since the request was checked
             self._requests.refuse(name, str(err))
             log.warning("sync refused", error=str(err))
@@ -299,6 +307,8 @@ class Driver:
         if is_auto:
             status.sync_inputs = inputs
         status.operation = operation_view(state)
+        with self._lock:
+            self._unsaved_end.discard(name)  # written now, with the start of this one
         self.save(status)
         log.info("sync started", automated=is_auto, resumed=start.resume, reason=start.reason)
         return op
@@ -352,6 +362,10 @@ class Driver:
             )
         )
         status.last_synced_revision = state.revision
+        # The end is saved with the comparison of the next visit, which shows the synced
+        # state: one write, not two. Until then the stored operation holds the end, and a
+        # restart in between records it from there (`begin(ended_from=...)`).
+        self._unsaved_end.add(name)
         self._metrics.observe_sync(name, state.phase, time.monotonic() - op.started)
         with self._lock:
             self._ops.pop(name, None)

@@ -3,6 +3,7 @@ unit a controller calls one step at a time)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -82,6 +83,7 @@ class SyncRunner:
         self._kinds: dict[str, set[tuple[str, str]]] = {}
         self._plans: dict[tuple[str, str, int, int], Plan] = {}
         self._scope_cache: dict[tuple[str, str], bool | None] = {}
+        self._persisted: dict[str, str] = {}  # app -> `_durable_form` of its stored state
 
     # ----------------------------------------------------------------- planning
     def plan(
@@ -138,11 +140,19 @@ class SyncRunner:
         return lookup
 
     # ----------------------------------------------------------------- operation
-    def begin(self, request: SyncRequest) -> OperationState:
-        """Resume the stored operation when it is the same one, else start a new one."""
+    def begin(self, request: SyncRequest, *, ended_from: int | None = None) -> OperationState:
+        """Resume the stored operation when it is the same one, else start a new one.
+
+        `ended_from`: the start time of an operation the caller saw running; when the
+        stored one started then and has ended since, it is given back as it is (the
+        caller stopped before recording its end), not started again."""
         stored: OperationState | None = None
         if self.store is not None:
             stored, self._kinds[request.app] = self.store.load(request.app)
+        if stored is not None:
+            self._persisted[request.app] = _durable_form(stored)
+        if stored is not None and stored.terminal and stored.started_at == ended_from:
+            return stored
         if stored is not None and not stored.terminal and stored.revision == request.revision:
             selected = stored.selected_keys
             if request.resources is not None:
@@ -242,6 +252,10 @@ class SyncRunner:
     def _persist(self, request: SyncRequest, state: OperationState) -> None:
         if self.store is None or request.settings.dry_run:
             return
+        durable = _durable_form(state)
+        if not state.terminal and self._persisted.get(request.app) == durable:
+            return  # only what a resume works out again changed (e.g. what it waits for)
+        self._persisted[request.app] = durable
         kinds = set(self._kinds.get(request.app, set()))
         kinds |= {(m.api_version, m.kind) for m in request.manifests if not m.sync.skip}
         if state.terminal:
@@ -265,3 +279,20 @@ class SyncRunner:
         if on_event is not None and (changed or message_changed):
             on_event(SyncEvent(state, tuple(changed), message_changed))
         return state.message
+
+
+def _durable_form(state: OperationState) -> str:
+    """The state without what a resumed operation works out again from the live objects:
+    its message, what running tasks wait for, and whether an applied object (not a hook,
+    not a prune) turned healthy -- a resume judges its running tasks on the live objects
+    again. A failed one is kept: it changes the course of the operation."""
+    data = json.loads(state.to_json())
+    data["message"] = ""
+    rejudged = {TaskStatus.RUNNING.value, TaskStatus.SUCCEEDED.value}
+    for result in data["results"].values():
+        if result.get("status") == TaskStatus.RUNNING.value:
+            result["message"] = ""
+        if not result.get("hook") and not result.get("prune") and result.get("status") in rejudged:
+            result["status"] = TaskStatus.RUNNING.value
+            result["message"] = ""
+    return json.dumps(data, sort_keys=True)

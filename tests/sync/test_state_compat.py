@@ -151,3 +151,19 @@ def test_a_finished_operation_is_not_resumed() -> None:
     state = _runner(port).begin(_request(prune=False))
     assert state.phase == "Running" and not state.results
     assert state.started_at == STARTED + 3600
+
+
+def test_a_finished_operation_its_caller_saw_running_is_given_back_as_it_ended() -> None:
+    """A controller stopped after the operation ended but before it recorded the end: it
+    asks for the operation it saw start, and gets its end, not a new sync."""
+    port = _port_with("failed")
+    state = _runner(port).begin(_request(prune=False), ended_from=STARTED + 100)
+    assert state.terminal and state.phase == "Failed"
+    assert state.started_at == STARTED + 100
+    assert port.writes == []
+
+
+def test_a_finished_operation_of_another_start_is_not_given_back() -> None:
+    port = _port_with("failed")
+    state = _runner(port).begin(_request(prune=False), ended_from=STARTED)
+    assert state.phase == "Running" and not state.results
