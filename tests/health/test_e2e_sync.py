@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from gitsync.sim import SimCluster
 from gitsync.sim.watchhub import WatchEvent
 from tests.sim.objects import crd
-from tests.sync.e2e import STATE_NAMESPACE, WAVE, deployment, write_app
+from tests.sync.e2e import WAVE, deployment, write_app
 
 WIDGET_SCRIPT = """\
 if obj.status ~= nil and obj.status.phase == "Ready" then
@@ -62,14 +64,36 @@ def wait_event(
     raise AssertionError("no such event in time")
 
 
-def state_says(text: str) -> Callable[[WatchEvent], bool]:
-    """An operation-state write (the sync's own record) that mentions `text`."""
+class Progress:
+    """The progress lines of a running `gitsync sync`, read by a thread as they are flushed,
+    so a test waits on them (never sleeping) and the pipe never fills up."""
 
-    def matches(event: WatchEvent) -> bool:
-        in_state = event.kind == "ConfigMap" and event.namespace == STATE_NAMESPACE
-        return in_state and text in json.dumps(event.obj.get("data") or {})
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        self._reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self._reader.start()
 
-    return matches
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        """The first line from here on that mentions `text`."""
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                break  # the sync ended without saying it
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no progress line mentioning {text!r} in time: {self.seen}")
 
 
 def is_event(kind: str, name: str, event_type: str = "ADDED") -> Callable[[WatchEvent], bool]:
@@ -87,10 +111,11 @@ def install_widget_crd(sim: SimCluster) -> None:
     sim.create(crd("example.com", "Widget", "widgets"))
 
 
-def finish(process: subprocess.Popen[str]) -> str:
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 0, out + err
-    return out
+def finish(process: subprocess.Popen[str], progress: Progress) -> None:
+    """The sync ends with success (its stdout is the progress reader's)."""
+    assert process.stderr is not None
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 0, "".join(progress.seen) + err
 
 
 def test_wave_one_waits_for_a_lua_health_script(sim: SimCluster, tmp_path: Path) -> None:
@@ -103,14 +128,15 @@ def test_wave_one_waits_for_a_lua_health_script(sim: SimCluster, tmp_path: Path)
     process = start_sync(sim, app, "--health-lua", scripts)
     try:
         # the sync judged the widget with the script and waits on it
-        _, seq = wait_event(sim, seq, state_says("lua: widget db not ready"))
+        progress = Progress(process)
+        progress.wait_for("lua: widget db not ready")
         assert sim.get_object("example.com/v1", "Widget", "default", "db") is not None
         assert sim.get_object("apps/v1", "Deployment", "default", "web") is None
         sim.set_status("example.com/v1", "Widget", "default", "db", {"phase": "Ready"})
         created, _ = wait_event(sim, seq, is_event("Deployment", "web"))
         ready, _ = wait_event(sim, 0, lambda e: e.kind == "Widget" and _phase(e) == "Ready")
         assert ready.rv < created.rv
-        finish(process)
+        finish(process, progress)
     finally:
         process.kill()
         process.wait()
@@ -126,7 +152,8 @@ def test_wave_one_waits_for_the_conditions_fallback(sim: SimCluster, tmp_path: P
     seq = 0
     process = start_sync(sim, app)
     try:
-        _, seq = wait_event(sim, seq, state_says("observe generation 2"))
+        progress = Progress(process)
+        progress.wait_for("observe generation 2")
         assert sim.get_object("apps/v1", "Deployment", "default", "web") is None
         live = sim.get_object("example.com/v1", "Widget", "default", "db")
         assert live is not None and live["metadata"]["generation"] == 2
@@ -139,12 +166,12 @@ def test_wave_one_waits_for_the_conditions_fallback(sim: SimCluster, tmp_path: P
             ],
         }
         sim.set_status("example.com/v1", "Widget", "default", "db", reconciling)
-        _, seq = wait_event(sim, seq, state_says("Resizing"))
+        progress.wait_for("Resizing")
         assert sim.get_object("apps/v1", "Deployment", "default", "web") is None
         done = {"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "True"}]}
         sim.set_status("example.com/v1", "Widget", "default", "db", done)
         created, _ = wait_event(sim, seq, is_event("Deployment", "web"))
-        finish(process)
+        finish(process, progress)
         # the Deployment came after the status that made the widget Ready
         events, _ = sim.hub.wait(0, 0)
         widget_rvs = [e.rv for e in events if e.kind == "Widget" and e.type == "MODIFIED"]
