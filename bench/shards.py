@@ -124,16 +124,7 @@ def run_replicas(
         print((work / f"serve-{replicas}-0.log").read_text()[-3000:], file=sys.stderr)
         raise
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for log in logs:
-            log.close()
-        cluster.close()
+        _stop(procs, logs, cluster)
 
 
 def run(
@@ -254,17 +245,7 @@ def failover(
             back = _wait("resumed replica holds shards", lambda: _shards_held(bases[1]) > 0, 600)
             results.add("SIGCONT: the resumed replica holds a shard again after", back, "s")
         finally:
-            for proc in procs:
-                proc.send_signal(signal.SIGCONT)
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-            for log in logs:
-                log.close()
-            cluster.close()
+            _stop(procs, logs, cluster)
     return results
 
 
@@ -299,3 +280,20 @@ def main(argv: list[str] | None = None) -> Results:
 
 if __name__ == "__main__":
     main()
+
+
+def _stop(
+    procs: list[subprocess.Popen[bytes]], logs: list[IO[str]], cluster: ClusterProcess
+) -> None:
+    """End the replicas (a paused one is woken first, so it can exit) and the emulator."""
+    for proc in procs:
+        proc.send_signal(signal.SIGCONT)
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    for log in logs:
+        log.close()
+    cluster.close()
