@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -283,7 +283,7 @@ if __name__ == "__main__":
 
 
 def _stop(
-    procs: list[subprocess.Popen[bytes]], logs: list[IO[str]], cluster: ClusterProcess
+    procs: list[subprocess.Popen[bytes]], logs: Sequence[IO[str]], cluster: ClusterProcess
 ) -> None:
     """End the replicas (a paused one is woken first, so it can exit) and the emulator."""
     for proc in procs:
