@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from gitsync.errors import UnknownKindError
+from gitsync.kube.compact import compact
 from gitsync.model.keys import ResourceKey, split_api_version
 
 from .cluster import Cluster
@@ -335,7 +336,7 @@ class LiveCache:
     ) -> None:
         """A (re)LIST: the kind's objects (in `namespace`, when the list was of one) are
         exactly `items`; listeners hear the difference."""
-        fresh = {_object_key(obj): obj for obj in items}
+        fresh = {_object_key(obj): compact(obj) for obj in items}
         events: list[tuple[str, dict[str, Any]]] = []
         with self._changed:
             state = self._kinds.get((info.group, info.kind))
@@ -369,6 +370,7 @@ class LiveCache:
         self, info: ResourceInfo, event_type: str, obj: dict[str, Any], resource_version: str
     ) -> None:
         key = _object_key(obj)
+        obj = compact(obj)
         with self._changed:
             state = self._kinds.get((info.group, info.kind))
             if state is None:

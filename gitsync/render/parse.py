@@ -38,6 +38,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 _SPECIAL_KEYS = frozenset(("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"))
 _RESOLVED_MAX = 65536  # plain scalars whose tag is remembered (values repeat a lot)
 _RESOLVED_LENGTH = 64  # longer scalars are resolved every time
+SHARED_STRING_LENGTH = 40  # longer strings (data, scripts) are rarely repeated: not interned
 
 
 class _Unusual(Exception):
@@ -94,7 +95,9 @@ class ManifestLoader(yaml.CSafeLoader):
         cls = node.__class__
         if cls is ScalarNode:
             if node.tag == _STR:
-                return node.value
+                value = node.value
+                # shared, as a fleet's rendered objects repeat the same keys and values
+                return sys.intern(value) if len(value) <= SHARED_STRING_LENGTH else value
             construct = self.yaml_constructors.get(node.tag)
             if construct is None:
                 raise _Unusual

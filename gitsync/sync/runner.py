@@ -98,7 +98,9 @@ class SyncRunner:
         self.clock = clock
         self.sleep = sleep
         self._kinds: dict[str, set[tuple[str, str]]] = {}
-        self._plans: dict[tuple[str, str, int, int], Plan] = {}
+        # app -> (revision, start, manifests' id) and the plan of its current operation;
+        # dropped when the operation ends, so a fleet keeps no plan per idle app
+        self._plans: dict[str, tuple[tuple[str, int, int], Plan]] = {}
         self._scope_cache: dict[tuple[str, str], bool | None] = {}
         self._persisted: dict[str, str] = {}  # app -> `_durable_form` of its stored state
 
@@ -118,10 +120,10 @@ class SyncRunner:
         return resolve(request.resources, selectable(plan), request.app)
 
     def _full_plan(self, request: SyncRequest, started_at: int) -> Plan:
-        cache_key = (request.app, request.revision, started_at, id(request.manifests))
-        cached = self._plans.get(cache_key)
-        if cached is not None:
-            return cached
+        cache_key = (request.revision, started_at, id(request.manifests))
+        cached = self._plans.get(request.app)
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
         desired_kinds = {(m.api_version, m.kind) for m in request.manifests}
         kinds = self._kinds.get(request.app, set()) | desired_kinds | self.searched_kinds
         live = self.port.list_tracked(request.app, sorted(kinds))
@@ -134,8 +136,7 @@ class SyncRunner:
             scope=self._scope_lookup(request, live),
         )
         plan = build_plan(request.manifests, settings, live)
-        self._plans = {k: v for k, v in self._plans.items() if k[0] != request.app}
-        self._plans[cache_key] = plan
+        self._plans[request.app] = (cache_key, plan)
         return plan
 
     def _scope_lookup(
@@ -213,6 +214,8 @@ class SyncRunner:
             preflight=self.preflight,
         )
         self._persist(request, state)
+        if state.terminal:
+            self._plans.pop(request.app, None)
         return state
 
     def run(
@@ -264,6 +267,7 @@ class SyncRunner:
             found.finalizer_released = True
         state.finish(OperationPhase.FAILED, message, self.clock())
         self._persist(request, state)
+        self._plans.pop(request.app, None)
 
     def _release(self, result: TaskResult) -> None:
         self.port.remove_finalizer(
