@@ -120,7 +120,9 @@ class ShardLeases:
         self._replicas: frozenset[str] = frozenset({identity})
         self._observer = Observer(lease_seconds)
         self._rounds = 0
-        self._looked = float("-inf")  # the time the last round judged expiry at
+        self._started = float("-inf")  # when the last round began
+        self._periodic = float("-inf")  # when the next round is due at the latest
+        self._looked = float("-inf")  # expiries until then were judged by a round
         self._nudged = False  # a round is wanted before its period (under _lock)
         self._waiting_until = float("inf")  # when the round thread wakes next
         self.blocked = ""  # why this replica claims nothing now ("" when it may)
@@ -221,32 +223,29 @@ class ShardLeases:
         if presence is not None:
             self._write_release(presence)
 
+    def next_round_at(self) -> float:
+        """When the next round is due, by this process's clock: a period after the last
+        one began, when a Lease seen is due to expire, or soon after a nudge."""
+        with self._lock:
+            # nudges wait until this replica may claim (its first round announces)
+            nudged = self._nudged and self._rounds >= 2
+        return next_look(
+            periodic=self._periodic,
+            expiry=self._observer.next_expiry(self._looked),
+            nudged=nudged,
+            earliest=self._started + self.renew_every * EARLY_ROUND_GAP,
+        )
+
     def _run(self) -> None:
-        periodic = started = self._clock()
         while not self._stop.is_set():
             self._waiting_until = float("inf")  # meanwhile any news of the Leases wakes it
             self._wake.clear()
             now = self._clock()
-            with self._lock:
-                # nudges wait until this replica may claim (its first round announces)
-                nudged = self._nudged and self._rounds >= 2
-            due = next_look(
-                periodic=periodic,
-                expiry=self._observer.next_expiry(self._looked),
-                nudged=nudged,
-                earliest=started + self.renew_every * EARLY_ROUND_GAP,
-            )
+            due = self.next_round_at()
             if due > now:
                 self._waiting_until = due
                 self._wake.wait(due - now)
                 continue
-            started = now
-            periodic = now + self.renew_every  # every round renews
-            # expiries until now are this round's to judge; if it fails, the next periodic
-            # round's (no round after round against an API server that fails them)
-            self._looked = max(self._looked, now)
-            with self._lock:
-                self._nudged = False
             try:
                 self.run_round()
             except GitsyncError as err:
@@ -256,6 +255,13 @@ class ShardLeases:
 
     # -- one round ------------------------------------------------------------------------
     def run_round(self) -> None:
+        started = self._clock()
+        self._started, self._periodic = started, started + self.renew_every  # each renews
+        # expiries until now are this round's to judge; if it fails, the next periodic
+        # round's (no round after round against an API server that fails them)
+        self._looked = max(self._looked, started)
+        with self._lock:
+            self._nudged = False
         leases = self._list()
         now = self._clock()
         self._observer.observe(leases, now)
