@@ -306,10 +306,6 @@ def main(argv: list[str] | None = None) -> Results:
     return results
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _stop(
     procs: list[subprocess.Popen[bytes]], logs: Sequence[IO[str]], cluster: ClusterProcess
 ) -> None:
@@ -325,3 +321,7 @@ def _stop(
     for log in logs:
         log.close()
     cluster.close()
+
+
+if __name__ == "__main__":
+    main()
