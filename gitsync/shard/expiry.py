@@ -9,8 +9,9 @@ process first saw it, in a LIST (a round) or in a watch event, whichever came fi
 With the watch a renewal is seen as it happens, so a dead holder's Leases are seen to
 expire one Lease duration (plus the watch's delay) after its last renewal, and the round
 that takes them over is run at that moment (`Observer.next_expiry`), not at the next
-period. Seeing a version late only delays a takeover: since ≥ the write that made it,
-always, so nobody takes a Lease sooner than a Lease duration after its last renewal.
+period. A version is always first seen after the write that made it, so nobody takes a
+Lease sooner than a Lease duration after its last renewal; seeing it late (a slow watch,
+a LIST only) only delays a takeover.
 
 A process that starts waits one Lease duration before it counts a Lease it found as
 expired.

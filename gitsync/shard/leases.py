@@ -248,18 +248,20 @@ class ShardLeases:
                 continue
             try:
                 self.run_round()
+                continue
             except GitsyncError as err:
                 log.warning("shard lease round failed", error=str(err))
             except Exception:  # a bug in one round must not stop the renewals
                 log.exception("shard lease round failed")
+            # what expired meanwhile waits for the next periodic round: no round after
+            # round against an API server that fails them
+            self._looked = max(self._looked, self._clock())
 
     # -- one round ------------------------------------------------------------------------
     def run_round(self) -> None:
         started = self._clock()
         self._started, self._periodic = started, started + self.renew_every  # each renews
-        # expiries until now are this round's to judge; if it fails, the next periodic
-        # round's (no round after round against an API server that fails them)
-        self._looked = max(self._looked, started)
+        self._looked = max(self._looked, started)  # expiries until now: this round's to judge
         with self._lock:
             self._nudged = False
         leases = self._list()

@@ -293,6 +293,28 @@ def test_a_renewal_seen_by_the_watch_is_taken_over_at_its_expiry_not_a_period_la
     assert b.leases.token(theirs).transitions == 1
 
 
+def test_without_the_watch_a_renewal_counts_from_the_list_that_showed_it(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    a, b = Replica(cluster, "a", 2), Replica(cluster, "b", 2)
+    a.round()
+    b.round()
+    a.round()
+    b.round()
+    (theirs,) = a.leases.held()
+    a.round()  # a's last renewal; b sees it at its next round, 3 s later
+    b.round(advance=3)
+    listed = b.now[0]
+    b.round(advance=4)
+    b.round(advance=4)
+    b.round(advance=4)
+    assert b.leases.next_round_at() == listed + 15  # still before b's period
+    b.now[0] = listed + 15
+    b.leases.run_round()
+    assert b.leases.held() == [0, 1]
+    assert theirs in b.leases.held()
+
+
 def test_a_shard_given_up_brings_the_next_round_forward(sim: SimCluster, cluster: Cluster) -> None:
     a, b = Replica(cluster, "a", 2), Replica(cluster, "b", 2)
     a.round()
