@@ -7,6 +7,8 @@ Steady-state reconciles then cost no request: gets and lists come from `LiveCach
 from __future__ import annotations
 
 import copy
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,7 +18,9 @@ from gitsync.kube.watch import version_number
 from gitsync.model.annotations import TRACKING_LABEL
 from gitsync.model.keys import ResourceKey
 from gitsync.sync.kubeport import KubePort
+from gitsync.sync.port import ApplyOptions
 from gitsync.sync.preflightpolicy import PreflightMode
+from gitsync.sync.reads import CACHE_WAIT
 from gitsync.sync.schemapreflight import CachedFacts, SchemaPreflight
 from gitsync.sync.task import Task
 
@@ -61,18 +65,103 @@ class CachedCluster:
         return [o for o in found if (o.get("metadata") or {}).get("namespace") == namespace]
 
 
+# Deleted objects remembered until the watch cache shows them gone (bounded: the oldest
+# are forgotten first, and their keys are then read from the server like any other miss).
+DELETED_KEPT = 10_000
+
+
 class CachedKubePort(KubePort):
     """The sync runner's port for the controller: the prune candidates of a plan (every
     object carrying the app's tracking label) come from the watch cache, which holds
-    exactly the objects with that label, instead of one LIST per kind per app. Reads of
-    single objects and all writes still go to the API server: an object without the
-    label (one the app would adopt or conflict with) is not in the cache."""
+    exactly the objects with that label, instead of one LIST per kind per app; so does
+    the read before an apply (`cached_live`). Writes go to the API server, and the port
+    remembers the newest version each kind's writes returned, so the cache answers for a
+    kind only once it has seen this process's own last write of it."""
 
     def __init__(
         self, cluster: Cluster, cache: LiveCache, namespaces: Sequence[str] | None = None
     ) -> None:
         super().__init__(cluster, namespaces=namespaces)
         self.cache = cache
+        self._lock = threading.Lock()
+        self._written: dict[tuple[str, str], int] = {}  # (group, kind) -> newest version
+        self._deleted: OrderedDict[ResourceKey, str] = OrderedDict()  # key -> uid deleted
+
+    # -- writes: remember what the cache must have seen before it answers ------------------
+    def apply(
+        self, obj: dict[str, Any], *, dry_run: bool = False, options: ApplyOptions | None = None
+    ) -> dict[str, Any]:
+        written = super().apply(obj, dry_run=dry_run, options=options)
+        if not dry_run:
+            self._note_write(written)
+        return written
+
+    def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        written = super().create(obj, dry_run=dry_run)
+        if not dry_run:
+            self._note_write(written)
+        return written
+
+    def replace(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        written = super().replace(obj, dry_run=dry_run)
+        if not dry_run:
+            self._note_write(written)
+        return written
+
+    def delete(
+        self, api_version: str, kind: str, namespace: str, name: str, *, propagation: str
+    ) -> bool:
+        group = api_version.rpartition("/")[0]
+        key = ResourceKey(group, kind, namespace or "", name)
+        cached = self.cache.get(key)
+        uid = str(((cached or {}).get("metadata") or {}).get("uid") or "")
+        if cached is not None:
+            with self._lock:
+                self._deleted[key] = uid
+                while len(self._deleted) > DELETED_KEPT:
+                    self._deleted.popitem(last=False)
+        return super().delete(api_version, kind, namespace, name, propagation=propagation)
+
+    def _note_write(self, written: dict[str, Any]) -> None:
+        meta = written.get("metadata") or {}
+        version = version_number(str(meta.get("resourceVersion") or ""))
+        if version is None:
+            return
+        group = str(written.get("apiVersion") or "").rpartition("/")[0]
+        kind = str(written.get("kind") or "")
+        with self._lock:
+            if version > self._written.get((group, kind), -1):
+                self._written[(group, kind)] = version
+
+    def cached_live(self, api_version: str, key: ResourceKey) -> tuple[bool, dict[str, Any] | None]:
+        """Whether the watch cache can answer for the object now: (known, live object).
+
+        It can once it watches the kind and has seen the newest version this process
+        wrote of the kind, so its copy is never older than our own writes (a sync right
+        after another would otherwise skip a write as "unchanged" against the first
+        one's stale copy). An object it does not hold is taken as absent: the cache holds
+        every object carrying the tracking label, so a missing one is new or one the app
+        adopts, and the apply creates or adopts it alike. A copy of an object deleted
+        here and not yet seen gone is never given."""
+        try:
+            self.cache.ensure_kind(api_version, key.kind)
+        except KubeError:
+            return False, None
+        with self._lock:
+            written = self._written.get((key.group, key.kind))
+            deleted_uid = self._deleted.get(key)
+        if written is not None and not self.cache.fresh_after(
+            api_version, key.kind, str(written), CACHE_WAIT
+        ):
+            return False, None
+        found = self.cache.get(key)
+        if deleted_uid is not None:
+            uid = str(((found or {}).get("metadata") or {}).get("uid") or "")
+            if found is not None and uid == deleted_uid:
+                return False, None  # the cache has not seen the deletion yet
+            with self._lock:
+                self._deleted.pop(key, None)
+        return True, found
 
     def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         served: list[tuple[str, str]] = []

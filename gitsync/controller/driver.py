@@ -35,6 +35,7 @@ from gitsync.controller.sharding import FencedPort
 from gitsync.controller.startpolicy import Hold, RollingFacts, Start, StartFacts, decide
 from gitsync.controller.status import AppStatus, StatusStore, SyncResult
 from gitsync.controller.workqueue import WorkQueue
+from gitsync.diff.live import PRUNE_CANDIDATE_KINDS
 from gitsync.errors import GitsyncError
 from gitsync.kube import Cluster
 from gitsync.metrics import Metrics
@@ -135,6 +136,8 @@ class Driver:
             self._op_store,
             poll_interval=0.2,
             preflight=lambda: cached.schema_preflight(facts, mode),
+            # watched for the comparison already, so searching them costs no request
+            searched_kinds=PRUNE_CANDIDATE_KINDS,
         )
         with self._lock:
             self._runners[id(dest)] = runner
@@ -188,9 +191,15 @@ class Driver:
         self.gates.show_step(app, status)
 
     def save(self, status: AppStatus) -> None:
-        """Write the status when it changed, then wake the apps that wait on others."""
+        """Write the status when it changed, then wake the apps that wait on others.
+
+        Not while the app's operation is replayable and unstored (`SyncRunner.begin`): a
+        restart would resume nothing and start the same sync again, so a status saying
+        Running would only cost a write. The status of its end is written."""
         snapshot = saved_form(status)
         if self._saved.get(status.name) == snapshot:
+            return
+        if self._unstored(status.name):
             return
         with self._lock:
             if status.name in self._unsaved_end:
@@ -288,6 +297,8 @@ class Driver:
                 request.settings, prune=request.settings.prune or start.prune, dry_run=start.dry_run
             )
             request = replace(request, settings=settings)
+        if is_auto:
+            request = replace(request, replayable=True)
         if start.manual and start.resources:
             request = replace(
                 request, resources=tuple(map(ResourceSelector.exact, start.resources))
@@ -309,7 +320,7 @@ class Driver:
         status.operation = operation_view(state)
         with self._lock:
             self._unsaved_end.discard(name)  # written now, with the start of this one
-        self.save(status)
+        self.save(status)  # not while the runner keeps the operation unstored
         log.info("sync started", automated=is_auto, resumed=start.resume, reason=start.reason)
         return op
 
@@ -363,8 +374,10 @@ class Driver:
         )
         status.last_synced_revision = state.revision
         # The end is saved with the comparison of the next visit, which shows the synced
-        # state: one write, not two. Until then the stored operation holds the end, and a
-        # restart in between records it from there (`begin(ended_from=...)`).
+        # state: one write, not two. Until then a stored operation holds the end, and a
+        # restart in between records it from there (`begin(ended_from=...)`); of an
+        # unstored one (`SyncRunner.begin`) a restart in between keeps the synced objects
+        # and loses only this history entry.
         self._unsaved_end.add(name)
         self._metrics.observe_sync(name, state.phase, time.monotonic() - op.started)
         with self._lock:
@@ -377,6 +390,13 @@ class Driver:
             changes=state.changes().summary(),
         )
         self._queue.add_after(name, STEP_PAUSE)  # show the state after the sync
+
+    def _unstored(self, name: str) -> bool:
+        """The app's running operation is one its runner keeps unstored."""
+        with self._lock:
+            running = name in self._ops
+            runners = list(self._runners.values())
+        return running and any(not r.stored(name) for r in runners)
 
     def _runner(self, dest: Destination) -> SyncRunner:
         with self._lock:

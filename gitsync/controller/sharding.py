@@ -305,6 +305,11 @@ class FencedPort:
             return self._port.cached_after(api_version, key, resource_version, timeout)
         return None
 
+    def cached_live(self, api_version: str, key: ResourceKey) -> tuple[bool, dict[str, Any] | None]:
+        if isinstance(self._port, CachedReads):
+            return self._port.cached_live(api_version, key)
+        return False, None
+
     def list_tracked(self, app: str, kinds: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         return self._port.list_tracked(app, kinds)
 

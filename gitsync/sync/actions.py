@@ -59,7 +59,19 @@ def write_object(
             raise
         _recreate(port, task)  # Force=true: an immutable change becomes delete + create
         return Action.RECREATED, None
-    return (Action.CREATED if live is None else Action.CONFIGURED), written
+    created = live is None and not _kept_by_others(written)
+    return (Action.CREATED if created else Action.CONFIGURED), written
+
+
+def _kept_by_others(written: dict[str, Any]) -> bool:
+    """The object the apply returned has fields of another field manager: it existed
+    before (one without the tracking label, read as absent from the watch cache). One
+    whose every field the apply took over reads as created: the answer does not say."""
+    managers = (written.get("metadata") or {}).get("managedFields") or []
+    return (
+        any(isinstance(m, dict) and m.get("operation") != "Apply" for m in managers)
+        or len({m.get("manager") for m in managers if isinstance(m, dict)}) > 1
+    )
 
 
 def _never_recreate(task: Task) -> bool:

@@ -86,3 +86,9 @@ class CachedReads(Protocol):
         the caller reads the object from the server. Never a copy older than that version:
         it could show an old Deployment healthy. The object is shared: do not change it."""
         ...
+
+    def cached_live(self, api_version: str, key: ResourceKey) -> tuple[bool, dict[str, Any] | None]:
+        """(known, object): whether the cache can answer for the object now, and the
+        object (None: absent). Unknown means read it from the server. The object is
+        shared: do not change it."""
+        ...

@@ -93,6 +93,24 @@ class LiveReader:
             found[index] = live
         return [found.get(i, UNREAD) for i in range(len(tasks))]
 
+    def lives_to_apply(
+        self, tasks: Sequence[Task], cacheable: Callable[[Task], bool]
+    ) -> list[Live | Unread]:
+        """`lives` for tasks about to be applied: from the port's watch cache for the tasks
+        `cacheable` accepts, where the cache can answer (`CachedReads.cached_live`); the
+        others from the server. A cold sync then reads nothing before its applies."""
+        found: dict[int, Live | Unread] = {}
+        if isinstance(self.port, CachedReads):
+            for index, task in enumerate(tasks):
+                if cacheable(task):
+                    known, cached = self.port.cached_live(task.api_version, task.key)
+                    if known:
+                        found[index] = cached
+        rest = [i for i in range(len(tasks)) if i not in found]
+        for index, live in zip(rest, self.lives([tasks[i] for i in rest]), strict=True):
+            found[index] = live
+        return [found[i] for i in range(len(tasks))]
+
     def lives_or_raise(self, tasks: Sequence[Task]) -> list[dict[str, Any] | None]:
         """`lives`, raising the first failed read (where a failed GET ended the step)."""
         result: list[dict[str, Any] | None] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +41,10 @@ class SyncRequest:
     sync_options: SyncOptions = field(default_factory=SyncOptions)
     settings: SyncSettings = field(default_factory=SyncSettings)
     resources: tuple[ResourceSelector, ...] | None = None
+    # Started by the caller on its own, not asked for: were the process to stop half-way,
+    # the caller would start the same sync again and reach the same result. Such an
+    # operation is stored only once it has to be (see `SyncRunner.begin`).
+    replayable: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,14 @@ class SyncRunner:
 
     A stored Running operation with the same revision and plan fingerprint is resumed
     (same hook names, finished tasks not repeated); anything else starts a new one.
+
+    A replayable operation without hooks is not stored while it goes well: stopping half
+    way loses nothing a new start would not redo, as every write it makes is an apply of
+    the same objects or a prune. It is stored from the step that fails a task or starts
+    a retry (the failure and the retry count change what comes next), and at its end
+    only when it failed or added kinds a restart could not find its objects by
+    (`searched_kinds` are always searched). Every other operation is stored before its
+    first write and after every step that changed something durable.
     """
 
     def __init__(
@@ -71,10 +83,15 @@ class SyncRunner:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         preflight: PreflightSource | None = None,
+        searched_kinds: Iterable[tuple[str, str]] = (),
     ) -> None:
         """`preflight`: the schema pre-flight for each operation (None: the server dry
-        run of every write)."""
+        run of every write). `searched_kinds`: (apiVersion, kind) pairs whose tracked
+        objects every plan looks for among the prune candidates, besides the app's
+        desired and stored kinds (cheap only where `port.list_tracked` reads a cache)."""
         self.port = port
+        self.searched_kinds = frozenset(searched_kinds)
+        self._unstored: set[str] = set()  # apps whose replayable operation is not stored
         self.preflight = preflight
         self.store = store
         self.poll_interval = poll_interval
@@ -106,7 +123,7 @@ class SyncRunner:
         if cached is not None:
             return cached
         desired_kinds = {(m.api_version, m.kind) for m in request.manifests}
-        kinds = self._kinds.get(request.app, set()) | desired_kinds
+        kinds = self._kinds.get(request.app, set()) | desired_kinds | self.searched_kinds
         live = self.port.list_tracked(request.app, sorted(kinds))
         settings = PlanSettings(
             app=request.app,
@@ -168,8 +185,18 @@ class SyncRunner:
             self._abandon(stored)  # a dry run leaves a stored real operation alone
         plan = self.plan(request, started_at, selected)
         state = new_operation(plan, request.settings)
+        replayable = request.replayable and not any(t.hook for t in plan.tasks)
+        if replayable and (stored is None or stored.terminal):
+            self._unstored.add(request.app)
+        else:
+            self._unstored.discard(request.app)
         self._persist(request, state)
         return state
+
+    def stored(self, app: str) -> bool:
+        """Whether the app's current operation is kept in the store (False while a
+        replayable one goes unstored)."""
+        return app not in self._unstored
 
     def step(
         self, request: SyncRequest, state: OperationState, pool: ThreadPoolExecutor | None = None
@@ -252,15 +279,36 @@ class SyncRunner:
     def _persist(self, request: SyncRequest, state: OperationState) -> None:
         if self.store is None or request.settings.dry_run:
             return
+        if request.app in self._unstored:
+            if not self._must_store(request, state):
+                if state.terminal:
+                    self._kinds[request.app] = self._kinds_of(request)
+                return
+            self._unstored.discard(request.app)
         durable = _durable_form(state)
         if not state.terminal and self._persisted.get(request.app) == durable:
             return  # only what a resume works out again changed (e.g. what it waits for)
         self._persisted[request.app] = durable
-        kinds = set(self._kinds.get(request.app, set()))
-        kinds |= {(m.api_version, m.kind) for m in request.manifests if not m.sync.skip}
+        kinds = self._kinds_of(request)
         if state.terminal:
             self._kinds[request.app] = kinds
         self.store.save(state, kinds)
+
+    def _kinds_of(self, request: SyncRequest) -> set[tuple[str, str]]:
+        """The app's kinds to store: the stored ones and those of its manifests."""
+        kinds = set(self._kinds.get(request.app, set()))
+        kinds |= {(m.api_version, m.kind) for m in request.manifests if not m.sync.skip}
+        return kinds
+
+    def _must_store(self, request: SyncRequest, state: OperationState) -> bool:
+        """Whether an unstored replayable operation has to be stored after this step."""
+        failed = any(r.status is TaskStatus.FAILED for r in state.results.values())
+        if failed or state.retry_count or state.next_attempt_at:
+            return True
+        if state.terminal and state.phase is not OperationPhase.SUCCEEDED:
+            return True
+        new_kinds = self._kinds_of(request) - self._kinds.get(request.app, set())
+        return state.terminal and not new_kinds <= self.searched_kinds
 
     def _emit(
         self,

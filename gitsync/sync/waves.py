@@ -18,7 +18,7 @@ from gitsync.sync.reads import UNREAD, Live, Unread
 from gitsync.sync.state import TaskStatus
 from gitsync.sync.task import Task
 from gitsync.sync.tracking import HOOK_FINALIZER
-from gitsync.sync.writes import apply_one, deletes, prune_one
+from gitsync.sync.writes import apply_one, deletes, prune_one, trusts_cache
 
 
 class WaveOutcome(Enum):
@@ -97,7 +97,7 @@ def run_wave(ctx: StepContext, tasks: Sequence[Task]) -> WaveOutcome:
     for _, group in groupby(writes, key=lambda t: (t.group, t.kind)):
         batch = list(group)
         # read just before the group is written: an earlier group may change them
-        lives = ctx.reader.lives(batch)
+        lives = ctx.reader.lives_to_apply(batch, cacheable=trusts_cache)
         ctx.map(lambda pair: apply_one(ctx, *pair), list(zip(batch, lives, strict=True)))
         if any(ctx.status(t) is TaskStatus.FAILED for t in batch):
             return WaveOutcome.FAILED

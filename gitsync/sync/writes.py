@@ -52,6 +52,23 @@ def would_skip(ctx: StepContext, task: Task, live: dict[str, Any] | None) -> boo
     return unchanged(ctx, desired(ctx, task, live), live)
 
 
+def trusts_cache(task: Task) -> bool:
+    """Whether the watch cache's copy (or its absence) may stand for the live object before
+    the task's apply. The cache holds only objects carrying the tracking label, so these
+    read from the server: a hook; Replace and Force, which create, replace or re-create
+    by what exists; RespectIgnoreDifferences, which keeps live values; and
+    FailOnSharedResource, which must see another owner's annotation on an object
+    without gitsync's label."""
+    opts = task.options
+    return not (
+        task.hook
+        or opts.replace
+        or opts.force
+        or opts.respect_ignore_differences
+        or opts.fail_on_shared_resource
+    )
+
+
 def apply_one(ctx: StepContext, task: Task, read: Live | Unread = UNREAD) -> None:
     try:
         live = ctx.reader.resolve(task, read)
