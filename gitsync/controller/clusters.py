@@ -146,7 +146,12 @@ class ClusterRegistry:
                 self._by_name.setdefault(record.name, found)
                 return found
         cluster = connect()
-        cache = LiveCache(cluster, label_selector=TRACKING_LABEL, namespaces=self.namespaces)
+        cache = LiveCache(
+            cluster,
+            label_selector=TRACKING_LABEL,
+            namespaces=self.namespaces,
+            index_label=TRACKING_LABEL,  # every app's reads select its own value
+        )
         facts_cache = LiveCache(cluster, namespaces=self.namespaces)
         dest = Destination(record, cluster, cache, facts_cache)
         with self._lock:

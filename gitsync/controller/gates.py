@@ -12,9 +12,11 @@ from typing import Any
 from gitsync.appset.rollingsync import RollingSync
 from gitsync.controller.inventory import Inventory
 from gitsync.controller.ordering import (
+    OPEN,
     AppState,
     Gate,
     OrderedApp,
+    StaticOrder,
     decide_one,
     parse_depends_on,
     parse_wave,
@@ -41,6 +43,8 @@ class StartGates:
         self._wanted = wanted  # the revision an app is now wanted at, once resolved
         self._running = running
         self._waiting: set[str] = set()
+        # the inventory the static order was built from, and that order
+        self._static: tuple[Inventory | None, StaticOrder] = (None, StaticOrder(()))
         # apps a RollingSync step let start whose operation is not registered yet
         self._claims: set[str] = set()
 
@@ -62,19 +66,26 @@ class StartGates:
         """Whether `name` may start a sync now, as far as other apps are concerned."""
         with self._lock:
             inventory = self._inventory()
-            ordered = [
-                OrderedApp(
-                    name=app.name,
-                    group=sibling_group(
-                        app.annotations, inventory.owner.get(app.name, ""), app.location
-                    ),
-                    wave=parse_wave(app.annotations),
-                    depends_on=parse_depends_on(app.annotations),
-                    state=self.state(app),
-                )
-                for app in inventory.apps.values()
-            ]
+            if self._static[0] is not inventory:
+                self._static = (inventory, StaticOrder(self._ordered(inventory, stateless=True)))
+            if self._static[1].free(name):
+                return OPEN
+            ordered = self._ordered(inventory, stateless=False)
         return decide_one(name, ordered)
+
+    def _ordered(self, inventory: Inventory, *, stateless: bool) -> list[OrderedApp]:
+        return [
+            OrderedApp(
+                name=app.name,
+                group=sibling_group(
+                    app.annotations, inventory.owner.get(app.name, ""), app.location
+                ),
+                wave=parse_wave(app.annotations),
+                depends_on=parse_depends_on(app.annotations),
+                state=AppState() if stateless else self.state(app),
+            )
+            for app in inventory.apps.values()
+        ]
 
     def state(self, app: Application) -> AppState:
         # The last saved status, not the live object: a reconcile in progress has set the

@@ -123,6 +123,21 @@ def decide_one(name: str, apps: Sequence[OrderedApp]) -> Gate:
     return OPEN if app is None else _gate(app, graph)
 
 
+class StaticOrder:
+    """The order among an inventory's apps that does not depend on their states (groups,
+    waves, dependencies, cycles), built once per inventory: most apps wait on no other,
+    and their gate is then known without looking at every app's state."""
+
+    def __init__(self, apps: Sequence[OrderedApp]) -> None:
+        self._graph = _Graph(apps)
+
+    def free(self, name: str) -> bool:
+        """Nothing orders `name` after another app: no dependency, no sibling of a lower
+        wave, no cycle. Its gate is then OPEN whatever the states."""
+        app = self._graph.by_name.get(name)
+        return app is None or (not self._graph.edges(name) and name not in self._graph.cycles)
+
+
 class _Graph:
     """The apps, their sibling groups in wave order, and the cycles among them."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from gitsync.model.enums import OperationPhase
@@ -98,7 +98,17 @@ class AppStatus:
         del self.history[:-HISTORY_LIMIT]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The status as plain data, as `dataclasses.asdict` gives it, several times
+        faster: the API lists every app's status on each call. The `operation` and
+        `rolling_sync` mappings are shared, not copied: they are replaced, never changed
+        in place."""
+        data = dict(vars(self))
+        data["labels"] = dict(self.labels)
+        data["conditions"] = list(self.conditions)
+        data["depends_on"] = list(self.depends_on)
+        data["resources"] = [dict(vars(r)) for r in self.resources]
+        data["history"] = [{**vars(h), "resources": list(h.resources)} for h in self.history]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AppStatus:

@@ -39,9 +39,13 @@ class OutOfScopeError(UnknownKindError):
 
 
 class _KindState:
-    def __init__(self, info: ResourceInfo, scopes: Sequence[str | None]) -> None:
+    def __init__(
+        self, info: ResourceInfo, scopes: Sequence[str | None], index_label: str | None
+    ) -> None:
         self.info = info
+        self.index_label = index_label
         self.objects: dict[ObjectKey, dict[str, Any]] = {}
+        self.indexed: dict[str, set[ObjectKey]] = {}  # index label's value -> objects
         self.resource_version = ""
         self.unlisted: set[str | None] = set(scopes)  # scopes whose first LIST is not in
         self.watchers: list[KindWatcher] = []
@@ -50,9 +54,40 @@ class _KindState:
     def synced(self) -> bool:
         return not self.unlisted
 
+    def put(self, key: ObjectKey, obj: dict[str, Any]) -> None:
+        self.drop(key)
+        self.objects[key] = obj
+        value = _label(obj, self.index_label)
+        if value is not None:
+            self.indexed.setdefault(value, set()).add(key)
+
+    def drop(self, key: ObjectKey) -> None:
+        old = self.objects.pop(key, None)
+        value = _label(old, self.index_label) if old is not None else None
+        if value is not None:
+            keys = self.indexed.get(value)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.indexed[value]
+
+    def replace(self, objects: dict[ObjectKey, dict[str, Any]]) -> None:
+        self.objects = {}
+        self.indexed = {}
+        for key, obj in objects.items():
+            self.put(key, obj)
+
     @property
     def watcher(self) -> KindWatcher | None:
         return self.watchers[0] if self.watchers else None
+
+
+def _label(obj: dict[str, Any], name: str | None) -> str | None:
+    if name is None:
+        return None
+    labels = (obj.get("metadata") or {}).get("labels")
+    value = labels.get(name) if isinstance(labels, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _object_key(obj: dict[str, Any]) -> ObjectKey:
@@ -70,12 +105,16 @@ class LiveCache:
         label_selector: str | None = None,
         watch_timeout: int = WATCH_TIMEOUT_SECONDS,
         namespaces: Sequence[str] | None = None,
+        index_label: str | None = None,
     ) -> None:
         """`watch_timeout`: seconds the server keeps each watch stream open before the
         cache resumes it (a fresh stream now and then guards against silent stalls).
-        `namespaces`: watch only these (None: the whole cluster)."""
+        `namespaces`: watch only these (None: the whole cluster). `index_label`: a label
+        whose values are indexed, so `by_label("<label>=<value>")` reads only the objects
+        carrying that value instead of matching every object of every kind."""
         self.cluster = cluster
         self.label_selector = label_selector
+        self.index_label = index_label
         self.namespaces = tuple(sorted(set(namespaces))) if namespaces else None
         self.watch_timeout = watch_timeout
         self._lock = threading.Lock()
@@ -126,7 +165,7 @@ class LiveCache:
                 for scope in scopes
             ]
             with self._lock:
-                self._kinds[(group, kind)] = state = _KindState(info, scopes)
+                self._kinds[(group, kind)] = state = _KindState(info, scopes, self.index_label)
                 state.watchers = watchers
             started: list[KindWatcher] = []
             try:
@@ -201,14 +240,30 @@ class LiveCache:
         """Objects matching a label selector, across `kinds` ((apiVersion, kind) pairs) or
         every tracked kind."""
         match = Selector(selector)
+        value = self._indexed_value(selector)
         with self._lock:
             if kinds is None:
                 states = list(self._kinds.values())
             else:
                 wanted = {(split_api_version(av)[0], k) for av, k in kinds}
                 states = [s for gk, s in self._kinds.items() if gk in wanted]
-            candidates = [obj for s in states for obj in s.objects.values()]
+            if value is not None:
+                candidates = [s.objects[k] for s in states for k in s.indexed.get(value, ())]
+            else:
+                candidates = [obj for s in states for obj in s.objects.values()]
         return [o for o in candidates if match.matches((o.get("metadata") or {}).get("labels"))]
+
+    def _indexed_value(self, selector: str | dict[str, str]) -> str | None:
+        """The value when `selector` is exactly "<index label>=<value>"."""
+        if self.index_label is None:
+            return None
+        if isinstance(selector, dict):
+            return selector.get(self.index_label) if len(selector) == 1 else None
+        name, sep, value = selector.partition("=")
+        value = value.removeprefix("=")  # "==" means "=" too
+        if not sep or name.strip() != self.index_label or "," in value or "=" in value:
+            return None
+        return value.strip()
 
     def resource_version(self, api_version: str, kind: str) -> str:
         """The newest resourceVersion the cache has seen for the kind."""
@@ -298,11 +353,11 @@ class LiveCache:
                     events.append(("MODIFIED", obj))
             events.extend(("DELETED", obj) for key, obj in old.items() if key not in fresh)
             if namespace is None:
-                state.objects = fresh
+                state.replace(fresh)
                 state.resource_version = resource_version
             else:
                 kept = {k: o for k, o in state.objects.items() if k[0] != namespace}
-                state.objects = {**kept, **fresh}
+                state.replace({**kept, **fresh})
                 if not is_older(resource_version, state.resource_version):
                     state.resource_version = resource_version
             state.unlisted.discard(namespace)
@@ -319,9 +374,9 @@ class LiveCache:
             if state is None:
                 return
             if event_type == "DELETED":
-                state.objects.pop(key, None)
+                state.drop(key)
             else:
-                state.objects[key] = obj
+                state.put(key, obj)
             if resource_version and not is_older(resource_version, state.resource_version):
                 state.resource_version = resource_version
             self._changed.notify_all()

@@ -10,6 +10,7 @@ import yaml
 from gitsync.controller.ordering import (
     AppState,
     OrderedApp,
+    StaticOrder,
     decide,
     decide_one,
     parse_depends_on,
@@ -176,3 +177,20 @@ def test_a_dependency_not_yet_compared_at_the_new_revision_is_not_ready() -> Non
     assert not gates["web"].blocked
     degraded_but_stale = AppState("Synced", "Degraded", current=False)
     assert degraded_but_stale.failure == ""
+
+
+def test_the_static_order_knows_which_apps_wait_on_no_other() -> None:
+    order = StaticOrder(
+        [
+            OrderedApp("base", group="g", wave=0),
+            OrderedApp("same-wave", group="g", wave=0),
+            OrderedApp("later", group="g", wave=1),
+            OrderedApp("alone", group="h", wave=5),
+            OrderedApp("needs", group="i", depends_on=("alone",)),
+            OrderedApp("a", group="j", depends_on=("b",)),
+            OrderedApp("b", group="k", depends_on=("a",)),
+        ]
+    )
+    free = {n for n in ("base", "same-wave", "later", "alone", "needs", "a", "b") if order.free(n)}
+    assert free == {"base", "same-wave", "alone"}
+    assert order.free("not-an-app")

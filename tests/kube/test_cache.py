@@ -178,3 +178,30 @@ def test_a_watch_too_far_behind_lists_again(tmp_path: Any) -> None:
         assert cache.get(key("old")) is None
         assert "old" in deleted  # the relist told listeners what went away
         assert watcher.relists >= 1
+
+
+def _labelled(name: str, app: str) -> dict[str, Any]:
+    cm = config_map(name)
+    cm["metadata"]["labels"] = {"app": app}
+    return cm
+
+
+def test_the_label_index_follows_adds_relabels_and_deletes(cluster: Cluster) -> None:
+    with LiveCache(cluster, label_selector="app", index_label="app") as indexed:
+        indexed.ensure_kind("v1", "ConfigMap")
+        for name, app in (("cm-a", "one"), ("cm-b", "one"), ("cm-c", "two")):
+            cluster.apply(_labelled(name, app))
+        cluster.apply(_labelled("cm-b", "two"))  # moves from one app to the other
+        cluster.delete("v1", "ConfigMap", "default", "cm-a")
+
+        def names(selector: str | dict[str, str]) -> set[str]:
+            return {o["metadata"]["name"] for o in indexed.by_label(selector)}
+
+        wait_for(
+            lambda: names("app=two") == {"cm-b", "cm-c"} and names("app=one") == set(),
+            what="the index to follow the changes",
+        )
+        # the index answers as matching every object does
+        assert names({"app": "two"}) == names("app==two") == names("app in (two)")
+        assert names("app in (one)") == set()
+        assert names("app") == {"cm-b", "cm-c"}
