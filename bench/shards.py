@@ -8,14 +8,17 @@ replica lists every app): wall time, the speed-up over one replica and per repli
 how long the shards took to be spread (every shard held).
 
 ``--failover``: three replicas at the Lease duration given; one is killed (SIGKILL) and
-every app changed in Git at once: time until every app is live again at the new commit;
-then one is paused (SIGSTOP): time until its shards are held by the last one, and after
-it resumes (SIGCONT), until it holds its share again.
+every app changed in Git at once: time until the others claimed its shards (from their
+logs) and until every app is live again at the new commit; then one is paused (SIGSTOP):
+time until its shards are held by the last one, and after it resumes (SIGCONT), until it
+holds its share again.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import os
 import re
 import signal
@@ -198,6 +201,26 @@ def _commit_and_wait(repo: Path, base: str, apps: int, change: int) -> float:
     return time.monotonic() - started
 
 
+def _claimed(logs: Sequence[Path], dead: str, since: float, count: int) -> float:
+    """Seconds from `since` (wall clock) until the last of `count` shards of `dead` was
+    claimed, as the claiming replicas logged it."""
+    moments: list[float] = []
+    for path in logs:
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") != "shard claimed" or event.get("previous") != dead:
+                continue
+            moment = dt.datetime.fromisoformat(str(event["timestamp"])).timestamp()
+            if moment >= since:
+                moments.append(moment)
+    if len(moments) < count:
+        raise SystemExit(f"{len(moments)} claims of the {count} shards of {dead} logged")
+    return max(sorted(moments)[:count]) - since
+
+
 def failover(
     apps: int, *, shards: int = 6, lease: str = "15s", poll: str = "5s", latency_ms: float = 15.0
 ) -> Results:
@@ -231,8 +254,13 @@ def failover(
             live = _commit_and_wait(repo, bases[0], apps, 1)
             results.add("commit, all replicas up: every app live after", live, "s",
                         f"<= poll {poll} + the sync")  # fmt: skip
+            killed = time.time()
             procs[2].kill()
             live = _commit_and_wait(repo, bases[0], apps, 2)
+            survivors = [work / f"serve-{index}.log" for index in (0, 1)]
+            claimed = _claimed(survivors, "replica-2", killed, shards // 3)
+            results.add("kill -9: its shards claimed by the others after", claimed, "s",
+                        f"<= lease {lease} + poll {poll}")  # fmt: skip
             results.add("kill -9 + commit: every app live again after", live, "s",
                         f"<= lease {lease} + poll {poll} + the sync")  # fmt: skip
             procs[1].send_signal(signal.SIGSTOP)
@@ -278,10 +306,6 @@ def main(argv: list[str] | None = None) -> Results:
     return results
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _stop(
     procs: list[subprocess.Popen[bytes]], logs: Sequence[IO[str]], cluster: ClusterProcess
 ) -> None:
@@ -297,3 +321,7 @@ def _stop(
     for log in logs:
         log.close()
     cluster.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -34,6 +34,7 @@ from gitsync.shard import FencedError, FenceToken, Ownership, ShardLeases, Stamp
 from gitsync.shard.assignment import shard_key, shard_of
 from gitsync.shard.fencing import SHARD_LABEL
 from gitsync.shard.forward import MAX_ANNOTATION_BYTES, RequestForwarder, read_requests
+from gitsync.shard.leasewatch import LeaseWatch
 from gitsync.sync.port import ApplyOptions, CachedReads, ClusterPort
 from gitsync.sync.selection import ResourceSelector
 from gitsync.sync.store import APP_ANNOTATION, OPERATION_SELECTOR, STATE_KEY
@@ -57,7 +58,7 @@ class ShardHost(Protocol):
         ...
 
     def wake(self, apps: Sequence[str]) -> None:
-        """Queue `apps` (their shard is ready to be written for)."""
+        """Compare `apps` now, ahead of the queue (their shard is ready to be written for)."""
         ...
 
     def working_on(self, apps: Sequence[str]) -> bool:
@@ -94,6 +95,9 @@ class Sharding:
             lease_seconds=config.lease_duration,
             prepare=self._prepare,
         )
+        # renewals seen as they happen: a dead replica's shards are taken a Lease duration
+        # after its last renewal (the rounds' LISTs stay the fallback)
+        self._lease_watch = LeaseWatch(lease_client, config.namespace, self.leases.seen)
         self.ownership = Ownership(self.leases, config.shard_by)
         self._stamper = Stamper(local, config.namespace, OPERATION_SELECTOR, _running_operation)
         self.forwarder = RequestForwarder(local, config.namespace, self.identity, _request_target)
@@ -109,6 +113,7 @@ class Sharding:
         self._feed.add_listener(self._on_configmap)
         threading.Thread(target=self._start_feed, name="status-feed", daemon=True).start()
         self.forwarder.start()
+        self._lease_watch.start()
         self.leases.start(self)
 
     def _start_feed(self) -> None:
@@ -130,6 +135,7 @@ class Sharding:
     def stop(self) -> None:
         self._stopped.set()
         self.leases.stop(release=True)
+        self._lease_watch.stop()
         self.forwarder.stop()
         self._feed.stop()
         self._lease_client.close()
@@ -408,8 +414,11 @@ class ControllerHost:
             self._requests.take_termination(name)
 
     def wake(self, apps: Sequence[str]) -> None:
-        for name in apps:
-            self._queue.add(name)
+        """Refreshed, as an API refresh does: compared ahead of everything queued, their
+        sources resolved again (this replica did not poll them while another owned them),
+        so a commit waits for no poll here. In reverse, so the first app comes first."""
+        for name in reversed(apps):
+            self._actions.refresh(name)
 
     def working_on(self, apps: Sequence[str]) -> bool:
         busy = self._queue.busy()

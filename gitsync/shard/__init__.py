@@ -1,8 +1,10 @@
 """Sharding `gitsync serve` over Kubernetes Leases (``--shards N``).
 
 Apps map to shards by a stable hash (`assignment`); each replica claims, renews and hands
-over ``gitsync-shard-<i>`` Leases (`leases`); writes for an app are fenced by the tenure
-of its shard (`fencing`, `stamping`); `ownership` is the predicate the controller asks.
+over ``gitsync-shard-<i>`` Leases (`leases`), judging expiry as it observed the Leases
+(`expiry`, `leaseview`), in its LISTs and through a watch (`leasewatch`); writes for an
+app are fenced by the tenure of its shard (`fencing`, `stamping`); `ownership` is the
+predicate the controller asks.
 docs/scaling.md describes the model and its failure cases.
 """
 

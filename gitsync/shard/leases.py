@@ -1,11 +1,15 @@
 """The shard Leases of one replica: claimed, renewed, handed over, taken when expired.
 
-Every ``renew_every`` seconds a replica LISTs the Leases of its namespace (one request),
-renews its presence Lease ``gitsync-replica-<identity>`` and its shards'
-``gitsync-shard-<i>`` Leases, claims free ones up to its share and releases those it
-should hand over (`gitsync.shard.assignment.decide`). Every write carries the
+Every ``renew_every`` seconds a replica runs a round: it LISTs the Leases of its
+namespace (one request), renews its presence Lease ``gitsync-replica-<identity>`` and its
+shards' ``gitsync-shard-<i>`` Leases, claims free ones up to its share and releases those
+it should hand over (`gitsync.shard.assignment.decide`). Every write carries the
 resourceVersion the LIST returned, so two replicas racing for one Lease cannot both win.
-Expiry is judged as this process observed the Leases (`gitsync.shard.leaseview`).
+Expiry is judged as this process observed the Leases (`gitsync.shard.expiry`), from the
+rounds' LISTs and from a watch of the Leases (`seen`): a round also runs the moment a
+Lease seen is due to expire, and soon after a shard is given up or a claim was lost, so
+a dead replica's shards are taken one Lease duration after its last renewal, not up to
+two periods later. Without the watch the rounds alone see the Leases, as before.
 
 The holder may write for a shard only while its last successful renewal, timed from
 before the request was sent, is younger than ``lease_seconds - renew_every``: others
@@ -32,6 +36,7 @@ from gitsync.shard.assignment import (
     replica_lease_name,
     shard_lease_name,
 )
+from gitsync.shard.expiry import next_look
 from gitsync.shard.fencing import FencedError, FenceToken
 from gitsync.shard.leaseview import (
     INSTANCE_ANNOTATION,
@@ -46,6 +51,9 @@ from gitsync.shard.leaseview import (
 # A presence Lease unchanged this many Lease durations belongs to a replica long gone
 # (pods of a Deployment get new names): it is deleted, so they do not pile up.
 FORGET_AFTER_DURATIONS = 20
+# An early round (after a shard was given up or a claim lost) comes no sooner than this
+# share of the period after the last one began: a burst of Lease writes is one LIST.
+EARLY_ROUND_GAP = 0.1
 
 log = structlog.get_logger("gitsync.shard")
 
@@ -112,9 +120,15 @@ class ShardLeases:
         self._replicas: frozenset[str] = frozenset({identity})
         self._observer = Observer(lease_seconds)
         self._rounds = 0
+        self._started = float("-inf")  # when the last round began
+        self._periodic = float("-inf")  # when the next round is due at the latest
+        self._looked = float("-inf")  # expiries until then were judged by a round
+        self._nudged = False  # a round is wanted before its period (under _lock)
+        self._waiting_until = float("inf")  # when the round thread wakes next
         self.blocked = ""  # why this replica claims nothing now ("" when it may)
         self._listener: ShardListener | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- what the controller asks ---------------------------------------------------------
@@ -169,6 +183,19 @@ class ShardLeases:
         with self._lock:
             return self._replicas
 
+    def seen(self, event_type: str, lease: dict[str, Any]) -> None:
+        """A watch event of a Lease of the namespace (from the watch's thread): a renewal
+        counts from now, a shard given up asks for a round soon, and the round thread
+        wakes when a Lease is now due to expire before it would have woken."""
+        if self._observer.observe_event(event_type, lease, self._clock()):
+            with self._lock:
+                self._nudged = True
+            self._wake.set()
+            return
+        expiry = self._observer.next_expiry(self._looked)
+        if expiry is not None and expiry < self._waiting_until:
+            self._wake.set()
+
     # -- lifecycle ------------------------------------------------------------------------
     def start(self, listener: ShardListener) -> None:
         self._listener = listener
@@ -178,6 +205,7 @@ class ShardLeases:
     def stop(self, release: bool = True) -> None:
         """Stop; give every shard up (so others take them at once) and leave."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         if not release:
@@ -195,22 +223,51 @@ class ShardLeases:
         if presence is not None:
             self._write_release(presence)
 
+    def next_round_at(self) -> float:
+        """When the next round is due, by this process's clock: a period after the last
+        one began, when a Lease seen is due to expire, or soon after a nudge."""
+        with self._lock:
+            # nudges wait until this replica may claim (its first round announces)
+            nudged = self._nudged and self._rounds >= 2
+        return next_look(
+            periodic=self._periodic,
+            expiry=self._observer.next_expiry(self._looked),
+            nudged=nudged,
+            earliest=self._started + self.renew_every * EARLY_ROUND_GAP,
+        )
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            started = self._clock()
+            self._waiting_until = float("inf")  # meanwhile any news of the Leases wakes it
+            self._wake.clear()
+            now = self._clock()
+            due = self.next_round_at()
+            if due > now:
+                self._waiting_until = due
+                self._wake.wait(due - now)
+                continue
             try:
                 self.run_round()
+                continue
             except GitsyncError as err:
                 log.warning("shard lease round failed", error=str(err))
             except Exception:  # a bug in one round must not stop the renewals
                 log.exception("shard lease round failed")
-            self._stop.wait(max(self.renew_every - (self._clock() - started), 0.05))
+            # what expired meanwhile waits for the next periodic round: no round after
+            # round against an API server that fails them
+            self._looked = max(self._looked, self._clock())
 
     # -- one round ------------------------------------------------------------------------
     def run_round(self) -> None:
+        started = self._clock()
+        self._started, self._periodic = started, started + self.renew_every  # each renews
+        self._looked = max(self._looked, started)  # expiries until now: this round's to judge
+        with self._lock:
+            self._nudged = False
         leases = self._list()
         now = self._clock()
         self._observer.observe(leases, now)
+        self._looked = now  # expiries up to now are judged by this round
         view = self._observer.view(
             leases,
             now,
@@ -318,7 +375,9 @@ class ShardLeases:
         try:
             written = self._write(body, create=lease is None)
         except (ConflictError, NotFoundError):
-            return  # another replica claimed it first
+            with self._lock:  # another replica claimed it first: look again, for another
+                self._nudged = True
+            return
         meta, spec = written.get("metadata") or {}, written.get("spec") or {}
         token = FenceToken(
             self.identity,

@@ -1,9 +1,8 @@
 """What the Leases of gitsync's namespace say, as one process observes them.
 
-A Lease is expired when its resourceVersion has not changed for its leaseDurationSeconds
-as this process observed it (by the monotonic clock, as client-go's leader election
-does): clocks of different nodes never meet. A process that starts therefore waits one
-Lease duration before it counts a Lease it found as expired.
+Which holders are live is judged by observed expiry (`gitsync.shard.expiry`): a Lease is
+expired when its resourceVersion has not changed for its leaseDurationSeconds as this
+process observed it; clocks of different nodes never meet.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from gitsync.shard.assignment import REPLICA_LEASE_PREFIX, shard_index
+from gitsync.shard.expiry import Observer as ExpiryObserver
 
 LEASE_API = "coordination.k8s.io/v1"
 LEADER_LEASE = "gitsync-leader"  # `--shards 1`: gitsync.controller.leader's Lease
@@ -54,40 +54,8 @@ class LeaseView:
     blocked: str
 
 
-@dataclass(frozen=True)
-class _Seen:
-    version: str
-    since: float  # monotonic time this resourceVersion was first seen
-
-
-class Observer:
-    """When each Lease last changed, as this process saw it."""
-
-    def __init__(self, default_seconds: float) -> None:
-        self._default_seconds = default_seconds
-        self._seen: dict[str, _Seen] = {}
-
-    def observe(self, leases: Leases, now: float) -> None:
-        for name, lease in leases.items():
-            version = str(lease["metadata"].get("resourceVersion") or "")
-            seen = self._seen.get(name)
-            if seen is None or seen.version != version:
-                self._seen[name] = _Seen(version, now)
-        for name in set(self._seen) - set(leases):
-            del self._seen[name]
-
-    def unchanged_for(self, name: str, now: float) -> float:
-        seen = self._seen.get(name)
-        return 0.0 if seen is None else now - seen.since
-
-    def live_holder(self, name: str, lease: dict[str, Any], now: float) -> str:
-        """The holder of a Lease still renewed as seen from here; "" when free or expired."""
-        spec = lease.get("spec") or {}
-        holder = str(spec.get("holderIdentity") or "")
-        duration = float(spec.get("leaseDurationSeconds") or self._default_seconds)
-        if not holder or name not in self._seen or self.unchanged_for(name, now) >= duration:
-            return ""
-        return holder
+class Observer(ExpiryObserver):
+    """`gitsync.shard.expiry.Observer`, reading one round's view of the Leases."""
 
     def view(
         self,

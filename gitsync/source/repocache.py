@@ -254,7 +254,9 @@ class RepoCache:
 
     def _ensure_commit(self, mirror: _Mirror, sha: str, asked: str) -> str:
         """`sha` once the mirror has it, fetching at most once; SourceError otherwise."""
-        if mirror.reader.object_type(sha) == "commit":
+        # A fetch in progress writes the commit before its trees: while one runs, the
+        # commit being there proves nothing, so wait for it below.
+        if mirror.reader.object_type(sha) == "commit" and not mirror.fetch_lock.locked():
             return sha
         with mirror.fetch_lock:
             # Another thread may have fetched while this one waited for the lock.

@@ -14,7 +14,9 @@ import pytest
 
 from gitsync.kube import Cluster
 from gitsync.shard import FencedError, FenceToken, ShardLeases
-from gitsync.shard.leaseview import LEASE_API
+from gitsync.shard.leases import EARLY_ROUND_GAP
+from gitsync.shard.leaseview import LEASE_API, LeaseClient
+from gitsync.shard.leasewatch import LeaseWatch
 from gitsync.sim import SimCluster
 from tests.waiting import wait_for
 
@@ -42,7 +44,7 @@ class Recorder:
 
 
 class Replica:
-    def __init__(self, cluster: Cluster, name: str, shards: int, **kw: Any) -> None:
+    def __init__(self, cluster: LeaseClient, name: str, shards: int, **kw: Any) -> None:
         self.now = [1000.0]
         self.listener = Recorder()
         self.leases = ShardLeases(
@@ -254,3 +256,166 @@ def test_a_single_leader_waits_while_shard_leases_are_held(
     a.leases.stop(release=True)
     assert leader.try_acquire_or_renew()
     assert leader.blocked == ""
+
+
+# -- when the rounds run: expiry observed by the watch, nudges ------------------------------
+def _lease(sim: SimCluster, name: str) -> dict[str, Any]:
+    found = sim.get_object(LEASE_API, "Lease", NS, name)
+    assert found is not None
+    return found
+
+
+def test_a_renewal_seen_by_the_watch_is_taken_over_at_its_expiry_not_a_period_later(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    a, b = Replica(cluster, "a", 2), Replica(cluster, "b", 2)
+    a.round()
+    b.round()
+    a.round()
+    b.round()
+    (theirs,) = a.leases.held()
+    a.round()  # a's last renewal (presence, then shard); a dies
+    for name in ("gitsync-replica-a", f"gitsync-shard-{theirs}"):
+        b.leases.seen("MODIFIED", _lease(sim, name))  # the watch delivers it at once
+    renewed = b.now[0]
+    for _ in range(3):
+        b.round(advance=4)  # b's own rounds, every 4 s of its clock
+    assert theirs not in b.leases.held()
+    # the next round is due when a's renewal expires as b saw it, before b's period
+    assert b.leases.next_round_at() == renewed + 15 < b.now[0] + 4
+    b.now[0] = renewed + 15 - 0.01
+    b.leases.run_round()
+    assert theirs not in b.leases.held()  # never sooner than a Lease duration
+    assert b.leases.next_round_at() == renewed + 15
+    b.now[0] = renewed + 15
+    b.leases.run_round()
+    assert b.leases.held() == [0, 1]
+    assert b.leases.token(theirs).transitions == 1
+
+
+def test_without_the_watch_a_renewal_counts_from_the_list_that_showed_it(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    a, b = Replica(cluster, "a", 2), Replica(cluster, "b", 2)
+    a.round()
+    b.round()
+    a.round()
+    b.round()
+    (theirs,) = a.leases.held()
+    a.round()  # a's last renewal; b sees it at its next round, 3 s later
+    b.round(advance=3)
+    listed = b.now[0]
+    b.round(advance=4)
+    b.round(advance=4)
+    b.round(advance=4)
+    assert b.leases.next_round_at() == listed + 15  # still before b's period
+    b.now[0] = listed + 15
+    b.leases.run_round()
+    assert b.leases.held() == [0, 1]
+    assert theirs in b.leases.held()
+
+
+def test_a_shard_given_up_brings_the_next_round_forward(sim: SimCluster, cluster: Cluster) -> None:
+    a, b = Replica(cluster, "a", 2), Replica(cluster, "b", 2)
+    a.round()
+    a.round()
+    assert a.leases.held() == [0, 1]
+    b.round()  # announces b
+    b.round()  # nothing free to claim
+    a.round()  # a sees b and hands over an idle shard at once
+    (given,) = set(range(2)) - set(a.leases.held())
+    periodic = b.now[0] + b.leases.renew_every
+    assert b.leases.next_round_at() == periodic
+    b.leases.seen("MODIFIED", _lease(sim, f"gitsync-shard-{given}"))
+    soon = b.now[0] + b.leases.renew_every * EARLY_ROUND_GAP
+    assert b.leases.next_round_at() == pytest.approx(soon)
+    b.now[0] = soon
+    b.leases.run_round()
+    assert b.leases.held() == [given]
+    assert b.leases.next_round_at() == pytest.approx(b.now[0] + b.leases.renew_every)
+
+
+def test_a_replica_that_only_announced_itself_is_not_nudged(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    a = Replica(cluster, "a", 1)
+    a.round()
+    a.round()
+    a.leases.stop(release=True)
+    b = Replica(cluster, "b", 1)
+    b.round()  # its first round only announces, whatever it sees
+    b.leases.seen("MODIFIED", _lease(sim, "gitsync-shard-0"))
+    assert b.leases.next_round_at() == b.now[0] + b.leases.renew_every
+
+
+class StaleLists:
+    """The Lease client, but LISTs answer `frozen` while it is set: the writes then race
+    with what others wrote since, as those of a slow LIST do."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.frozen: list[dict[str, Any]] | None = None
+
+    def list(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        return self.frozen if self.frozen is not None else self.cluster.list(*args, **kwargs)
+
+    def create(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        return self.cluster.create(obj, dry_run=dry_run)
+
+    def replace(self, obj: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        return self.cluster.replace(obj, dry_run=dry_run)
+
+    def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> bool:
+        return self.cluster.delete(api_version, kind, namespace, name)
+
+
+def test_a_claim_lost_to_another_replica_brings_the_next_round_forward(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    stale = StaleLists(cluster)
+    a, b = Replica(cluster, "a", 1), Replica(stale, "b", 1)
+    a.round()
+    b.round()
+    stale.frozen = cluster.list(LEASE_API, "Lease", namespace=NS)  # shard 0 not there yet
+    a.round()
+    assert a.leases.held() == [0]
+    b.round()  # claims shard 0 as its LIST shows it: refused, a got there first
+    assert b.leases.held() == []
+    soon = b.now[0] + b.leases.renew_every * EARLY_ROUND_GAP
+    assert b.leases.next_round_at() == pytest.approx(soon)
+    stale.frozen = None
+    b.now[0] = soon
+    b.leases.run_round()  # sees a holding it: nothing to claim, no nudge
+    assert b.leases.held() == []
+    assert b.leases.next_round_at() == pytest.approx(b.now[0] + b.leases.renew_every)
+
+
+def test_the_lease_watch_hands_every_change_to_its_listener(
+    sim: SimCluster, cluster: Cluster
+) -> None:
+    events: list[tuple[str, str, str]] = []
+
+    def seen(event_type: str, lease: dict[str, Any]) -> None:
+        meta = lease["metadata"]
+        events.append((event_type, meta["name"], meta["resourceVersion"]))
+
+    watch = LeaseWatch(cluster, NS, seen)
+    watch.start()
+    try:
+        a = Replica(cluster, "a", 1)
+        a.round()
+        a.round()
+        for _ in range(2):
+            a.round()
+            version = _lease(sim, "gitsync-shard-0")["metadata"]["resourceVersion"]
+            wait_for(
+                lambda v=version: ("MODIFIED", "gitsync-shard-0", v) in events,
+                what=f"the renewal {version} watched",
+            )
+        cluster.delete(LEASE_API, "Lease", NS, "gitsync-shard-0")
+        wait_for(
+            lambda: any(e[:2] == ("DELETED", "gitsync-shard-0") for e in events),
+            what="the deletion watched",
+        )
+    finally:
+        watch.stop()

@@ -162,3 +162,20 @@ def test_concurrent_reads_while_a_fetch_runs(repo: GitRepo, cache: RepoCache) ->
     assert not errors
     assert results == {"a": {CM.format(name="a").encode()}, "b": {CM.format(name="b").encode()}}
     assert cache.stats.fetch == 4
+
+
+def test_a_commit_seen_while_a_fetch_runs_waits_for_the_fetch(
+    repo: GitRepo, cache: RepoCache
+) -> None:
+    # A fetch writes a commit before its trees: a commit found mid-fetch is not yet
+    # readable, so a resolve waits for the running fetch rather than trust it.
+    sha = cache.resolve(repo.url)
+    mirror = cache._mirror(repo.url)
+    resolved: list[str] = []
+    with mirror.fetch_lock:  # as a fetch by another thread holds it
+        waiting = threading.Thread(target=lambda: resolved.append(cache.resolve(repo.url, sha)))
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive() and not resolved
+    waiting.join(timeout=30)
+    assert resolved == [sha]
