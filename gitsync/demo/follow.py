@@ -188,6 +188,10 @@ class Tracker:
         if running and not (same_op and op_before.get("phase") == "Running"):
             detail = f"sync started ({status.get('sync_status')}, {status.get('health')})"
             events.append(AppEvent(at, name, STARTED, detail))
+        if op and not running and not same_op:
+            # a sync of one wave without hooks is written only at its end
+            events.append(AppEvent(at, name, STARTED, "sync started (stored at its end)"))
+            events.append(AppEvent(at, name, FINISHED, f"sync {op.get('phase')}"))
         if op and not running and same_op and op_before.get("phase") == "Running":
             detail = f"sync {op.get('phase')}"
             if op.get("phase") != "Succeeded" and op.get("message"):

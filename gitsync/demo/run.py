@@ -246,6 +246,9 @@ class Demo:
         )
         for app in by_service:
             events = [e for e in self.tracker.task_events(app.name) if e.notable]
+            if not events:
+                self._stored_at_end(app.name)
+                continue
             steps = [_step(e) for e in events]
             service = app.labels.get("service", app.name)
             twin = firsts.get(service)
@@ -257,6 +260,19 @@ class Demo:
             since = events[0].at if events else 0.0
             for event in events:
                 self.out.task_event(event, since)
+
+    def _stored_at_end(self, app: str) -> None:
+        """A sync of one wave without hooks is stored only at its end: its resources as the
+        app's status shows them."""
+        op = (self.tracker.statuses.get(app) or {}).get("operation") or {}
+        resources = op.get("resources") or []
+        self.out.line(f"   {app}: one wave, no hooks (stored only at its end)")
+        for r in resources:
+            where = "/".join(p for p in (r.get("kind"), r.get("namespace"), r.get("name")) if p)
+            self.out.line(
+                f"            {r.get('phase', ''):<8} wave {r.get('wave', 0):>2}  "
+                f"{where:<40} {r.get('result', '')}"
+            )
 
     # -- 2: a blue-green change ---------------------------------------------------------
     def _blue_green(self, files: dict[str, str], before: str) -> bool:

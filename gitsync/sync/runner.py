@@ -65,13 +65,15 @@ class SyncRunner:
     A stored Running operation with the same revision and plan fingerprint is resumed
     (same hook names, finished tasks not repeated); anything else starts a new one.
 
-    A replayable operation without hooks is not stored while it goes well: stopping half
-    way loses nothing a new start would not redo, as every write it makes is an apply of
-    the same objects or a prune. It is stored from the step that fails a task or starts
-    a retry (the failure and the retry count change what comes next), and at its end
-    only when it failed or added kinds a restart could not find its objects by
-    (`searched_kinds` are always searched). Every other operation is stored before its
-    first write and after every step that changed something durable.
+    A replayable operation of one wave and no hooks is not stored while it goes well:
+    stopping half way loses nothing a new start would not redo, as every write it makes
+    is an apply of the same objects or a prune, and it ends without waiting on health.
+    (One of several waves waits for each wave's health, for minutes maybe: it is stored,
+    so a restart and other replicas see it run.) It is stored from the step that fails
+    a task or starts a retry (the failure and the retry count change what comes next),
+    and at its end only when it failed or added kinds a restart could not find its
+    objects by (`searched_kinds` are always searched). Every other operation is stored
+    before its first write and after every step that changed something durable.
     """
 
     def __init__(
@@ -186,7 +188,12 @@ class SyncRunner:
             self._abandon(stored)  # a dry run leaves a stored real operation alone
         plan = self.plan(request, started_at, selected)
         state = new_operation(plan, request.settings)
-        replayable = request.replayable and not any(t.hook for t in plan.tasks)
+        replayable = (
+            request.replayable
+            and not any(t.hook for t in plan.tasks)
+            # the CreateNamespace namespace (untracked) comes first and is healthy at once
+            and len({(t.phase, t.wave) for t in plan.tasks if t.track}) <= 1
+        )
         if replayable and (stored is None or stored.terminal):
             self._unstored.add(request.app)
         else:

@@ -116,6 +116,10 @@ def test_each_sync_shows_its_phases_waves_and_hooks_in_order(
         < _where(web, r"PostSync wave\s+1\s+hook Job/web/promote-web\s+Succeeded")
     )
     assert re.search(r"orders-production: the same \d+ steps", section)
+    # one wave and no hooks: stored only at its end, its resources read from the status
+    billing = by_app["billing-staging"]
+    assert "stored only at its end" in billing[0]
+    _where(billing, r"Sync\s+wave\s+0\s+Deployment/billing/billing\s+Synced")
 
 
 def _table_rows(table: str) -> dict[str, str]:

@@ -27,13 +27,23 @@ def run(port: FakePort, req: SyncRequest) -> tuple[SyncRunner, OperationState]:
 
 def test_a_replayable_sync_that_goes_well_is_never_stored() -> None:
     port = FakePort()
-    docs = [obj("ConfigMap", "a"), obj("Deployment", "web", wave=1), obj("Service", "web")]
+    docs = [obj("ConfigMap", "a"), obj("Deployment", "web"), obj("Service", "web")]
     runner, state = run(port, request(docs, replayable=True))
     assert state.phase == "Succeeded", state.message
     assert len(port.resource_writes()) == 3
     assert op_writes(port) == []
     assert OperationStore(port).load("shop") == (None, set())
     assert not runner.stored("shop")
+
+
+def test_a_replayable_sync_of_several_waves_is_stored_before_its_first_write() -> None:
+    # it waits for each wave's health: a restart and other replicas must see it run
+    port = FakePort()
+    docs = [obj("ConfigMap", "a"), obj("Deployment", "web", wave=1)]
+    runner, state = run(port, request(docs, replayable=True))
+    assert state.phase == "Succeeded", state.message
+    assert runner.stored("shop")
+    assert port.writes.index(op_writes(port)[0]) < port.writes.index(port.resource_writes()[0])
 
 
 def test_the_same_sync_asked_for_is_stored_before_its_first_write() -> None:
@@ -62,7 +72,7 @@ def test_a_replayable_sync_with_a_hook_is_stored_before_the_hook_runs() -> None:
 def test_a_replayable_sync_is_stored_from_the_step_that_fails() -> None:
     port = FakePort()
     port.reject["ConfigMap/b"] = "admission webhook denied the request"
-    docs = [obj("ConfigMap", "a"), obj("ConfigMap", "b", wave=1)]
+    docs = [obj("ConfigMap", "a"), obj("ConfigMap", "b")]
     _, state = run(port, request(docs, replayable=True))
     assert state.phase == "Failed"
     stored, _ = OperationStore(port).load("shop")
