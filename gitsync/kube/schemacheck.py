@@ -227,12 +227,22 @@ class SchemaDocument:
 
     def __init__(self, document: dict[str, Any]) -> None:
         components = (document.get("components") or {}).get("schemas") or {}
-        self._components = components if isinstance(components, dict) else {}
+        components = components if isinstance(components, dict) else {}
         converted: dict[str, Any] = {}
         self._unusable: set[str] = set()  # nested beyond what can be followed
-        for name, schema in self._components.items():
+        # What the checks need of the raw components, so the document itself (with every
+        # description: most of its size) is not kept: each one's references, and which
+        # carry CEL rules.
+        self._refs: dict[str, tuple[str, ...]] = {}
+        self._cel: set[str] = set()
+        for name, schema in components.items():
+            if not isinstance(schema, dict):
+                continue
             try:
                 converted[name] = _convert(schema, component=True)
+                self._refs[name] = tuple(dict.fromkeys(_refs(schema)))
+                if _has_cel(schema):
+                    self._cel.add(name)
             except RecursionError:
                 self._unusable.add(name)
         resource = Resource.from_contents(
@@ -240,7 +250,7 @@ class SchemaDocument:
         )
         self._registry: Registry[Any] = Registry().with_resource(_BASE, resource)
         self._kinds: dict[tuple[str, str, str], str] = {}
-        for name, schema in self._components.items():
+        for name, schema in components.items():
             for gvk in (
                 (schema.get("x-kubernetes-group-version-kind") or [])
                 if isinstance(schema, dict)
@@ -271,9 +281,7 @@ class SchemaDocument:
             )
             try:
                 reached = self._reachable(name)
-                has_cel = reached is not None and any(
-                    _has_cel(self._components[n]) for n in reached
-                )
+                has_cel = reached is not None and any(n in self._cel for n in reached)
             except RecursionError:
                 reached = None
             if reached is None:
@@ -290,10 +298,11 @@ class SchemaDocument:
             name = todo.pop()
             if name in seen:
                 continue
-            if not isinstance(self._components.get(name), dict) or name in self._unusable:
+            refs = self._refs.get(name)
+            if refs is None:  # missing, not a schema, or nested beyond what can be followed
                 return None
             seen.add(name)
-            todo.extend(_refs(self._components[name]))
+            todo.extend(refs)
         return seen
 
 
