@@ -21,6 +21,7 @@ import base64
 import hashlib
 import http.client
 import importlib
+import importlib.util
 import re
 import shutil
 import tempfile
@@ -166,8 +167,11 @@ class HelmRepoCache:
         self.timeout = timeout
         self.max_archive_bytes = max_archive_bytes
         self.stats = HelmRepoStats()
-        self._sdk = _helm_sdk() if use_sdk is None or use_sdk else None
-        if use_sdk and self._sdk is None:
+        # The embedded Helm is a Go library of some 40 MiB resident: loaded at the first
+        # index it fetches, not by every process that may never read a Helm repository.
+        self._use_sdk = use_sdk is None or use_sdk
+        self._sdk_module: Any | None = None
+        if use_sdk and importlib.util.find_spec("helm_python") is None:
             raise SourceError("the embedded Helm is not installed (pip install 'gitsync[helm]')")
         self._opener = _opener()
         self._oci = OciChartClient(
@@ -294,7 +298,8 @@ class HelmRepoCache:
     def _fetch_index(self, repo: _Repo) -> Any:
         self.stats.count("index_fetches")
         what = f"cannot fetch the index of Helm repository {repo.base}"
-        if self._sdk is None:
+        sdk = self._sdk()
+        if sdk is None:
             data = self._get(f"{repo.base}/index.yaml", repo.auth, MAX_INDEX_BYTES, what)
             try:
                 return yaml.load(data, Loader=_YAML_LOADER)
@@ -304,9 +309,16 @@ class HelmRepoCache:
                 ) from None
         username, password = repo.auth if repo.auth else (None, None)
         try:
-            return self._sdk.repo_index(repo.base, username=username, password=password)
-        except self._sdk.HelmError as err:
+            return sdk.repo_index(repo.base, username=username, password=password)
+        except sdk.HelmError as err:
             raise SourceError(f"{what}: {redact_url(_reason(err))}") from None
+
+    def _sdk(self) -> Any | None:
+        """The embedded Helm, loaded on first use; None when not used or not installed."""
+        if self._use_sdk and self._sdk_module is None:
+            self._sdk_module = _helm_sdk()
+            self._use_sdk = self._sdk_module is not None
+        return self._sdk_module
 
     def _chart_entries(self, repo: _Repo, chart: str) -> list[ChartVersion]:
         if not chart.strip():

@@ -7,6 +7,8 @@ import importlib
 import io
 import os
 import socket
+import subprocess
+import sys
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -409,3 +411,18 @@ def test_renders_of_an_unchanged_chart_are_cached(
     identity = getattr(tree, "identity", None)
     assert isinstance(identity, str) and "1.0.0" in identity
     assert identity != getattr(cache.tree(chart_repo.url, "web", "1.2.0"), "identity", None)
+
+
+def test_the_embedded_helm_is_loaded_only_when_an_index_is_read() -> None:
+    # a Go library of some 40 MiB resident: a controller that reads no Helm repository
+    # must not carry it
+    code = (
+        "import sys\n"
+        "from gitsync.source.helmrepo import HelmRepoCache\n"
+        "with HelmRepoCache():\n"
+        "    print('helm_python' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"
