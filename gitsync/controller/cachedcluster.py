@@ -143,9 +143,7 @@ class CachedKubePort(KubePort):
         every object carrying the tracking label, so a missing one is new or one the app
         adopts, and the apply creates or adopts it alike. A copy of an object deleted
         here and not yet seen gone is never given."""
-        try:
-            self.cache.ensure_kind(api_version, key.kind)
-        except KubeError:
+        if not self._watching(api_version, key.kind):
             return False, None
         with self._lock:
             written = self._written.get((key.group, key.kind))
@@ -179,9 +177,7 @@ class CachedKubePort(KubePort):
     ) -> dict[str, Any] | None:
         """The object from the watch cache once it has seen `resource_version` (the one our
         write returned) or later; None otherwise, and the caller GETs it."""
-        try:
-            self.cache.ensure_kind(api_version, key.kind)
-        except KubeError:
+        if not self._watching(api_version, key.kind):
             return None
         if not self.cache.fresh_after(api_version, key.kind, resource_version, timeout):
             return None
@@ -201,11 +197,17 @@ class CachedKubePort(KubePort):
         gitsync wrote; one it does not hold is taken as absent. An object of the same
         name that gitsync never wrote (one the app adopts) is then checked as a create:
         its update-time rules (immutable fields) are met at its own write."""
-        try:
-            self.cache.ensure_kind(task.api_version, task.kind)
-        except KubeError:
+        if not self._watching(task.api_version, task.kind):
             return False, None
         return True, self.cache.get(task.key)
+
+    def _watching(self, api_version: str, kind: str) -> bool:
+        """The cache watches the kind (started now if need be); False when it cannot."""
+        try:
+            self.cache.ensure_kind(api_version, kind)
+        except KubeError:
+            return False
+        return True
 
     def schema_preflight(self, facts: CachedFacts, mode: PreflightMode) -> SchemaPreflight | None:
         """The pre-flight of one operation: the cluster facts read from a cache without a

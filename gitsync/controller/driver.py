@@ -65,6 +65,7 @@ class Operation:
     state: OperationState
     automated: bool
     inputs: str  # the comparison's inputs the sync started from
+    runner: SyncRunner  # the runner of its destination
     started: float = field(default_factory=time.monotonic)
 
 
@@ -187,7 +188,7 @@ class Driver:
         if op is None:
             op = self._maybe_start(compared)
         if op is not None:
-            self._drive(app.name, op, status, compared.dest)
+            self._drive(app.name, op, status)
         self.gates.show_step(app, status)
 
     def save(self, status: AppStatus) -> None:
@@ -306,13 +307,14 @@ class Driver:
         ended_from = None
         if start.resume and status.operation is not None:
             ended_from = int(status.operation.get("started_at") or 0)
+        runner = self._runner(dest)
         try:
-            state = self._runner(dest).begin(request, ended_from=ended_from)
+            state = runner.begin(request, ended_from=ended_from)
         except SelectionError as err:  # the app changed since the request was checked
             self._requests.refuse(name, str(err))
             log.warning("sync refused", error=str(err))
             return None
-        op = Operation(request, state, is_auto, inputs)
+        op = Operation(request, state, is_auto, inputs, runner)
         with self._lock:
             self._ops[name] = op
         if is_auto:
@@ -324,8 +326,8 @@ class Driver:
         log.info("sync started", automated=is_auto, resumed=start.resume, reason=start.reason)
         return op
 
-    def _drive(self, name: str, op: Operation, status: AppStatus, dest: Destination) -> None:
-        runner = self._runner(dest)
+    def _drive(self, name: str, op: Operation, status: AppStatus) -> None:
+        runner = op.runner
         structlog.contextvars.bind_contextvars(phase=op.state.phase)
         deadline = time.monotonic() + STEP_BUDGET
         state = op.state
@@ -394,9 +396,8 @@ class Driver:
     def _unstored(self, name: str) -> bool:
         """The app's running operation is one its runner keeps unstored."""
         with self._lock:
-            running = name in self._ops
-            runners = list(self._runners.values())
-        return running and any(not r.stored(name) for r in runners)
+            op = self._ops.get(name)
+        return op is not None and not op.runner.stored(name)
 
     def _runner(self, dest: Destination) -> SyncRunner:
         with self._lock:

@@ -202,8 +202,8 @@ class SyncRunner:
         return state
 
     def stored(self, app: str) -> bool:
-        """Whether the app's current operation is kept in the store (False while a
-        replayable one goes unstored)."""
+        """Whether the app's current (or last) operation is kept in the store (False
+        for a replayable one that went unstored)."""
         return app not in self._unstored
 
     def step(
